@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The README's test command: set up everything (idempotent), lint, check the trusted/untrusted
+# import line, then run the unit and the integration suites against the real services.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tooling/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+
+ruff check .
+lint-imports
+
+# pytest exits 5 when it collects nothing: with `set -e` that fails the run, as it should.
+pytest tests/unit -q
+pytest tests/integration -q
