@@ -1,0 +1,150 @@
+"""DAG: a named graph of tasks with a schedule; ``with DAG(...)`` makes it the owner of new tasks."""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from dagseal.sdk.exceptions import DagCycleError, DagDefinitionError, DuplicateTaskIdError
+from dagseal.sdk.schedule import normalize_schedule
+
+if TYPE_CHECKING:
+    from dagseal.sdk.baseoperator import BaseOperator, Callback
+
+_DAG_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,250}$")
+
+_dag_stack: list["DAG"] = []
+# DAGs entered with `with DAG(...)` since the innermost collect_dags() began (None: nobody collects).
+_collected: list["DAG"] | None = None
+
+
+def current_dag() -> "DAG | None":
+    """The DAG of the innermost ``with DAG(...)`` block, if any."""
+    return _dag_stack[-1] if _dag_stack else None
+
+
+@contextmanager
+def collect_dags() -> Iterator[list["DAG"]]:
+    """Collect DAGs used as context managers while the block runs (the sandbox wraps each import)."""
+    global _collected
+    previous, _collected = _collected, []
+    try:
+        yield _collected
+    finally:
+        _collected = previous
+
+
+def _utc(value: datetime | None, name: str, dag_id: str) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise DagDefinitionError(f"DAG {dag_id!r}: {name} must be a datetime, got {value!r}")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class DAG:
+    """A DAG definition as written in a DAG file; naive dates are taken as UTC."""
+
+    def __init__(
+        self,
+        dag_id: str,
+        *,
+        schedule: str | timedelta | None = None,
+        start_date: datetime | None = None,
+        end_date: datetime | None = None,
+        catchup: bool = False,
+        description: str | None = None,
+        default_args: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+        max_active_runs: int = 16,
+        dagrun_timeout: timedelta | None = None,
+        on_success_callback: "Callback | None" = None,
+        on_failure_callback: "Callback | None" = None,
+    ) -> None:
+        if not isinstance(dag_id, str) or not _DAG_ID.match(dag_id):
+            raise DagDefinitionError(f"invalid dag_id {dag_id!r}: use 1-250 letters, digits, '_', '.' or '-'")
+        if dagrun_timeout is not None and not isinstance(dagrun_timeout, timedelta):
+            raise DagDefinitionError(f"DAG {dag_id!r}: dagrun_timeout must be a timedelta")
+        if not isinstance(max_active_runs, int) or max_active_runs < 1:
+            raise DagDefinitionError(f"DAG {dag_id!r}: max_active_runs must be a positive int")
+        self.dag_id = dag_id
+        self.schedule = normalize_schedule(schedule)
+        self.start_date = _utc(start_date, "start_date", dag_id)
+        self.end_date = _utc(end_date, "end_date", dag_id)
+        self.catchup = bool(catchup)
+        self.description = description
+        self.default_args = dict(default_args or {})
+        self.params = dict(params or {})
+        self.tags = sorted(tags or [])
+        self.max_active_runs = max_active_runs
+        self.dagrun_timeout = dagrun_timeout
+        self.on_success_callback = on_success_callback
+        self.on_failure_callback = on_failure_callback
+        self.task_dict: dict[str, BaseOperator] = {}
+
+    def __enter__(self) -> "DAG":
+        _dag_stack.append(self)
+        if _collected is not None and self not in _collected:
+            _collected.append(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        _dag_stack.pop()
+
+    @property
+    def tasks(self) -> list["BaseOperator"]:
+        return list(self.task_dict.values())
+
+    def add_task(self, task: "BaseOperator") -> None:
+        if task.task_id in self.task_dict:
+            raise DuplicateTaskIdError(f"DAG {self.dag_id!r}: duplicate task_id {task.task_id!r}")
+        self.task_dict[task.task_id] = task
+
+    def get_task(self, task_id: str) -> "BaseOperator":
+        try:
+            return self.task_dict[task_id]
+        except KeyError:
+            raise KeyError(f"DAG {self.dag_id!r} has no task {task_id!r}") from None
+
+    def free_task_id(self, base: str) -> str:
+        """``base`` or the first free ``base__N`` (how repeated @task calls get distinct ids)."""
+        candidate, n = base, 0
+        while candidate in self.task_dict:
+            n += 1
+            candidate = f"{base}__{n}"
+        return candidate
+
+    def validate(self) -> "DAG":
+        """Raise DagCycleError naming the cycle if the task graph is not acyclic."""
+        cycle = self._find_cycle()
+        if cycle:
+            raise DagCycleError(f"DAG {self.dag_id!r} has a cycle: {' >> '.join(cycle)}")
+        return self
+
+    def _find_cycle(self) -> list[str]:
+        """Iterative DFS over downstream edges; returns the task ids of one cycle, first id repeated."""
+        done: set[str] = set()
+        for root in sorted(self.task_dict):
+            if root in done:
+                continue
+            path: list[str] = [root]
+            on_path = {root}
+            stack = [iter(sorted(self.task_dict[root].downstream_task_ids))]
+            while stack:
+                child = next(stack[-1], None)
+                if child is None:
+                    stack.pop()
+                    done.add(path[-1])
+                    on_path.discard(path.pop())
+                elif child in on_path:
+                    return [*path[path.index(child) :], child]
+                elif child not in done:
+                    path.append(child)
+                    on_path.add(child)
+                    stack.append(iter(sorted(self.task_dict[child].downstream_task_ids)))
+        return []
+
+    def __repr__(self) -> str:
+        return f"<DAG {self.dag_id}>"

@@ -1,0 +1,36 @@
+"""Errors a DAG file or a task can raise; each message is one line naming the DAG or task."""
+
+
+class DagDefinitionError(ValueError):
+    """A DAG or task is defined in a way dagseal cannot run."""
+
+
+class DagCycleError(DagDefinitionError):
+    """The task graph has a cycle; the message names the tasks on it."""
+
+
+class DuplicateTaskIdError(DagDefinitionError):
+    """Two tasks of one DAG share a task_id."""
+
+
+class InvalidScheduleError(DagDefinitionError):
+    """The ``schedule`` argument is not None, a preset, a 5-field cron string or a timedelta."""
+
+
+class DagPolicyViolation(Exception):
+    """Raised by a ``dag_policy(dag)`` hook to reject a DAG; the file gets an import error."""
+
+
+class XComNotSerializableError(TypeError):
+    """A task returned a value that cannot travel as JSON to its downstream tasks."""
+
+
+class TaskSkipped(Exception):
+    """Raise inside a task to finish it in state ``skipped`` instead of ``failed``."""
+
+
+AirflowSkipException = TaskSkipped
+
+
+class BashCommandFailed(RuntimeError):
+    """A BashOperator's command exited non-zero."""

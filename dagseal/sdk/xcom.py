@@ -1,0 +1,78 @@
+"""XComArg: a reference to an upstream task's return value, passed as JSON between sandboxes."""
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from dagseal.sdk.baseoperator import link
+from dagseal.sdk.exceptions import XComNotSerializableError
+
+if TYPE_CHECKING:
+    from dagseal.sdk.baseoperator import BaseOperator
+
+XCOM_KEY = "__xcom__"
+
+
+class XComArg:
+    """The future return value of ``operator``; becomes ``{"__xcom__": task_id}`` when serialized."""
+
+    def __init__(self, operator: "BaseOperator") -> None:
+        self.operator = operator
+
+    @property
+    def task_id(self) -> str:
+        return self.operator.task_id
+
+    def dependency_roots(self) -> list["BaseOperator"]:
+        return [self.operator]
+
+    def __rshift__(self, other: Any) -> Any:
+        return self.operator >> other
+
+    def __lshift__(self, other: Any) -> Any:
+        return self.operator << other
+
+    def __rrshift__(self, other: Any) -> "XComArg":
+        link(other, self.operator)
+        return self
+
+    def __rlshift__(self, other: Any) -> "XComArg":
+        link(self.operator, other)
+        return self
+
+    def __repr__(self) -> str:
+        return f"XComArg({self.task_id!r})"
+
+
+def find_xcom_args(value: Any) -> list[XComArg]:
+    """All XComArgs inside ``value`` (lists, tuples and dict values are searched)."""
+    if isinstance(value, XComArg):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [arg for item in value for arg in find_xcom_args(item)]
+    if isinstance(value, dict):
+        return [arg for item in value.values() for arg in find_xcom_args(item)]
+    return []
+
+
+def resolve_xcom_args(value: Any, upstream_results: Mapping[str, Any]) -> Any:
+    """Replace XComArgs in ``value`` by the upstream return values (None if an upstream gave none)."""
+    if isinstance(value, XComArg):
+        return upstream_results.get(value.task_id)
+    if isinstance(value, list | tuple):
+        return type(value)(resolve_xcom_args(item, upstream_results) for item in value)
+    if isinstance(value, dict):
+        return {key: resolve_xcom_args(item, upstream_results) for key, item in value.items()}
+    return value
+
+
+def ensure_json_serializable(value: Any, task_id: str) -> Any:
+    """Return ``value`` if it survives a JSON round trip unchanged in meaning, else raise one clear line."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise XComNotSerializableError(
+            f"task {task_id!r} returned a value that is not JSON-serializable "
+            f"({type(value).__name__}: {exc}); return dicts, lists, str, int, float, bool or None"
+        ) from None
+    return value
