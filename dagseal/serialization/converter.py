@@ -1,0 +1,78 @@
+"""The single cattrs converter for schema types, callback requests and protocol messages.
+
+Configured by functions (never a mutable global registry); cattrs errors leave this module only
+as SerializationError with one readable line.
+"""
+
+import json
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from cattrs import Converter
+from cattrs.errors import BaseValidationError, ForbiddenExtraKeysError
+
+from dagseal.serialization.canonical import canonical_json
+from dagseal.serialization.errors import SerializationError
+
+T = TypeVar("T")
+
+
+def make_converter() -> Converter:
+    """A strict converter: unknown keys are errors, so a schema drift never passes silently."""
+    return Converter(forbid_extra_keys=True)
+
+
+converter = make_converter()
+
+
+def _one_line(exc: Exception, cls: type) -> str:
+    if isinstance(exc, BaseValidationError):
+        from cattrs import transform_error
+
+        return f"invalid {cls.__name__}: " + "; ".join(transform_error(exc))
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return f"invalid {cls.__name__}: unknown keys {sorted(exc.extra_fields)}"
+    return f"invalid {cls.__name__}: {type(exc).__name__}: {exc}"
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """``data`` (plain JSON values) as an instance of ``cls``, or SerializationError."""
+    try:
+        return converter.structure(data, cls)
+    except (BaseValidationError, ForbiddenExtraKeysError, TypeError, ValueError, KeyError) as exc:
+        raise SerializationError(_one_line(exc, cls)) from None
+
+
+def unstructure(value: Any) -> Any:
+    """``value`` as plain JSON values (dicts, lists, str, numbers, bool, None)."""
+    return converter.unstructure(value)
+
+
+def decode_tagged(data: Any, classes: Mapping[str, type[T]]) -> T:
+    """Structure a dict into the class named by its ``type`` field."""
+    if not isinstance(data, dict):
+        raise SerializationError(f"expected a JSON object, got {type(data).__name__}")
+    tag = data.get("type")
+    cls = classes.get(tag) if isinstance(tag, str) else None
+    if cls is None:
+        raise SerializationError(f"unknown message type {tag!r}; expected one of {sorted(classes)}")
+    return structure(data, cls)
+
+
+def loads(text: str | bytes) -> Any:
+    """json.loads with SerializationError instead of JSONDecodeError."""
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SerializationError(f"not valid JSON: {exc}") from None
+
+
+class JsonMessage:
+    """Mixin for attrs message classes: canonical ``to_json`` and a checked ``from_json``."""
+
+    def to_json(self) -> str:
+        return canonical_json(unstructure(self))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Self:
+        return structure(loads(text), cls)

@@ -1,0 +1,65 @@
+"""Serialized DAG schema version 1 (see docs/architecture.md): attrs classes, plain JSON values only."""
+
+from typing import Any
+
+from attrs import field, frozen
+
+from dagseal.sdk.schedule import ScheduleSpec
+
+SCHEMA_VERSION = 1
+
+__all__ = ["SCHEMA_VERSION", "CallableRef", "ScheduleSpec", "SerializedDag", "SerializedTask"]
+
+
+@frozen
+class CallableRef:
+    """Where a callable was defined; documentation and hash input, never an import path to follow."""
+
+    module: str
+    qualname: str
+
+
+@frozen(kw_only=True)
+class SerializedTask:
+    task_id: str
+    operator: str
+    upstream_task_ids: list[str] = field(factory=list)
+    downstream_task_ids: list[str] = field(factory=list)
+    trigger_rule: str = "all_success"
+    retries: int = 0
+    retry_delay: float = 300.0
+    execution_timeout: float | None = None
+    priority_weight: int = 1
+    python_callable: CallableRef | None = None
+    op_args: list[Any] = field(factory=list)
+    op_kwargs: dict[str, Any] = field(factory=dict)
+    bash_command: str | None = None
+    env: dict[str, str] | None = None
+    on_success_callback: CallableRef | None = None
+    on_failure_callback: CallableRef | None = None
+    on_retry_callback: CallableRef | None = None
+
+
+@frozen(kw_only=True)
+class SerializedDag:
+    dag_id: str
+    fileloc: str
+    source_digest: str
+    description: str | None = None
+    schedule: ScheduleSpec
+    start_date: str | None = None
+    end_date: str | None = None
+    catchup: bool = False
+    max_active_runs: int = 16
+    dagrun_timeout: float | None = None
+    params: dict[str, Any] = field(factory=dict)
+    tags: list[str] = field(factory=list)
+    on_success_callback: CallableRef | None = None
+    on_failure_callback: CallableRef | None = None
+    tasks: list[SerializedTask] = field(factory=list)
+
+    def get_task(self, task_id: str) -> SerializedTask:
+        for task in self.tasks:
+            if task.task_id == task_id:
+                return task
+        raise KeyError(f"DAG {self.dag_id!r} has no task {task_id!r}")
