@@ -1,0 +1,121 @@
+"""Engines, sessions and schema migration for the metadata DB (SQLite WAL by default, or PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from dagseal.errors import DagsealError
+
+__all__ = [
+    "SchemaNotCurrentError",
+    "check_schema_current",
+    "create_engine_from_conn",
+    "head_revision",
+    "migrate",
+    "reset",
+    "session_factory",
+    "session_scope",
+]
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class SchemaNotCurrentError(DagsealError):
+    """The database exists but its schema is not at the revision this dagseal expects."""
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers run beside one writer; busy_timeout makes writers wait instead of failing."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_engine_from_conn(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` with dagseal's settings; a SQLite file's directory is created if missing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        engine = create_engine(parsed, connect_args=connect_args, **kwargs)
+        event.listen(engine, "connect", _on_sqlite_connect)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(parsed, **kwargs)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions whose objects stay readable after commit (callers often return them)."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back if it raises."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def _alembic_config(engine: Engine) -> AlembicConfig:
+    config = AlembicConfig(str(MIGRATIONS_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration revision shipped with this dagseal."""
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    assert head is not None, "dagseal ships at least one migration"
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def migrate(url: str) -> str:
+    """Bring the database at ``url`` to the newest schema (idempotent); returns the revision."""
+    engine = create_engine_from_conn(url)
+    try:
+        command.upgrade(_alembic_config(engine), "head")
+        return head_revision()
+    finally:
+        engine.dispose()
+
+
+def reset(url: str) -> str:
+    """Drop every dagseal table and migrate again: all data is lost. Returns the revision."""
+    engine = create_engine_from_conn(url)
+    try:
+        config = _alembic_config(engine)
+        command.downgrade(config, "base")
+        command.upgrade(config, "head")
+        return head_revision()
+    finally:
+        engine.dispose()
+
+
+def check_schema_current(engine: Engine) -> None:
+    """Fail with a one-line hint when the DB has not been migrated to this dagseal's schema."""
+    revision = current_revision(engine)
+    if revision != head_revision():
+        where = engine.url.render_as_string(hide_password=True)
+        state = "has no dagseal schema" if revision is None else f"is at revision {revision}"
+        raise SchemaNotCurrentError(f"database {where} {state}; run `dagseal db migrate`")
