@@ -1,0 +1,85 @@
+"""The sandbox request loop: hello first, then one reply per request line, until shutdown or EOF."""
+
+import platform
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, BinaryIO
+
+from dagseal.sandbox.parse import parse_file
+from dagseal.sandbox.protocol import (
+    PROTOCOL_VERSION,
+    ErrorReply,
+    Hello,
+    ParseRequest,
+    RunCallbacksRequest,
+    RunTaskRequest,
+    ShutdownRequest,
+    decode_request,
+    encode,
+)
+from dagseal.sandbox.run_callbacks import run_callbacks
+from dagseal.sandbox.run_task import run_task
+from dagseal.serialization.converter import loads
+from dagseal.serialization.errors import SerializationError
+
+HANDLERS: dict[type, Callable[[Any], Any]] = {
+    ParseRequest: parse_file,
+    RunTaskRequest: run_task,
+    RunCallbacksRequest: run_callbacks,
+}
+
+
+class Server:
+    """Reads requests from ``requests`` and writes replies to ``replies`` (the private protocol fds)."""
+
+    def __init__(self, requests: BinaryIO, replies: BinaryIO) -> None:
+        self.requests = requests
+        self.replies = replies
+
+    def send(self, message: Any) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.replies.write(encode(message))
+        self.replies.flush()
+
+    def serve(self) -> int:
+        from dagseal import __version__
+
+        self.send(
+            Hello(
+                protocol_version=PROTOCOL_VERSION,
+                dagseal_version=__version__,
+                python=platform.python_version(),
+            )
+        )
+        for line in self.requests:
+            if not line.strip():
+                continue
+            try:
+                request = decode_request(line)
+            except SerializationError as exc:
+                self.send(ErrorReply(id=_request_id(line), message=str(exc)))
+                continue
+            if isinstance(request, ShutdownRequest):
+                return 0
+            self.send(self._handle(request))
+        return 0
+
+    def _handle(self, request: Any) -> Any:
+        try:
+            return HANDLERS[type(request)](request)
+        except Exception as exc:  # a sandbox bug must not kill a warm session; the host sees an error reply
+            traceback.print_exc()
+            return ErrorReply(
+                id=request.id, message=f"sandbox failed on {request.type}: {type(exc).__name__}: {exc}"
+            )
+
+
+def _request_id(line: bytes) -> int | None:
+    try:
+        data = loads(line)
+    except SerializationError:
+        return None
+    request_id = data.get("id") if isinstance(data, dict) else None
+    return request_id if isinstance(request_id, int) else None
