@@ -1,0 +1,41 @@
+"""The scrubbed environment a sandbox starts with: a whitelist, never DAGSEAL_* settings or credentials.
+
+The host process may hold a DB URL or secrets in its environment; user code must not see them.
+"""
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from dagseal.errors import DagsealError
+
+PASSED_THROUGH = frozenset({"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR"})
+_CREDENTIAL_URL = re.compile(r"^[A-Za-z][\w+.\-]*://[^/@\s]*:[^/@\s]*@")
+
+
+def dagseal_source_root() -> str:
+    """The directory holding the ``dagseal`` package, so the sandbox imports this same dagseal."""
+    return str(Path(__file__).resolve().parents[2])
+
+
+def _check_extra(key: str, value: str) -> None:
+    if key.upper().startswith("DAGSEAL_"):
+        raise DagsealError(f"refusing to pass {key} into a sandbox: dagseal settings stay on the host")
+    if _CREDENTIAL_URL.match(value):
+        raise DagsealError(f"refusing to pass {key} into a sandbox: its value is a URL with a password")
+
+
+def sandbox_environment(
+    extra: Iterable[tuple[str, str]] | Mapping[str, str] = (), host: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Whitelisted host variables (PATH, HOME, LANG, LC_*, TZ, TMPDIR) + checked ``extra`` + PYTHONPATH."""
+    source = os.environ if host is None else host
+    env = {key: value for key, value in source.items() if key in PASSED_THROUGH or key.startswith("LC_")}
+    pairs = extra.items() if isinstance(extra, Mapping) else extra
+    for key, value in pairs:
+        _check_extra(key, value)
+        env[key] = value
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [dagseal_source_root(), env.get("PYTHONPATH")]))
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
