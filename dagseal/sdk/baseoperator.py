@@ -11,6 +11,7 @@ from dagseal.sdk.trigger_rule import TriggerRule
 if TYPE_CHECKING:
     from dagseal.sdk.context import TaskContext
     from dagseal.sdk.dag import DAG
+    from dagseal.sdk.xcom import XComArg
 
 Callback = Callable[[dict[str, Any]], Any]
 
@@ -133,6 +134,13 @@ class BaseOperator:
 
     def dependency_roots(self) -> list["BaseOperator"]:
         return [self]
+
+    @property
+    def output(self) -> "XComArg":
+        """This task's return value, to pass to another task (Airflow's ``operator.output``)."""
+        from dagseal.sdk.xcom import XComArg
+
+        return XComArg(self)
 
     def set_downstream(self, other: "BaseOperator") -> None:
         """Record the edge ``self -> other`` on both tasks."""
