@@ -1,0 +1,193 @@
+"""Creating DAG runs (on schedule and on trigger) and starting queued ones within max_active_runs.
+
+A run is pinned at creation to the DAG's latest dag_hash; its task instances are created from
+that version when it starts, so an edit of the DAG file mid-run only affects later runs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
+from dagseal.errors import DagsealError
+from dagseal.scheduler.dag_bag import SerializedDagBag
+from dagseal.scheduler.locking import skip_locked
+from dagseal.scheduler.states import DagRunState
+from dagseal.scheduler.timetable import DagRunInfo, Timetable, parse_datetime
+from dagseal.serialization import SerializedDag
+
+ACTIVE_RUN_STATES = (DagRunState.QUEUED.value, DagRunState.RUNNING.value)
+
+
+class TriggerError(DagsealError):
+    """A manual run cannot be created (unknown, inactive or never-parsed DAG, bad conf)."""
+
+
+def timetable_for(dag: SerializedDag) -> Timetable:
+    return Timetable(
+        kind=dag.schedule.kind,
+        cron=dag.schedule.cron,
+        seconds=dag.schedule.seconds,
+        start_date=parse_datetime(dag.start_date),
+        end_date=parse_datetime(dag.end_date),
+        catchup=dag.catchup,
+    )
+
+
+def _insert_run(session: Session, run: DagRunModel) -> bool:
+    """Insert unless another scheduler already created this (dag_id, run_id); True if inserted."""
+    try:
+        with session.begin_nested():
+            session.add(run)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _last_scheduled(session: Session, dag_id: str) -> DagRunInfo | None:
+    row = session.execute(
+        select(DagRunModel.data_interval_start, DagRunModel.data_interval_end)
+        .where(DagRunModel.dag_id == dag_id, DagRunModel.run_type == "scheduled")
+        .order_by(DagRunModel.data_interval_end.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else DagRunInfo(row[0], row[1])
+
+
+def _active_runs(session: Session, dag_id: str) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(DagRunModel)
+        .where(DagRunModel.dag_id == dag_id, DagRunModel.state.in_(ACTIVE_RUN_STATES))
+    )
+
+
+def create_scheduled_runs(session: Session, bag: SerializedDagBag, now: datetime) -> int:
+    """Create every due scheduled run of active, unpaused DAGs, up to max_active_runs each."""
+    dags = session.scalars(
+        skip_locked(
+            session,
+            select(DagModel).where(
+                DagModel.is_active.is_(True),
+                DagModel.is_paused.is_(False),
+                DagModel.latest_dag_hash.isnot(None),
+            ),
+        )
+    ).all()
+    created = 0
+    for dag in dags:
+        serialized = bag.get(session, dag.latest_dag_hash)
+        if serialized.schedule.kind == "none":
+            continue
+        timetable = timetable_for(serialized)
+        last = _last_scheduled(session, dag.dag_id)
+        active = _active_runs(session, dag.dag_id)
+        info = timetable.next_dagrun_info(last, now)
+        while info is not None and info.run_after <= now and active < serialized.max_active_runs:
+            run = DagRunModel(
+                dag_id=dag.dag_id,
+                run_id=info.run_id,
+                run_type="scheduled",
+                logical_date=info.logical_date,
+                data_interval_start=info.data_interval_start,
+                data_interval_end=info.data_interval_end,
+                state=DagRunState.QUEUED.value,
+                dag_hash=dag.latest_dag_hash,
+                conf={},
+                created_at=now,
+            )
+            if _insert_run(session, run):
+                created += 1
+                active += 1
+            info = timetable.next_dagrun_info(info, now)
+        next_after = None if info is None else info.run_after
+        if dag.next_dagrun_create_after != next_after:
+            dag.next_dagrun_create_after = next_after
+    return created
+
+
+def trigger_dag(
+    session: Session, dag_id: str, conf: dict[str, Any], now: datetime, run_id: str | None = None
+) -> DagRunModel:
+    """Queue a manual run of the DAG's latest version (``dags trigger``)."""
+    if not isinstance(conf, dict):
+        raise TriggerError(f"--conf must be a JSON object, got {type(conf).__name__}")
+    dag = session.get(DagModel, dag_id)
+    if dag is None:
+        raise TriggerError(f"unknown DAG {dag_id!r}; see `dagseal dags list`")
+    if not dag.is_active or dag.latest_dag_hash is None:
+        raise TriggerError(f"DAG {dag_id!r} is not active (no processor has parsed it recently)")
+    run = DagRunModel(
+        dag_id=dag_id,
+        run_id=run_id or f"manual__{now.isoformat()}",
+        run_type="manual",
+        logical_date=now,
+        data_interval_start=now,
+        data_interval_end=now,
+        state=DagRunState.QUEUED.value,
+        dag_hash=dag.latest_dag_hash,
+        conf=conf,
+        created_at=now,
+    )
+    if not _insert_run(session, run):
+        raise TriggerError(f"DAG {dag_id!r} already has a run with run_id {run.run_id!r}")
+    return run
+
+
+def start_queued_runs(session: Session, bag: SerializedDagBag, now: datetime) -> int:
+    """queued → running for runs whose DAG is under max_active_runs; creates their task instances."""
+    queued = session.scalars(
+        skip_locked(
+            session,
+            select(DagRunModel)
+            .where(DagRunModel.state == DagRunState.QUEUED.value)
+            .order_by(DagRunModel.logical_date, DagRunModel.id),
+        )
+    ).all()
+    if not queued:
+        return 0
+    running = Counter(
+        dict(
+            session.execute(
+                select(DagRunModel.dag_id, func.count())
+                .where(DagRunModel.state == DagRunState.RUNNING.value)
+                .group_by(DagRunModel.dag_id)
+            ).all()
+        )
+    )
+    started = 0
+    for run in queued:
+        serialized = bag.get(session, run.dag_hash)
+        if running[run.dag_id] >= serialized.max_active_runs:
+            continue
+        moved = session.execute(
+            update(DagRunModel)
+            .where(DagRunModel.id == run.id, DagRunModel.state == DagRunState.QUEUED.value)
+            .values(state=DagRunState.RUNNING.value, start_date=now, last_scheduling_decision=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved != 1:
+            continue
+        session.add_all(
+            TaskInstanceModel(
+                dag_run_id=run.id,
+                dag_id=run.dag_id,
+                run_id=run.run_id,
+                task_id=task.task_id,
+                state=None,
+                try_number=0,
+                max_tries=task.retries,
+                priority_weight=task.priority_weight,
+                image_digest=run.image_digest,
+            )
+            for task in serialized.tasks
+        )
+        running[run.dag_id] += 1
+        started += 1
+    return started

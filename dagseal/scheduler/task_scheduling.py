@@ -1,0 +1,177 @@
+"""Deciding task instances of running DAG runs, finishing runs, and queueing ready tries.
+
+Per running run: retries whose delay passed → scheduled; ``none`` tasks → scheduled / skipped /
+upstream_failed by their trigger rule (in topological order, so one pass settles a run); a run
+whose tasks all finished → success or failed by its leaves. Every change is a conditional update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from graphlib import TopologicalSorter
+
+from attrs import define
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
+from dagseal.scheduler.callback_builder import dag_callback
+from dagseal.scheduler.dag_bag import SerializedDagBag
+from dagseal.scheduler.locking import move_task, skip_locked, task_state
+from dagseal.scheduler.states import FINISHED_TASK_STATES, DagRunState, TaskState
+from dagseal.scheduler.trigger_rules import Decision, evaluate
+from dagseal.serialization import CallbackRequest, SerializedDag
+
+SendCallback = Callable[[CallbackRequest], None]
+
+_DECISION_STATE = {
+    Decision.RUN: TaskState.SCHEDULED,
+    Decision.SKIP: TaskState.SKIPPED,
+    Decision.UPSTREAM_FAILED: TaskState.UPSTREAM_FAILED,
+}
+
+
+@define
+class _Ti:
+    """The columns the scheduling pass reads, detached from the ORM so updates stay explicit."""
+
+    id: int
+    state: TaskState
+    next_retry_at: datetime | None
+
+
+def topological_order(dag: SerializedDag) -> list[str]:
+    graph = {task.task_id: set(task.upstream_task_ids) for task in dag.tasks}
+    return list(TopologicalSorter(graph).static_order())
+
+
+def schedule_run(session: Session, run: DagRunModel, dag: SerializedDag, now: datetime) -> DagRunState | None:
+    """One scheduling pass over a running run; returns its final state if this pass finished it."""
+    tis = {
+        task_id: _Ti(ti_id, task_state(state), next_retry_at)
+        for ti_id, task_id, state, next_retry_at in session.execute(
+            select(
+                TaskInstanceModel.id,
+                TaskInstanceModel.task_id,
+                TaskInstanceModel.state,
+                TaskInstanceModel.next_retry_at,
+            ).where(TaskInstanceModel.dag_run_id == run.id)
+        )
+    }
+    tasks = {task.task_id: task for task in dag.tasks}
+    for task_id in topological_order(dag):
+        ti = tis.get(task_id)
+        if ti is None:
+            continue
+        if ti.state is TaskState.UP_FOR_RETRY and ti.next_retry_at is not None and ti.next_retry_at <= now:
+            if move_task(session, ti.id, [TaskState.UP_FOR_RETRY], TaskState.SCHEDULED, scheduled_dttm=now):
+                ti.state = TaskState.SCHEDULED
+            continue
+        if ti.state is not TaskState.NONE:
+            continue
+        task = tasks[task_id]
+        upstream = [tis[up].state for up in task.upstream_task_ids if up in tis]
+        decision = evaluate(task.trigger_rule, upstream)
+        if decision is Decision.WAIT:
+            continue
+        target = _DECISION_STATE[decision]
+        extra = {"scheduled_dttm": now} if target is TaskState.SCHEDULED else {"end_date": now}
+        if move_task(session, ti.id, [TaskState.NONE], target, **extra):
+            ti.state = target
+    session.execute(
+        update(DagRunModel)
+        .where(DagRunModel.id == run.id)
+        .values(last_scheduling_decision=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not all(ti.state in FINISHED_TASK_STATES for ti in tis.values()):
+        return None
+    leaves = [tis[task.task_id] for task in dag.tasks if not task.downstream_task_ids and task.task_id in tis]
+    failed = any(ti.state in (TaskState.FAILED, TaskState.UPSTREAM_FAILED) for ti in leaves)
+    final = DagRunState.FAILED if failed else DagRunState.SUCCESS
+    return final if finish_run(session, run, final, now) else None
+
+
+def finish_run(session: Session, run: DagRunModel, final: DagRunState, now: datetime) -> bool:
+    """running → success/failed, exactly once; True if this call made the change."""
+    moved = session.execute(
+        update(DagRunModel)
+        .where(DagRunModel.id == run.id, DagRunModel.state == DagRunState.RUNNING.value)
+        .values(state=final.value, end_date=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return moved == 1
+
+
+def schedule_running_runs(
+    session: Session, bag: SerializedDagBag, now: datetime, send: SendCallback, limit: int = 100
+) -> int:
+    """Schedule up to ``limit`` running runs (least recently decided first); returns runs finished."""
+    runs = session.scalars(
+        skip_locked(
+            session,
+            select(DagRunModel)
+            .where(DagRunModel.state == DagRunState.RUNNING.value)
+            .order_by(DagRunModel.last_scheduling_decision.asc().nulls_first(), DagRunModel.id)
+            .limit(limit),
+        )
+    ).all()
+    finished = 0
+    for run in runs:
+        dag = bag.get(session, run.dag_hash)
+        final = schedule_run(session, run, dag, now)
+        if final is None:
+            continue
+        finished += 1
+        dag_row = session.get(DagModel, run.dag_id)
+        request = dag_row and dag_callback(
+            dag_row, dag, run, final is DagRunState.SUCCESS, msg=f"run {final.value}"
+        )
+        if request:
+            send(request)
+    return finished
+
+
+@define(frozen=True)
+class QueuedTry:
+    """A task instance this scheduler moved to queued: what the executor needs to start it."""
+
+    ti_id: int
+    dag_id: str
+    run_id: str
+    task_id: str
+
+
+def queue_scheduled(session: Session, limit: int, now: datetime) -> list[QueuedTry]:
+    """scheduled → queued for up to ``limit`` tries, highest priority first, oldest first."""
+    if limit <= 0:
+        return []
+    rows = session.execute(
+        skip_locked(
+            session,
+            select(
+                TaskInstanceModel.id,
+                TaskInstanceModel.dag_id,
+                TaskInstanceModel.run_id,
+                TaskInstanceModel.task_id,
+            )
+            .join(DagRunModel, DagRunModel.id == TaskInstanceModel.dag_run_id)
+            .where(
+                TaskInstanceModel.state == TaskState.SCHEDULED.value,
+                DagRunModel.state == DagRunState.RUNNING.value,
+            )
+            .order_by(
+                TaskInstanceModel.priority_weight.desc(),
+                TaskInstanceModel.scheduled_dttm,
+                TaskInstanceModel.id,
+            )
+            .limit(limit),
+            of=TaskInstanceModel,
+        )
+    ).all()
+    return [
+        QueuedTry(ti_id, dag_id, run_id, task_id)
+        for ti_id, dag_id, run_id, task_id in rows
+        if move_task(session, ti_id, [TaskState.SCHEDULED], TaskState.QUEUED, queued_dttm=now)
+    ]

@@ -1,0 +1,88 @@
+"""Zombie detection (moved into the scheduler by AIP-43) and stranded queued tries.
+
+A zombie is a running task instance whose supervisor's ``job`` row stopped heartbeating for
+``zombie_threshold`` seconds (or ended without recording the try): the try is failed or put up for
+retry, and its failure/retry callback is requested. A try left ``queued`` that long was queued by
+a scheduler that died before a supervisor claimed it: it goes back to ``scheduled``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from dagseal.db.models import DagModel, DagRunModel, JobModel, JobState, TaskInstanceModel
+from dagseal.scheduler.callback_builder import task_callback
+from dagseal.scheduler.dag_bag import SerializedDagBag
+from dagseal.scheduler.locking import db_state, move_task, skip_locked
+from dagseal.scheduler.states import TaskState
+from dagseal.scheduler.task_scheduling import SendCallback
+
+
+def handle_zombies(
+    session: Session, bag: SerializedDagBag, now: datetime, threshold: float, send: SendCallback
+) -> int:
+    """Fail or retry every zombie try; returns how many were handled."""
+    cutoff = now - timedelta(seconds=threshold)
+    zombies = session.scalars(
+        skip_locked(
+            session,
+            select(TaskInstanceModel)
+            .join(JobModel, JobModel.id == TaskInstanceModel.job_id)
+            .where(
+                TaskInstanceModel.state == TaskState.RUNNING.value,
+                or_(JobModel.latest_heartbeat < cutoff, JobModel.state != JobState.RUNNING.value),
+            ),
+            of=TaskInstanceModel,
+        )
+    ).all()
+    handled = 0
+    for ti in zombies:
+        run = session.get(DagRunModel, ti.dag_run_id)
+        dag = bag.get(session, run.dag_hash)
+        task = dag.get_task(ti.task_id)
+        retry = ti.try_number <= ti.max_tries
+        target = TaskState.UP_FOR_RETRY if retry else TaskState.FAILED
+        error = f"zombie: supervisor (job {ti.job_id}) stopped heartbeating; detected at {now.isoformat()}"
+        moved = session.execute(
+            update(TaskInstanceModel)
+            .where(
+                TaskInstanceModel.id == ti.id,
+                TaskInstanceModel.state == TaskState.RUNNING.value,
+                TaskInstanceModel.job_id == ti.job_id,
+            )
+            .values(
+                state=db_state(target),
+                end_date=now,
+                error=error,
+                next_retry_at=now + timedelta(seconds=task.retry_delay) if retry else None,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved != 1:
+            continue
+        handled += 1
+        session.refresh(ti)
+        dag_row = session.get(DagModel, ti.dag_id)
+        request = dag_row and task_callback(
+            dag_row, dag, run, ti, "task_retry" if retry else "task_failure", msg=error
+        )
+        if request:
+            send(request)
+    return handled
+
+
+def requeue_stranded(session: Session, now: datetime, threshold: float) -> int:
+    """queued → scheduled for tries no supervisor claimed within ``threshold`` seconds."""
+    cutoff = now - timedelta(seconds=threshold)
+    stranded = session.scalars(
+        skip_locked(
+            session,
+            select(TaskInstanceModel.id).where(
+                TaskInstanceModel.state == TaskState.QUEUED.value, TaskInstanceModel.queued_dttm < cutoff
+            ),
+        )
+    ).all()
+    return sum(move_task(session, ti_id, [TaskState.QUEUED], TaskState.SCHEDULED) for ti_id in stranded)
