@@ -1,0 +1,44 @@
+"""Hosts get images by pulling ``<registry>/<name>@sha256:…`` the first time they need them.
+
+Only the digest reference is ever pulled, so a host can never run anything but the recorded
+bytes; layers the host already has (base OS, wheels) are not fetched again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dagseal.deploy.errors import DeployError, ImageMissing
+from dagseal.deploy.reference import ImageReference
+from dagseal.deploy.registry import RegistryClient
+
+if TYPE_CHECKING:
+    import docker
+
+__all__ = ["ensure_image"]
+
+
+def ensure_image(client: docker.DockerClient, ref: ImageReference | str) -> str:
+    """Return the local image id of ``ref``, pulling it by digest if this host lacks it.
+
+    A failed pull is explained by asking the registry directly, so the error says whether the
+    registry is down or the digest is missing rather than relaying the engine's message.
+    """
+    import docker.errors
+
+    ref = ref if isinstance(ref, ImageReference) else ImageReference.parse(ref)
+    try:
+        return client.images.get(str(ref)).id
+    except docker.errors.ImageNotFound:
+        pass
+    try:
+        return client.images.pull(str(ref)).id
+    except docker.errors.APIError as exc:
+        registry = RegistryClient(ref.registry)
+        registry.ping()
+        if not registry.has_manifest(ref.name, ref.digest):
+            raise ImageMissing(
+                f"cannot pull {ref}: registry {ref.registry} has no manifest {ref.digest} for {ref.name}"
+            ) from exc
+        detail = (exc.explanation or str(exc)).splitlines()[0]
+        raise DeployError(f"cannot pull {ref}: {detail}") from exc
