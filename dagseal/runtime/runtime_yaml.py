@@ -11,7 +11,7 @@ image: sha256:3f1c...            # digest or image id (a mutable tag needs allow
 environment: {TZ: UTC}           # merged key by key over earlier layers
 volumes:                         # host:container[:ro|rw], or {source, target, read_only}; ro default
   - /srv/reference-data:/data:ro
-resources: {memory: 512m, cpus: 1.5, pids: 256}
+resources: {memory: 512m, cpus: 1.5, pids: 256}   # or flat: memory: 512m, cpus: 1.5, pids_limit: 256
 network: none                    # none | host
 run_as_user: "1000"              # never 0/root
 parse_timeout: 30                # seconds
@@ -41,12 +41,14 @@ __all__ = [
     "parse_size",
 ]
 
+FLAT_RESOURCE_KEYS = {"memory": "memory", "cpus": "cpus", "pids_limit": "pids"}
 RUNTIME_KEYS = frozenset(
     {
         "image",
         "environment",
         "volumes",
         "resources",
+        *FLAT_RESOURCE_KEYS,
         "network",
         "run_as_user",
         "parse_timeout",
@@ -211,24 +213,31 @@ def _environment(reader: _Reader, value: Any) -> dict[str, str]:
     return {name: str(val) for name, val in env.items()}
 
 
-def _resources(reader: _Reader, value: Any) -> dict[str, Any]:
-    resources = reader.mapping(value, "resources")
-    unknown = sorted(set(resources) - RESOURCE_KEYS)
+def _resources(reader: _Reader, data: Mapping[str, Any]) -> dict[str, Any]:
+    """`resources: {memory, cpus, pids}`, or the flat `memory` / `cpus` / `pids_limit` keys."""
+    nested = reader.mapping(data.get("resources"), "resources")
+    unknown = sorted(set(nested) - RESOURCE_KEYS)
     if unknown:
         raise reader.error(
             f"unknown key {unknown[0]!r} (known: {', '.join(sorted(RESOURCE_KEYS))})", "resources"
         )
-    memory = resources.get("memory")
+    found: dict[str, tuple[Any, tuple[str, ...]]] = {key: (nested[key], ("resources", key)) for key in nested}
+    for flat, key in FLAT_RESOURCE_KEYS.items():
+        if flat in data:
+            if key in found:
+                raise reader.error(f"set either {flat} or resources.{key}, not both", flat)
+            found[key] = (data[flat], (flat,))
+    memory, memory_keys = found.get("memory", (None, ()))
     try:
         memory_bytes = parse_size(memory) if memory is not None else None
     except ValueError:
-        raise reader.error(
-            f"expected a size like 512m or 2g, got {memory!r}", "resources", "memory"
-        ) from None
+        raise reader.error(f"expected a size like 512m or 2g, got {memory!r}", *memory_keys) from None
+    cpus, cpus_keys = found.get("cpus", (None, ()))
+    pids, pids_keys = found.get("pids", (None, ()))
     return {
         "memory": memory_bytes,
-        "cpus": _number(reader, resources.get("cpus"), "resources", "cpus"),
-        "pids": _number(reader, resources.get("pids"), "resources", "pids", integer=True),
+        "cpus": _number(reader, cpus, *cpus_keys),
+        "pids": _number(reader, pids, *pids_keys, integer=True),
     }
 
 
@@ -263,7 +272,7 @@ def load_runtime_yaml(path: Path) -> RuntimeOverrides:
         run_as_user=_user(reader, data.get("run_as_user")),
         parse_timeout=_number(reader, data.get("parse_timeout"), "parse_timeout"),
         task_timeout=_number(reader, data.get("task_timeout"), "task_timeout"),
-        **_resources(reader, data.get("resources")),
+        **_resources(reader, data),
     )
 
 

@@ -132,3 +132,27 @@ def test_volume_mount_yaml(tmp_path: Path) -> None:
     assert load_volume_mounts(path) == (Volume("/srv/ref", "/ref", True),)
     with pytest.raises(RuntimeYamlError, match=r"mounts\.yaml:1: image: unknown key"):
         load_volume_mounts(write(tmp_path, "image: x\n", "mounts.yaml"))
+
+
+def test_flat_resource_keys_as_the_team_repos_write_them(tmp_path: Path) -> None:
+    path = write(tmp_path, "runtime: python311\nnetwork: none\nmemory: 512m\ncpus: 1.0\npids_limit: 256\n")
+    overrides = load_runtime_yaml(path)
+    assert (overrides.memory, overrides.cpus, overrides.pids, overrides.network) == (
+        512 * 1024**2,
+        1.0,
+        256,
+        "none",
+    )
+
+
+def test_flat_and_nested_resource_key_together_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(
+        RuntimeYamlError, match=r"runtime\.yaml:2: pids_limit: set either pids_limit or resources\.pids"
+    ):
+        load_runtime_yaml(write(tmp_path, "resources: {pids: 1}\npids_limit: 2\n"))
+
+
+def test_team_repo_files_load() -> None:
+    root = Path(__file__).resolve().parents[3] / "dag_repos"
+    for path in sorted(root.glob("*/runtime.yaml")):
+        assert load_runtime_yaml(path).network == "none"
