@@ -163,7 +163,7 @@ def test_sandbox_environment_is_scrubbed(dag_dir: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("DAGSEAL__CORE__SQL_ALCHEMY_CONN", "postgresql://u:secret@db/x")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "hunter2")
     (dag_dir / "env_probe.py").write_text(
-        "import os\nfrom dagseal import DAG\nDAG('fixture.env', params={'env': sorted(os.environ)})\n"
+        "import os\nfrom dagseal import DAG\ndag = DAG('fixture.env', params={'env': sorted(os.environ)})\n"
     )
     session = ProcessRuntime().start_session(SandboxSpec(dag_folder=str(dag_dir), environment={"TEAM": "x"}))
     try:
