@@ -1,7 +1,9 @@
 """Creating DAG runs (on schedule and on trigger) and starting queued ones within max_active_runs.
 
-A run is pinned at creation to the DAG's latest dag_hash; its task instances are created from
-that version when it starts, so an edit of the DAG file mid-run only affects later runs.
+A run is pinned at creation to the DAG's latest dag_hash and, once something is deployed, to the
+current deployment's image digest for the DAG's directory; its task instances are created from
+that version when it starts, so an edit of the DAG file or a new deploy mid-run only affects
+later runs.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
+from dagseal.deploy.deployments import pin_for_new_run
 from dagseal.errors import DagsealError
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.locking import skip_locked
@@ -48,6 +51,12 @@ def _insert_run(session: Session, run: DagRunModel) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def _image_pin(session: Session, dag: DagModel) -> dict[str, Any]:
+    """``image_digest`` and ``deployment_id`` for a new run: the current deployment's, if any."""
+    pin = pin_for_new_run(session, dag.fileloc)
+    return {} if pin is None else {"image_digest": pin.image_digest, "deployment_id": pin.deployment_id}
 
 
 def _last_scheduled(session: Session, dag_id: str) -> DagRunInfo | None:
@@ -101,6 +110,7 @@ def create_scheduled_runs(session: Session, bag: SerializedDagBag, now: datetime
                 dag_hash=dag.latest_dag_hash,
                 conf={},
                 created_at=now,
+                **_image_pin(session, dag),
             )
             if _insert_run(session, run):
                 created += 1
@@ -134,6 +144,7 @@ def trigger_dag(
         dag_hash=dag.latest_dag_hash,
         conf=conf,
         created_at=now,
+        **_image_pin(session, dag),
     )
     if not _insert_run(session, run):
         raise TriggerError(f"DAG {dag_id!r} already has a run with run_id {run.run_id!r}")
