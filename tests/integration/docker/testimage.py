@@ -27,7 +27,15 @@ CONTENT_LABEL = "io.dagseal.test.content"
 TEAM_DAGS = "/opt/dagseal/dags"
 PYTHON = Path("/usr/bin/python3.11")
 STDLIB = Path("/usr/lib/python3.11")
-TOOLS = ("/bin/sh", "/usr/bin/sleep", "/usr/bin/setsid", "/usr/bin/cat", "/usr/bin/id", "/usr/bin/true")
+TOOLS = (
+    "/bin/sh",
+    "/usr/bin/bash",
+    "/usr/bin/sleep",
+    "/usr/bin/setsid",
+    "/usr/bin/cat",
+    "/usr/bin/id",
+    "/usr/bin/true",
+)
 STDLIB_SKIP = {
     "test",
     "idlelib",

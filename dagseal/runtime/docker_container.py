@@ -1,0 +1,208 @@
+"""Containers as dagseal runs them: names, labels, the create body, and a handle with wait/stop/logs.
+
+Why deterministic names and labels: a supervisor or processor that died leaves its containers
+behind; its successor recomputes the same name (role + a hash of the identity: run id, task, try,
+or image and DAG folder for a parse slot) and finds them, and cleanup works by label
+(`io.dagseal.managed=1`, `io.dagseal.role`, ...) without remembering ids anywhere.
+
+Why these defaults: user code is untrusted. Every container runs the sandbox under `docker-init`
+(so every process the task started, detached or not, dies with the container's PID namespace),
+non-root, network `none` unless a runtime.yaml asks for `host`, read-only root filesystem with a
+private /tmp, all capabilities dropped, no privilege escalation, memory (no swap), pids and cpu
+limits, and the DAG directory mounted read-only — never another team's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+import socket
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from dagseal.errors import DagsealError
+from dagseal.runtime.base import SandboxSpec
+from dagseal.runtime.docker_engine import DockerEngine
+from dagseal.runtime.environment import sandbox_environment
+from dagseal.runtime.runtime_yaml import parse_size
+
+__all__ = [
+    "DEFAULT_MEMORY",
+    "DEFAULT_PIDS",
+    "DEFAULT_USER",
+    "ContainerHandle",
+    "container_body",
+    "container_dag_folder",
+    "container_name",
+    "identity_labels",
+]
+
+SANDBOX_ENTRYPOINT = ["python3", "-m", "dagseal.sandbox"]
+CONTAINER_DAGS_ROOT = "/opt/dagseal/dags"
+DEFAULT_USER = "1000"
+DEFAULT_MEMORY = "2g"
+DEFAULT_PIDS = 512
+TMPFS = "rw,nosuid,nodev,size=256m,mode=1777"
+MANAGED_LABEL = "io.dagseal.managed"
+ROLE_LABEL = "io.dagseal.role"
+_ROOT_USERS = ("0", "root")
+
+
+def identity_labels(role: str, identity: Mapping[str, str | int]) -> dict[str, str]:
+    """The labels that identify a container: managed flag, role, and each identity field."""
+    labels = {MANAGED_LABEL: "1", ROLE_LABEL: role}
+    labels.update({f"io.dagseal.{key}": str(value) for key, value in identity.items()})
+    return labels
+
+
+def container_name(role: str, identity: Mapping[str, str | int]) -> str:
+    """`dagseal-<role>-<hash of identity>`: the same identity always gives the same name."""
+    canonical = json.dumps({k: str(v) for k, v in identity.items()}, sort_keys=True, separators=(",", ":"))
+    return f"dagseal-{role}-{hashlib.sha256(canonical.encode()).hexdigest()[:20]}"
+
+
+def _split_mount(mount: str) -> tuple[str, str, str]:
+    source, _, rest = mount.partition(":")
+    target, _, mode = rest.partition(":")
+    return source, target, mode or "ro"
+
+
+def container_dag_folder(spec: SandboxSpec) -> str:
+    """Where the DAG folder appears inside the container: the target of a mount of `dag_folder`
+    in `spec.mounts`, else `/opt/dagseal/dags/<directory name>` (where the images put it)."""
+    host = str(Path(spec.dag_folder).resolve())
+    for mount in spec.mounts:
+        source, target, _mode = _split_mount(mount)
+        if str(Path(source).resolve()) == host:
+            return target
+    return posixpath.join(CONTAINER_DAGS_ROOT, Path(host).name)
+
+
+def _binds(spec: SandboxSpec) -> list[str]:
+    """The DAG folder read-only at its container path, then the spec's other mounts."""
+    host = str(Path(spec.dag_folder).resolve())
+    binds = [f"{host}:{container_dag_folder(spec)}:ro"]
+    for mount in spec.mounts:
+        source, target, mode = _split_mount(mount)
+        if str(Path(source).resolve()) != host:
+            binds.append(f"{source}:{target}:{mode}")
+    return binds
+
+
+def _user(spec: SandboxSpec) -> str:
+    user = spec.run_as_user or DEFAULT_USER
+    if user.split(":")[0] in _ROOT_USERS:
+        raise DagsealError(f"refusing run_as_user={user!r}: sandbox containers never run as root")
+    return user
+
+
+def _environment(spec: SandboxSpec) -> dict[str, str]:
+    """Only the spec's variables, each checked like the process runtime's (no DAGSEAL_*, no URL
+    with a password); nothing of the host's environment reaches the container."""
+    checked = sandbox_environment(spec.environment, host={})
+    return {**{key: checked[key] for key, _ in spec.environment}, "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def container_body(spec: SandboxSpec, labels: Mapping[str, str]) -> dict[str, Any]:
+    """The engine's create arguments for a sandbox container running `spec.image`."""
+    if not spec.image:
+        raise DagsealError(
+            f"no image for the Docker runtime of {spec.dag_folder} (see docs/docker-runtime.md)"
+        )
+    if spec.network not in ("none", "host"):
+        raise DagsealError(f"network {spec.network!r} is not allowed: use none or host")
+    memory = parse_size(spec.memory or DEFAULT_MEMORY)
+    host_config: dict[str, Any] = {
+        "binds": _binds(spec),
+        "network_mode": spec.network,
+        "init": True,
+        "read_only": True,
+        "tmpfs": {"/tmp": TMPFS},
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "mem_limit": memory,
+        "memswap_limit": memory,
+        "pids_limit": spec.pids_limit or DEFAULT_PIDS,
+    }
+    if spec.cpus:
+        host_config["nano_cpus"] = int(spec.cpus * 1e9)
+    return {
+        "image": spec.image,
+        "entrypoint": SANDBOX_ENTRYPOINT,
+        "stdin_open": True,
+        "tty": False,
+        "user": _user(spec),
+        "working_dir": "/tmp",
+        "environment": _environment(spec),
+        "labels": {**dict(spec.labels), **labels},
+        "host_config": host_config,
+    }
+
+
+@attrs.define
+class ContainerHandle:
+    """One created container: wait for it, stop it, read its logs and final state, remove it."""
+
+    engine: DockerEngine
+    container_id: str
+    name: str
+    cgroup_root: Path | None = None
+
+    @classmethod
+    def create(
+        cls, engine: DockerEngine, name: str, body: Mapping[str, Any], cgroup_root: Path | None
+    ) -> ContainerHandle:
+        """Create the container; a leftover of the same name (its owner died) is removed first."""
+        engine.remove(name)
+        return cls(engine, engine.create(name, body), name, cgroup_root)
+
+    def attach(self) -> socket.socket:
+        return self.engine.attach(self.container_id)
+
+    def start(self) -> None:
+        self.engine.start(self.container_id)
+
+    def wait(self, timeout: float | None) -> int | None:
+        """The exit code, or None while it still runs after `timeout` seconds."""
+        return self.engine.wait(self.container_id, timeout)
+
+    def stop(self) -> None:
+        """SIGKILL: the sandbox holds no state worth a graceful stop, and init takes all children along."""
+        self.engine.kill(self.container_id)
+
+    def logs(self) -> bytes:
+        return self.engine.logs(self.container_id)
+
+    def state(self) -> dict[str, Any]:
+        """The engine's `State` (ExitCode, OOMKilled, Running, ...); empty once the container is gone."""
+        document = self.engine.inspect(self.container_id)
+        return (document or {}).get("State", {})
+
+    def pids_limit_hits(self) -> int:
+        """How often the pids cgroup refused a fork (cgroup `pids.events` "max"), 0 if unknown.
+
+        Read while the container still runs: the cgroup disappears with it.
+        """
+        if self.cgroup_root is None:
+            return 0
+        for relative in (
+            f"pids/docker/{self.container_id}/pids.events",  # cgroup v1, cgroupfs driver
+            f"docker/{self.container_id}/pids.events",  # cgroup v2, cgroupfs driver
+            f"system.slice/docker-{self.container_id}.scope/pids.events",  # cgroup v2, systemd
+        ):
+            try:
+                text = (self.cgroup_root / relative).read_text()
+            except OSError:
+                continue
+            for line in text.splitlines():
+                key, _, value = line.partition(" ")
+                if key == "max":
+                    return int(value)
+        return 0
+
+    def remove(self) -> None:
+        self.engine.remove(self.container_id)
