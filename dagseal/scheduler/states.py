@@ -42,8 +42,11 @@ FINISHED_RUN_STATES = frozenset({DagRunState.SUCCESS, DagRunState.FAILED})
 TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
     TaskState.NONE: frozenset({TaskState.SCHEDULED, TaskState.UPSTREAM_FAILED, TaskState.SKIPPED}),
     TaskState.SCHEDULED: frozenset({TaskState.QUEUED, TaskState.SKIPPED}),
-    # queued → scheduled: the scheduler that queued it died before a supervisor claimed it.
-    TaskState.QUEUED: frozenset({TaskState.RUNNING, TaskState.SCHEDULED, TaskState.SKIPPED}),
+    # queued → scheduled: the scheduler that queued it died before a supervisor claimed it;
+    # queued → failed: its supervisor exited without ever starting the try.
+    TaskState.QUEUED: frozenset(
+        {TaskState.RUNNING, TaskState.SCHEDULED, TaskState.FAILED, TaskState.SKIPPED}
+    ),
     TaskState.RUNNING: frozenset(
         {TaskState.SUCCESS, TaskState.FAILED, TaskState.UP_FOR_RETRY, TaskState.SKIPPED}
     ),

@@ -1,0 +1,160 @@
+"""The task supervisor (``dagseal tasks run DAG TASK RUN --local``): one try, host side.
+
+It registers a ``LocalTaskJob`` and heartbeats it, claims the queued try, writes the try's log to
+``<base_log_folder>/<dag>/<run>/<task>/<try>.log``, asks the task runtime to run the sandbox
+``run_task`` request (the ``--raw`` part: scrubbed environment, no DB access), and records state,
+duration, exit code, host and return value. The runtime enforces ``execution_timeout`` by killing
+the try's whole process group. If the row is taken away (cleared, run timed out, declared a
+zombie), the heartbeat notices and kills the try. SIGTERM kills the try and records it as failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from types import FrameType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from dagseal.callbacks.database_sink import DatabaseCallbackSink
+from dagseal.db.jobs import end_job, heartbeat, start_job
+from dagseal.db.models import JobState, JobType
+from dagseal.db.session import create_engine_from_conn, session_factory
+from dagseal.executor.settings import SupervisorSettings
+from dagseal.executor.task_runtime import task_runtime
+from dagseal.executor.try_record import ClaimedTry, claim_try, record_outcome, still_owned
+from dagseal.runtime.base import SandboxSpec, TaskHandle, TaskOutcome
+from dagseal.scheduler.states import TaskState
+from dagseal.serialization import CallbackRequest
+from dagseal.timeutil import utcnow
+
+SendCallback = Callable[[CallbackRequest], None]
+
+
+class Terminated(BaseException):
+    """SIGTERM reached the supervisor: stop the try and record it (BaseException: user-agnostic)."""
+
+
+def _kill_group(handle: TaskHandle | None) -> None:
+    if handle is not None and handle.pgid is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(handle.pgid, signal.SIGKILL)
+
+
+class _Heartbeat(threading.Thread):
+    """Beats the job row; kills the try once the task instance is no longer ours."""
+
+    def __init__(self, factory: sessionmaker[Session], claimed: ClaimedTry, interval: float) -> None:
+        super().__init__(name="dagseal-supervisor-heartbeat", daemon=True)
+        self._factory = factory
+        self._claimed = claimed
+        self._interval = interval
+        self._halt = threading.Event()
+        self.handle: TaskHandle | None = None
+        self.taken_away = False
+
+    def run(self) -> None:
+        while not self._halt.wait(self._interval):
+            heartbeat(self._factory, self._claimed.job_id)
+            if not still_owned(self._factory, self._claimed):
+                self.taken_away = True
+                _kill_group(self.handle)
+                return
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise Terminated
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_try(
+    settings: SupervisorSettings, factory: sessionmaker[Session], claimed: ClaimedTry
+) -> TaskOutcome:
+    runtime = task_runtime(settings.task_execution_runtime)
+    spec = SandboxSpec(dag_folder=claimed.dag_folder, task_timeout=claimed.execution_timeout)
+    path = claimed.log_path(settings.base_log_folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    beat = _Heartbeat(factory, claimed, settings.heartbeat_interval)
+    r = claimed.request
+    with path.open("ab") as log:
+        log.write(f"[dagseal] {r.dag_id}.{r.task_id} run {r.run_id} try {claimed.try_number}\n".encode())
+        log.flush()
+
+        def on_start(handle: TaskHandle) -> None:
+            beat.handle = handle
+
+        beat.start()
+        try:
+            with _sigterm_raises():
+                outcome = runtime.run_task(spec, r, log, claimed.execution_timeout, on_start)
+        except Terminated:
+            _kill_group(beat.handle)
+            outcome = TaskOutcome(state="failed", error="supervisor received SIGTERM; try killed")
+        finally:
+            beat.stop()
+        if beat.taken_away:
+            outcome = TaskOutcome(
+                state="failed", error="task instance was changed outside this try; try killed"
+            )
+        log.write(_summary(outcome).encode())
+    return outcome
+
+
+def _summary(outcome: TaskOutcome) -> str:
+    timed_out = " (timed out)" if outcome.timed_out else ""
+    error = f": {outcome.error}" if outcome.error else ""
+    return f"[dagseal] try ended: {outcome.state}, exit code {outcome.exit_code}{timed_out}{error}\n"
+
+
+def supervise(
+    settings: SupervisorSettings,
+    factory: sessionmaker[Session],
+    ti_id: int,
+    send_callback: SendCallback | None = None,
+) -> TaskState | None:
+    """Run the queued try of task instance ``ti_id``; returns the recorded state, or None if it was
+    not ours to run (not queued any more). Task callbacks go to ``send_callback`` or, by default,
+    to ``callback_request`` rows."""
+    send = send_callback or DatabaseCallbackSink(factory).send
+    job_id = start_job(factory, JobType.LOCAL_TASK)
+    ended = JobState.FAILED
+    try:
+        claimed = claim_try(factory, ti_id, job_id, utcnow())
+        if claimed is None:
+            ended = JobState.SUCCESS
+            return None
+        outcome = _run_try(settings, factory, claimed)
+        state, request = record_outcome(factory, claimed, outcome, utcnow())
+        if request is not None:
+            send(request)
+        ended = JobState.SUCCESS
+        return state
+    finally:
+        end_job(factory, job_id, ended)
+
+
+def supervise_in_new_process(settings: SupervisorSettings, ti_id: int, forward: SendCallback | None) -> None:
+    """Entry point of a supervisor process started by the LocalExecutor (own session, own engine)."""
+    os.setsid()  # Ctrl-C on the terminal goes to the scheduler, which stops supervisors itself
+    engine = create_engine_from_conn(settings.sql_alchemy_conn)
+    try:
+        supervise(settings, session_factory(engine), ti_id, forward)
+    finally:
+        engine.dispose()

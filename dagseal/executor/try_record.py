@@ -1,0 +1,229 @@
+"""The database side of one task try: claim it, load what the sandbox needs, record how it ended.
+
+The claim (queued → running, try_number + 1) and the record (running → final, only while this
+supervisor's job still owns the row) are conditional updates, so a try is started at most once
+and a try the scheduler declared a zombie (or a cleared one) is never overwritten by a late result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from attrs import frozen
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from dagseal.db.models import (
+    DagCodeModel,
+    DagModel,
+    DagRunModel,
+    SerializedDagModel,
+    TaskInstanceModel,
+)
+from dagseal.db.session import session_scope
+from dagseal.errors import DagsealError
+from dagseal.runtime.base import RunTaskRequest, TaskOutcome
+from dagseal.scheduler.callback_builder import task_callback
+from dagseal.scheduler.locking import db_state, move_task
+from dagseal.scheduler.states import TaskState
+from dagseal.serialization import SerializedDag, TaskCallbackRequest, dag_from_envelope
+from dagseal.timeutil import utcnow
+
+
+class TaskInstanceNotFound(DagsealError):
+    """``tasks run`` named a task instance that does not exist."""
+
+
+@frozen(kw_only=True)
+class ClaimedTry:
+    """A try this supervisor owns: identity, limits, and the sandbox request built from the pinned DAG."""
+
+    ti_id: int
+    job_id: int
+    try_number: int
+    max_tries: int
+    retry_delay: float
+    execution_timeout: float | None
+    dag_folder: str
+    request: RunTaskRequest
+
+    def log_path(self, base_log_folder: str) -> Path:
+        r = self.request
+        return Path(base_log_folder) / r.dag_id / r.run_id / r.task_id / f"{self.try_number}.log"
+
+
+def find_task_instance(factory: sessionmaker[Session], dag_id: str, task_id: str, run_id: str) -> int:
+    with session_scope(factory) as session:
+        ti_id = session.scalar(
+            select(TaskInstanceModel.id).where(
+                TaskInstanceModel.dag_id == dag_id,
+                TaskInstanceModel.task_id == task_id,
+                TaskInstanceModel.run_id == run_id,
+            )
+        )
+    if ti_id is None:
+        raise TaskInstanceNotFound(f"no task instance {dag_id}.{task_id} in run {run_id!r}")
+    return ti_id
+
+
+def dag_folder_of(dag: DagModel) -> str:
+    """The DAG directory on the host: the file's absolute path minus its relative path."""
+    if dag.fileloc.endswith(dag.relative_fileloc):
+        return dag.fileloc[: len(dag.fileloc) - len(dag.relative_fileloc)].rstrip("/") or "/"
+    return dag.processor_subdir or os.path.dirname(dag.fileloc)
+
+
+def pinned_dag(session: Session, dag_hash: str) -> tuple[SerializedDag, str]:
+    """The serialized DAG a run is pinned to, and the exact source text it was parsed from."""
+    row = session.get(SerializedDagModel, dag_hash)
+    if row is None:
+        raise DagsealError(f"serialized DAG {dag_hash} is missing")
+    code = session.get(DagCodeModel, row.source_digest)
+    if code is None:
+        raise DagsealError(f"DAG source {row.source_digest} of version {dag_hash} is missing")
+    return dag_from_envelope(json.loads(row.data)), code.source
+
+
+def upstream_results(session: Session, run_id: int, upstream: list[str]) -> dict[str, object]:
+    """Return values the supervisors of the upstream tasks stored for this run."""
+    if not upstream:
+        return {}
+    rows = session.execute(
+        select(TaskInstanceModel.task_id, TaskInstanceModel.return_value).where(
+            TaskInstanceModel.dag_run_id == run_id,
+            TaskInstanceModel.task_id.in_(upstream),
+            TaskInstanceModel.return_value.isnot(None),
+        )
+    )
+    return {task_id: json.loads(value) for task_id, value in rows}
+
+
+def claim_try(factory: sessionmaker[Session], ti_id: int, job_id: int, now: datetime) -> ClaimedTry | None:
+    """queued → running for this job; None if the try is not (or no longer) queued."""
+    with session_scope(factory) as session:
+        claimed = move_task(
+            session,
+            ti_id,
+            [TaskState.QUEUED],
+            TaskState.RUNNING,
+            try_number=TaskInstanceModel.try_number + 1,
+            start_date=now,
+            end_date=None,
+            exited_at=None,
+            duration=None,
+            exit_code=None,
+            error=None,
+            return_value=None,
+            next_retry_at=None,
+            hostname=socket.gethostname(),
+            pid=os.getpid(),
+            job_id=job_id,
+        )
+        if not claimed:
+            return None
+        ti = session.get(TaskInstanceModel, ti_id)
+        run = session.get(DagRunModel, ti.dag_run_id)
+        dag_row = session.get(DagModel, ti.dag_id)
+        dag, source = pinned_dag(session, run.dag_hash)
+        task = dag.get_task(ti.task_id)
+        request = RunTaskRequest(
+            id=1,
+            dag_folder=dag_folder_of(dag_row),
+            file=dag.fileloc,
+            source=source,
+            dag_id=ti.dag_id,
+            task_id=ti.task_id,
+            run_id=ti.run_id,
+            try_number=ti.try_number,
+            logical_date=run.logical_date.isoformat() if run.logical_date else None,
+            params=dict(dag.params),
+            conf=dict(run.conf or {}),
+            upstream_results=upstream_results(session, run.id, task.upstream_task_ids),
+        )
+        return ClaimedTry(
+            ti_id=ti_id,
+            job_id=job_id,
+            try_number=ti.try_number,
+            max_tries=ti.max_tries,
+            retry_delay=task.retry_delay,
+            execution_timeout=task.execution_timeout,
+            dag_folder=request.dag_folder,
+            request=request,
+        )
+
+
+def still_owned(factory: sessionmaker[Session], claimed: ClaimedTry) -> bool:
+    """True while the row is running under this supervisor (not cleared, timed out or declared a zombie)."""
+    with session_scope(factory) as session:
+        row = session.execute(
+            select(TaskInstanceModel.state, TaskInstanceModel.job_id).where(
+                TaskInstanceModel.id == claimed.ti_id
+            )
+        ).first()
+    return row is not None and row[0] == TaskState.RUNNING.value and row[1] == claimed.job_id
+
+
+_CALLBACK_KIND = {
+    TaskState.SUCCESS: "task_success",
+    TaskState.FAILED: "task_failure",
+    TaskState.UP_FOR_RETRY: "task_retry",
+}
+
+
+def final_state(outcome: TaskOutcome, claimed: ClaimedTry) -> TaskState:
+    if outcome.state == "success":
+        return TaskState.SUCCESS
+    if outcome.state == "skipped":
+        return TaskState.SKIPPED
+    return TaskState.UP_FOR_RETRY if claimed.try_number <= claimed.max_tries else TaskState.FAILED
+
+
+def record_outcome(
+    factory: sessionmaker[Session], claimed: ClaimedTry, outcome: TaskOutcome, exited_at: datetime
+) -> tuple[TaskState | None, TaskCallbackRequest | None]:
+    """Store the try's end; returns the state written (None if the row was taken from us) and the
+    callback request the pinned DAG defines for it, if any."""
+    state = final_state(outcome, claimed)
+    now = utcnow()
+    with session_scope(factory) as session:
+        moved = session.execute(
+            update(TaskInstanceModel)
+            .where(
+                TaskInstanceModel.id == claimed.ti_id,
+                TaskInstanceModel.state == TaskState.RUNNING.value,
+                TaskInstanceModel.job_id == claimed.job_id,
+            )
+            .values(
+                state=db_state(state),
+                end_date=now,
+                exited_at=exited_at,
+                duration=outcome.duration,
+                exit_code=outcome.exit_code,
+                error=outcome.error,
+                return_value=None if outcome.return_value is None else json.dumps(outcome.return_value),
+                next_retry_at=now + timedelta(seconds=claimed.retry_delay)
+                if state is TaskState.UP_FOR_RETRY
+                else None,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved != 1:
+            return None, None
+        kind = _CALLBACK_KIND.get(state)
+        if kind is None:
+            return state, None
+        ti = session.get(TaskInstanceModel, claimed.ti_id)
+        run = session.get(DagRunModel, ti.dag_run_id)
+        dag, _source = pinned_dag(session, run.dag_hash)
+        dag_row = session.get(DagModel, ti.dag_id)
+        return state, task_callback(dag_row, dag, run, ti, kind, msg=outcome.error)
+
+
+def fail_unstarted(factory: sessionmaker[Session], ti_id: int, reason: str, now: datetime) -> bool:
+    """queued → failed for a try whose supervisor exited before claiming it."""
+    with session_scope(factory) as session:
+        return move_task(session, ti_id, [TaskState.QUEUED], TaskState.FAILED, end_date=now, error=reason)

@@ -1,0 +1,175 @@
+"""SchedulerJob: the scheduler loop. Reads serialized DAGs only; never imports user code.
+
+Each pass: reap finished supervisors, create and start DAG runs, decide task instances, queue
+ready tries into free executor slots, and time out runs; every ``zombie_detection_interval``
+handle zombies and stranded queued tries; every ``stale_dag_cleanup_interval`` deactivate stale
+DAGs. Between passes it sleeps until a supervisor exits or ``scheduler_heartbeat_sec`` passes.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+
+from attrs import frozen
+from sqlalchemy.orm import Session, sessionmaker
+
+from dagseal.config import Config
+from dagseal.db.jobs import end_job, heartbeat, start_job
+from dagseal.db.models import JobState, JobType
+from dagseal.db.session import session_scope
+from dagseal.executor.base import BaseExecutor
+from dagseal.executor.try_record import fail_unstarted
+from dagseal.scheduler.dag_bag import SerializedDagBag
+from dagseal.scheduler.dagrun_creation import create_scheduled_runs, start_queued_runs
+from dagseal.scheduler.dagrun_timeouts import time_out_runs
+from dagseal.scheduler.single_scheduler import check_single_scheduler
+from dagseal.scheduler.stale_dags import deactivate_stale_dags
+from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
+from dagseal.scheduler.zombies import handle_zombies, requeue_stranded
+from dagseal.serialization import CallbackRequest
+from dagseal.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@frozen(kw_only=True)
+class SchedulerSettings:
+    loop_sleep: float
+    zombie_detection_interval: float
+    zombie_threshold: float
+    stale_dag_threshold: float
+    stale_dag_cleanup_interval: float
+
+    @classmethod
+    def from_config(cls, config: Config) -> SchedulerSettings:
+        get = config.getfloat
+        return cls(
+            loop_sleep=get("scheduler", "scheduler_heartbeat_sec"),
+            zombie_detection_interval=get("scheduler", "zombie_detection_interval"),
+            zombie_threshold=get("scheduler", "zombie_threshold"),
+            stale_dag_threshold=get("scheduler", "stale_dag_threshold"),
+            stale_dag_cleanup_interval=get("scheduler", "stale_dag_cleanup_interval"),
+        )
+
+
+class _Every:
+    """True once every ``interval`` seconds (and on the first call)."""
+
+    def __init__(self, interval: float) -> None:
+        self._interval = interval
+        self._last: float | None = None
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if self._last is None or now - self._last >= self._interval:
+            self._last = now
+            return True
+        return False
+
+
+class SchedulerJob:
+    """One scheduler process. ``num_runs > 0`` stops after that many passes; ``after_pass`` may stop
+    it too (returns True), e.g. ``standalone --until-idle``."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        executor: BaseExecutor,
+        settings: SchedulerSettings,
+        num_runs: int = 0,
+        after_pass: Callable[[], bool] | None = None,
+    ) -> None:
+        self.factory = factory
+        self.executor = executor
+        self.settings = settings
+        self.num_runs = num_runs
+        self.after_pass = after_pass
+        self.job_id: int | None = None
+        self._bag = SerializedDagBag()
+        self._stop = threading.Event()
+        self._interrupted = False
+        self._heartbeat = _Every(settings.loop_sleep)
+        self._zombies = _Every(settings.zombie_detection_interval)
+        self._stale = _Every(settings.stale_dag_cleanup_interval)
+
+    def stop(self, interrupted: bool = True) -> None:
+        """Ask the loop to end after the current pass; ``interrupted`` kills running tries."""
+        self._interrupted = self._interrupted or interrupted
+        self._stop.set()
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        log.info("scheduler: got %s, stopping", signal.Signals(signum).name)
+        self.stop()
+
+    def run(self) -> None:
+        self.job_id = start_job(self.factory, JobType.SCHEDULER)
+        state = JobState.FAILED
+        previous = {}
+        if threading.current_thread() is threading.main_thread():
+            previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            with session_scope(self.factory) as session:
+                check_single_scheduler(session, self.job_id, utcnow(), self.settings.zombie_threshold)
+            self.executor.start()
+            passes = 0
+            while not self._stop.is_set():
+                self.run_pass()
+                passes += 1
+                if (self.num_runs > 0 and passes >= self.num_runs) or (self.after_pass and self.after_pass()):
+                    break
+                self.executor.wait(self.settings.loop_sleep)
+            if self._interrupted:
+                self.executor.terminate()
+            else:
+                self.executor.end()
+            self._reap()
+            state = JobState.SUCCESS
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            end_job(self.factory, self.job_id, state)
+
+    def _send_all(self, requests: list[CallbackRequest]) -> None:
+        for request in requests:
+            self.executor.send_callback_to_execute(request)
+
+    def _reap(self) -> None:
+        """Tries whose supervisor exited without claiming them failed to start."""
+        for finished in self.executor.sync():
+            reason = f"supervisor exited with code {finished.exit_code} before starting the try"
+            if fail_unstarted(self.factory, finished.ti_id, reason, utcnow()):
+                log.warning("task instance %s: %s", finished.ti_id, reason)
+
+    def run_pass(self) -> None:
+        """One scheduling pass; callback requests are sent only after their state change committed."""
+        assert self.job_id is not None
+        if self._heartbeat.due():
+            heartbeat(self.factory, self.job_id)
+        self._reap()
+        now = utcnow()
+        requests: list[CallbackRequest] = []
+        with session_scope(self.factory) as session:
+            create_scheduled_runs(session, self._bag, now)
+            start_queued_runs(session, self._bag, now)
+        with session_scope(self.factory) as session:
+            schedule_running_runs(session, self._bag, now, requests.append)
+            time_out_runs(session, self._bag, now, requests.append)
+        self._send_all(requests)
+        with session_scope(self.factory) as session:
+            queued = queue_scheduled(session, self.executor.slots_available, now)
+        for item in queued:
+            self.executor.execute(item)
+        if self._zombies.due():
+            requests = []
+            with session_scope(self.factory) as session:
+                handle_zombies(session, self._bag, now, self.settings.zombie_threshold, requests.append)
+                requeue_stranded(session, now, self.settings.zombie_threshold)
+            self._send_all(requests)
+        if self._stale.due():
+            with session_scope(self.factory) as session:
+                deactivate_stale_dags(session, now, self.settings.stale_dag_threshold)
