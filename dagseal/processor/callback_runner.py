@@ -1,0 +1,206 @@
+"""Run callback requests in the sandbox, on the exact DAG source their run was pinned to.
+
+Two sources feed the processor (AIP-43): :class:`DatabaseCallbackSource` claims this directory's
+``callback_request`` rows (standalone processors), :class:`QueueCallbackSource` drains the
+in-process queue a ``PipeCallbackSink`` fills (a processor embedded in the scheduler).
+
+Each callback is its own ``run_callbacks`` request, so a crash or timeout is charged to exactly
+one callback and no other callback runs twice. A callback is *done* (its row deleted) once it ran,
+whatever its outcome (the user function raising is an outcome, logged). It is released for a
+later loop, not done, when no sandbox could be started for it. It is dropped, with an error
+logged, when it can never run: undecodable data or no stored code for its DAG.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import queue
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dagseal.callbacks.claims import claim_callbacks, complete_callback
+from dagseal.db.models import CallbackClaimModel, DagCodeModel, DagModel, DagRunModel, SerializedDagModel
+from dagseal.db.session import session_scope
+from dagseal.processor.runtime_choice import SpecResolver
+from dagseal.processor.sessions import SessionPool
+from dagseal.runtime.base import SandboxError
+from dagseal.sandbox.protocol import CallbacksResult
+from dagseal.serialization import CallbackRequest, SerializationError
+from dagseal.serialization.converter import structure
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PendingCallback:
+    """A callback this processor owns until it reports it done or released."""
+
+    callback_id: int
+    request: CallbackRequest | None
+    decode_error: str | None = None
+
+
+class CallbackSource(Protocol):
+    def fetch(self, limit: int) -> list[PendingCallback]:
+        """Up to ``limit`` callbacks to run now, highest priority first where the transport can."""
+        ...
+
+    def done(self, callback: PendingCallback) -> None:
+        """The callback ran (or can never run): forget it."""
+        ...
+
+    def release(self, callback: PendingCallback) -> None:
+        """The callback did not run: hand it back for a later attempt."""
+        ...
+
+
+class DatabaseCallbackSource:
+    """Claims this directory's ``callback_request`` rows for one job (see ``dagseal.callbacks.claims``)."""
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], processor_subdir: str, job_id: int, claim_timeout: float
+    ) -> None:
+        self._session_factory = session_factory
+        self._subdir = processor_subdir
+        self._job_id = job_id
+        self._claim_timeout = claim_timeout
+
+    def fetch(self, limit: int) -> list[PendingCallback]:
+        claimed = claim_callbacks(
+            self._session_factory, self._subdir, self._job_id, limit, self._claim_timeout
+        )
+        pending = []
+        for row in claimed:
+            try:
+                pending.append(PendingCallback(row.callback_id, row.request()))
+            except SerializationError as exc:
+                pending.append(PendingCallback(row.callback_id, None, str(exc)))
+        return pending
+
+    def done(self, callback: PendingCallback) -> None:
+        complete_callback(self._session_factory, callback.callback_id)
+
+    def release(self, callback: PendingCallback) -> None:
+        # dagseal.callbacks.claims has no release; delete only our own claim so the row is free again.
+        with session_scope(self._session_factory) as session:
+            session.execute(
+                delete(CallbackClaimModel).where(
+                    CallbackClaimModel.callback_id == callback.callback_id,
+                    CallbackClaimModel.job_id == self._job_id,
+                )
+            )
+
+
+class QueueCallbackSource:
+    """Drains the queue a ``PipeCallbackSink(queue.put)`` fills; first in, first out."""
+
+    def __init__(self, requests: queue.Queue[CallbackRequest]) -> None:
+        self._requests = requests
+        self._ids = itertools.count(1)
+        self._retry: list[PendingCallback] = []
+
+    def fetch(self, limit: int) -> list[PendingCallback]:
+        pending, self._retry = self._retry[:limit], self._retry[limit:]
+        while len(pending) < limit:
+            try:
+                pending.append(PendingCallback(next(self._ids), self._requests.get_nowait()))
+            except queue.Empty:
+                break
+        return pending
+
+    def done(self, callback: PendingCallback) -> None:
+        """Nothing to delete: the request lived only in memory."""
+
+    def release(self, callback: PendingCallback) -> None:
+        self._retry.append(callback)
+
+
+@dataclass(frozen=True)
+class PinnedCode:
+    """The DAG file text a callback must run on, and the image its run was pinned to."""
+
+    relative_fileloc: str
+    source: str
+    image_digest: str | None
+
+
+def pinned_code(session: Session, dag_id: str, run_id: str | None) -> PinnedCode | None:
+    """The source of the run's ``dag_hash``; the DAG's latest version when the run has none."""
+    run = None
+    if run_id is not None:
+        run = session.execute(
+            select(DagRunModel).where(DagRunModel.dag_id == dag_id, DagRunModel.run_id == run_id)
+        ).scalar_one_or_none()
+    dag_hash = run.dag_hash if run is not None else None
+    if dag_hash is None:
+        dag = session.get(DagModel, dag_id)
+        dag_hash = dag.latest_dag_hash if dag is not None else None
+    version = session.get(SerializedDagModel, dag_hash) if dag_hash else None
+    code = session.get(DagCodeModel, version.source_digest) if version is not None else None
+    if version is None or code is None:
+        return None
+    relative_fileloc = json.loads(version.data)["dag"]["fileloc"]
+    return PinnedCode(relative_fileloc, code.source, run.image_digest if run is not None else None)
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    """How one callback attempt ended: ``ran`` decides between done and released."""
+
+    callback: PendingCallback
+    ran: bool
+    error: str | None = None
+
+
+class CallbackRunner:
+    """Runs one callback at a time per call; thread-safe (each call leases its own session)."""
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], pool: SessionPool, specs: SpecResolver, timeout: float
+    ) -> None:
+        self._session_factory = session_factory
+        self._pool = pool
+        self._specs = specs
+        self._timeout = timeout
+
+    def prepare(self, callback: PendingCallback) -> PinnedCode | str:
+        """The pinned code to run ``callback`` on, or why it can never run."""
+        request = callback.request
+        if request is None:
+            return f"callback {callback.callback_id} has undecodable data: {callback.decode_error}"
+        with session_scope(self._session_factory) as session:
+            code = pinned_code(session, request.dag_id, request.run_id)
+        if code is None:
+            return f"callback {callback.callback_id}: no stored code for DAG {request.dag_id!r}"
+        return code
+
+    def run(self, callback: PendingCallback, code: PinnedCode) -> CallbackResult:
+        """Run ``callback`` in a sandbox for its pinned image; ``ran=False`` when none could start."""
+        assert callback.request is not None, "prepare() refuses undecodable callbacks"
+        spec = self._specs.for_callback(code.relative_fileloc, code.image_digest)
+        message = {
+            "type": "run_callbacks",
+            "file": code.relative_fileloc,
+            "source": code.source,
+            "callbacks": [callback.request.to_sandbox_callback(callback.callback_id)],
+        }
+        started = False
+        try:
+            with self._pool.lease(spec) as session:
+                started = True
+                reply = session.request(message, timeout=self._timeout)
+        except SandboxError as exc:
+            return CallbackResult(callback, ran=started, error=f"sandbox failed running the callback: {exc}")
+        try:
+            outcomes = structure(reply, CallbacksResult).outcomes
+        except SerializationError as exc:
+            return CallbackResult(callback, ran=True, error=f"invalid callbacks_result: {exc}")
+        mine = [outcome for outcome in outcomes if outcome.callback_id == callback.callback_id]
+        if not mine:
+            return CallbackResult(callback, ran=True, error="the sandbox reported no outcome for it")
+        return CallbackResult(callback, ran=True, error=None if mine[0].ok else mine[0].error)

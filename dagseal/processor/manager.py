@@ -1,0 +1,307 @@
+"""DagProcessorManager: the standalone DAG processor loop for one DAG directory (AIP-43).
+
+Each loop: scan the directory (``file_tracker``), parse due files with ``parsing_processes``
+warm sandbox sessions in parallel threads, store the outcomes in file order (``persistence``, on
+this thread, so "the first file wins" a duplicate dag_id deterministically), then run up to
+``max_callbacks_per_loop`` callbacks (``callback_runner``). The ``job`` row heartbeats throughout.
+
+The processor is identified by its ``processor_subdir``: the resolved absolute path of the
+directory it parses. Standalone, callbacks come from the DB; embedded in a scheduler
+(``standalone_dag_processor = False``) pass ``callbacks=QueueCallbackSource(q)`` where the
+scheduler's ``PipeCallbackSink(q.put)`` fills ``q``, and call :meth:`run_once` from its loop (or
+:meth:`run` in a thread with a stop event).
+
+User DAG files are never imported here: they are only stat-ed and hashed on the host.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Self
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from dagseal.config import Config
+from dagseal.db.jobs import end_job, heartbeat, start_job
+from dagseal.db.models import JobState, JobType
+from dagseal.db.session import session_scope
+from dagseal.errors import DagsealError
+from dagseal.processor.callback_runner import (
+    CallbackResult,
+    CallbackRunner,
+    CallbackSource,
+    DatabaseCallbackSource,
+    PendingCallback,
+)
+from dagseal.processor.file_tracker import FileScan, FileTracker
+from dagseal.processor.parsing import FileOutcome, parse_file
+from dagseal.processor.persistence import (
+    DirectoryContext,
+    forget_missing_files,
+    refresh_parsed_time,
+    set_import_error,
+    store_outcome,
+)
+from dagseal.processor.policy import DagPolicy, current_subdir, load_dag_policy
+from dagseal.processor.runtime_choice import SpecResolver, parsing_specs, runtime_for_parsing
+from dagseal.processor.sessions import SessionPool
+from dagseal.runtime.base import SandboxRuntime, SandboxSpec
+from dagseal.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY = 1.0  # seconds between job heartbeats while a loop is busy
+
+
+@dataclass(frozen=True)
+class ProcessorSettings:
+    """The ``[scheduler]`` knobs the processor reads (see ``dagseal config list``)."""
+
+    parsing_processes: int = 2
+    parse_timeout: float = 30.0
+    min_file_process_interval: float = 30.0
+    dag_dir_list_interval: float = 300.0
+    max_callbacks_per_loop: int = 20
+    callback_claim_timeout: float = 60.0
+    loop_sleep: float = 1.0
+    paused_at_creation: bool = False
+
+    @classmethod
+    def from_config(cls, config: Config, parsing_processes: int | None = None) -> ProcessorSettings:
+        """Settings from config; ``parsing_processes`` (``-P``) overrides the configured value."""
+        settings = cls(
+            parsing_processes=parsing_processes or config.getint("scheduler", "parsing_processes"),
+            parse_timeout=config.getfloat("scheduler", "parse_timeout"),
+            min_file_process_interval=config.getfloat("scheduler", "min_file_process_interval"),
+            dag_dir_list_interval=config.getfloat("scheduler", "dag_dir_list_interval"),
+            max_callbacks_per_loop=config.getint("scheduler", "max_callbacks_per_loop"),
+            callback_claim_timeout=config.getfloat("scheduler", "callback_claim_timeout"),
+            loop_sleep=config.getfloat("scheduler", "processor_loop_sleep"),
+            paused_at_creation=config.getboolean("core", "dags_are_paused_at_creation"),
+        )
+        if settings.parsing_processes < 1:
+            raise DagsealError(f"parsing processes must be at least 1, got {settings.parsing_processes}")
+        return settings
+
+
+@dataclass(frozen=True)
+class LoopStats:
+    """What one loop did (logged, and asserted on by tests)."""
+
+    files: int
+    parsed: int
+    import_errors: int
+    callbacks_run: int
+
+
+class DagProcessorManager:
+    """Parses one DAG directory into the DB and runs its callbacks; use as a context manager.
+
+    ``with DagProcessorManager(...) as manager: manager.run_once()`` — entering registers the
+    ``DagProcessorJob`` row, leaving ends it (so its callback claims free up at once) and stops the
+    warm sandboxes.
+    """
+
+    def __init__(
+        self,
+        dag_directory: str | Path,
+        *,
+        session_factory: sessionmaker[Session],
+        runtime: SandboxRuntime,
+        specs: SpecResolver,
+        settings: ProcessorSettings,
+        policy: DagPolicy | None = None,
+        callbacks: CallbackSource | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        root = Path(dag_directory).resolve()
+        if not root.is_dir():
+            raise DagsealError(f"DAG directory {dag_directory} does not exist or is not a directory")
+        self.root = root
+        self.settings = settings
+        self._session_factory = session_factory
+        self._ctx = DirectoryContext(root, policy, settings.paused_at_creation)
+        self._specs = specs
+        self._clock = clock
+        self._tracker = FileTracker(
+            root,
+            dag_dir_list_interval=settings.dag_dir_list_interval,
+            min_file_process_interval=settings.min_file_process_interval,
+            clock=clock,
+        )
+        self._pool = SessionPool(runtime, settings.parsing_processes)
+        self._threads = ThreadPoolExecutor(settings.parsing_processes, thread_name_prefix="dagseal-parse")
+        self._runner = CallbackRunner(session_factory, self._pool, specs, settings.parse_timeout)
+        self._callbacks = callbacks
+        self._last_heartbeat = float("-inf")
+        self._last_refresh = float("-inf")
+        self.job_id: int | None = None
+
+    @classmethod
+    def from_config(
+        cls,
+        config: Config,
+        dag_directory: str | Path,
+        session_factory: sessionmaker[Session],
+        *,
+        parsing_processes: int | None = None,
+        callbacks: CallbackSource | None = None,
+    ) -> DagProcessorManager:
+        """A manager wired from config: runtime, specs, DAG policy and settings."""
+        settings = ProcessorSettings.from_config(config, parsing_processes)
+        root = Path(dag_directory).resolve()
+        return cls(
+            root,
+            session_factory=session_factory,
+            runtime=runtime_for_parsing(config),
+            specs=parsing_specs(config, root, settings.parse_timeout),
+            settings=settings,
+            policy=load_dag_policy(config.get("core", "policy_module").strip()),
+            callbacks=callbacks,
+        )
+
+    @property
+    def processor_subdir(self) -> str:
+        return self._ctx.subdir
+
+    def __enter__(self) -> Self:
+        self.job_id = start_job(self._session_factory, JobType.DAG_PROCESSOR, self.processor_subdir)
+        if self._callbacks is None:
+            self._callbacks = DatabaseCallbackSource(
+                self._session_factory,
+                self.processor_subdir,
+                self.job_id,
+                self.settings.callback_claim_timeout,
+            )
+        log.info("DAG processor job %s parsing %s", self.job_id, self.processor_subdir)
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._threads.shutdown(wait=True, cancel_futures=True)
+        self._pool.close()
+        if self.job_id is not None:
+            failed = exc_type is not None and exc_type not in (KeyboardInterrupt, SystemExit)
+            end_job(self._session_factory, self.job_id, JobState.FAILED if failed else JobState.SUCCESS)
+
+    def run(self, num_runs: int = 0, stop: threading.Event | None = None) -> int:
+        """Loop ``num_runs`` times (0: until ``stop`` is set); returns the loops done."""
+        stop = stop or threading.Event()
+        loops = 0
+        with self:
+            while not stop.is_set() and (num_runs <= 0 or loops < num_runs):
+                self.run_once()
+                loops += 1
+                if num_runs <= 0 or loops < num_runs:
+                    stop.wait(self.settings.loop_sleep)
+        return loops
+
+    def run_once(self) -> LoopStats:
+        """One loop: scan, parse and store due files, then run a batch of callbacks."""
+        if self.job_id is None or self._callbacks is None:
+            raise RuntimeError("enter the manager (`with manager:`) before running loops")
+        scan = self._tracker.scan()
+        self._forget_missing(scan)
+        with current_subdir(self.processor_subdir):
+            parsed, errors = self._parse_due(scan)
+        self._refresh(scan)
+        ran = self._run_callbacks(self._callbacks)
+        self._heartbeat(force=True)
+        stats = LoopStats(files=len(scan.files), parsed=parsed, import_errors=errors, callbacks_run=ran)
+        log.debug("processor loop: %s", stats)
+        return stats
+
+    def _forget_missing(self, scan: FileScan) -> None:
+        if scan.relisted or scan.vanished:
+            with session_scope(self._session_factory) as session:
+                gone = forget_missing_files(session, self._ctx, scan.files)
+            if gone:
+                log.info("marked %d DAG(s) inactive: their files left %s", gone, self.processor_subdir)
+
+    def _parse_due(self, scan: FileScan) -> tuple[int, int]:
+        """Parse due files in parallel, store outcomes in file order; (files parsed, files with errors)."""
+        futures: list[Future[FileOutcome]] = []
+        for rel in scan.due:
+            if rel in scan.unreadable:
+                done: Future[FileOutcome] = Future()
+                done.set_result(FileOutcome.failed(rel, f"{rel}: {scan.unreadable[rel]}"))
+                futures.append(done)
+            else:
+                spec = self._specs.for_file(rel)
+                futures.append(self._threads.submit(self._parse_one, spec, rel))
+        errors = 0
+        for future in futures:
+            outcome = future.result()
+            errors += self._store(outcome, scan.files)
+            self._heartbeat()
+        return len(futures), errors
+
+    def _parse_one(self, spec: SandboxSpec, rel: str) -> FileOutcome:
+        return parse_file(self._pool, spec, rel, self.settings.parse_timeout)
+
+    def _store(self, outcome: FileOutcome, present: tuple[str, ...]) -> int:
+        """Store one outcome; 1 when the file ends with an import error, else 0."""
+        rel = outcome.relative_fileloc
+        try:
+            with session_scope(self._session_factory) as session:
+                report = store_outcome(session, self._ctx, outcome, present, utcnow())
+            errors, retry = report.errors, outcome.retry or report.lost_conflict
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            errors, retry = (f"{rel}: the database refused its DAGs: {reason}",), True
+            with session_scope(self._session_factory) as session:
+                set_import_error(session, self._ctx, rel, errors[0], utcnow())
+        self._tracker.mark_parsed(rel, retry=retry)
+        for error in errors:
+            log.warning("import error: %s", error.splitlines()[-1])
+        return 1 if errors else 0
+
+    def _refresh(self, scan: FileScan) -> None:
+        """Every min_file_process_interval, confirm the DAGs of present files as current."""
+        now = self._clock()
+        if now - self._last_refresh < self.settings.min_file_process_interval:
+            return
+        with session_scope(self._session_factory) as session:
+            refresh_parsed_time(session, self._ctx, scan.files, utcnow())
+        self._last_refresh = now
+
+    def _run_callbacks(self, source: CallbackSource) -> int:
+        """Claim a batch, run it on the worker threads, settle each as it finishes; the number run."""
+        futures: list[Future[CallbackResult]] = []
+        for callback in source.fetch(self.settings.max_callbacks_per_loop):
+            code = self._runner.prepare(callback)
+            if isinstance(code, str):
+                log.error("dropping %s", code)
+                source.done(callback)
+            else:
+                futures.append(self._threads.submit(self._runner.run, callback, code))
+        ran = 0
+        for future in as_completed(futures):
+            result = future.result()
+            self._settle(source, result)
+            ran += result.ran
+            self._heartbeat()
+        return ran
+
+    @staticmethod
+    def _settle(source: CallbackSource, result: CallbackResult) -> None:
+        callback: PendingCallback = result.callback
+        if not result.ran:
+            log.warning("callback %s not run, released: %s", callback.callback_id, result.error)
+            source.release(callback)
+            return
+        if result.error:
+            log.warning("callback %s failed: %s", callback.callback_id, result.error)
+        source.done(callback)
+
+    def _heartbeat(self, force: bool = False) -> None:
+        now = self._clock()
+        if self.job_id is not None and (force or now - self._last_heartbeat >= HEARTBEAT_EVERY):
+            heartbeat(self._session_factory, self.job_id)
+            self._last_heartbeat = now

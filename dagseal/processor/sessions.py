@@ -1,0 +1,85 @@
+"""Warm sandbox sessions, kept per ``SandboxSpec`` and shared by the processor's worker threads.
+
+A session is slow to start (a process now, a container later), so it is reused across files and
+loops. Sessions are keyed by their spec: today every file of a directory has the same spec; with
+the Docker runtime each resolved image gets its own key, so the pool holds one set of warm
+sessions per image without the manager knowing about images. A session that crashed or timed out
+is closed instead of being returned, and the next lease starts a fresh one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from dagseal.runtime.base import SandboxRuntime, SandboxSession, SandboxSpec
+
+
+class SessionPool:
+    """At most ``size`` sessions per spec; ``lease`` blocks while all of a spec's sessions are busy."""
+
+    def __init__(self, runtime: SandboxRuntime, size: int) -> None:
+        if size < 1:
+            raise ValueError("a session pool needs at least one session per spec")
+        self._runtime = runtime
+        self._size = size
+        self._idle: dict[SandboxSpec, list[SandboxSession]] = {}
+        self._count: dict[SandboxSpec, int] = {}
+        self._cond = threading.Condition()
+
+    @contextmanager
+    def lease(self, spec: SandboxSpec) -> Iterator[SandboxSession]:
+        """Borrow a warm session for ``spec``; on any exception it is closed rather than reused."""
+        session = self._acquire(spec)
+        try:
+            yield session
+        except BaseException:
+            self._discard(spec, session)
+            raise
+        self._release(spec, session)
+
+    def close(self) -> None:
+        """Close every idle session (call when no lease is outstanding)."""
+        with self._cond:
+            idle = [session for sessions in self._idle.values() for session in sessions]
+            self._idle.clear()
+            self._count.clear()
+        for session in idle:
+            session.close()
+
+    def _acquire(self, spec: SandboxSpec) -> SandboxSession:
+        with self._cond:
+            while True:
+                idle = self._idle.setdefault(spec, [])
+                while idle:
+                    session = idle.pop()
+                    if session.alive():
+                        return session
+                    self._count[spec] -= 1
+                    session.close()
+                if self._count.get(spec, 0) < self._size:
+                    self._count[spec] = self._count.get(spec, 0) + 1
+                    break
+                self._cond.wait()
+        try:
+            return self._runtime.start_session(spec)
+        except BaseException:
+            self._forget(spec)
+            raise
+
+    def _release(self, spec: SandboxSpec, session: SandboxSession) -> None:
+        with self._cond:
+            self._idle.setdefault(spec, []).append(session)
+            self._cond.notify()
+
+    def _discard(self, spec: SandboxSpec, session: SandboxSession) -> None:
+        try:
+            session.close()
+        finally:
+            self._forget(spec)
+
+    def _forget(self, spec: SandboxSpec) -> None:
+        with self._cond:
+            self._count[spec] -= 1
+            self._cond.notify()
