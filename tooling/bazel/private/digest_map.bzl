@@ -42,7 +42,7 @@ def _impl(ctx):
         mnemonic = "DigestMap",
         progress_message = "Writing digest map %s" % ctx.label,
     )
-    return [DefaultInfo(files = depset([out]))]
+    return [DefaultInfo(files = depset([out]), runfiles = ctx.runfiles(files = [out]))]
 
 digest_map = rule(
     implementation = _impl,

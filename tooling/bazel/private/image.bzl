@@ -70,7 +70,7 @@ def _impl(ctx):
         progress_message = "Writing OCI image %s" % ctx.label,
     )
     return [
-        DefaultInfo(files = depset([layout, digest, image_id])),
+        DefaultInfo(files = depset([layout, digest, image_id]), runfiles = ctx.runfiles(files = [layout, digest, image_id])),
         OciImageInfo(layers = layers, layout = layout, digest = digest, image_id = image_id, image_json = image_json),
     ]
 
