@@ -1,0 +1,221 @@
+"""The CLI groups this package owns, run in-process against real databases."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dagseal.cli import main
+from dagseal.db.models import DagModel, ImportErrorModel, SerializedDagModel
+from dagseal.db.session import session_scope
+from dagseal.serialization.dags import dag_envelope, dag_hash
+from dagseal.serialization.schema import ScheduleSpec, SerializedDag, SerializedTask
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path, capsys):
+    """Run ``dagseal ARGS`` with the test DB configured by env; returns (exit code, stdout, stderr)."""
+    monkeypatch.delenv("DAGSEAL_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def cli_db(cli, migrated_db_url: str, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("DAGSEAL__CORE__SQL_ALCHEMY_CONN", migrated_db_url)
+    return cli
+
+
+def _task(task_id: str, upstream: list[str], downstream: list[str]) -> SerializedTask:
+    return SerializedTask(
+        task_id=task_id,
+        operator="PythonOperator",
+        upstream_task_ids=upstream,
+        downstream_task_ids=downstream,
+        trigger_rule="all_success",
+        retries=2,
+    )
+
+
+def _store_dag(session_factory) -> str:
+    serialized = SerializedDag(
+        dag_id="team_x.etl",
+        fileloc="etl.py",
+        source_digest="0" * 64,
+        schedule=ScheduleSpec(kind="cron", cron="0 0 * * *"),
+        tasks=[_task("extract", [], ["load"]), _task("load", ["extract"], [])],
+    )
+    digest = dag_hash(serialized)
+    with session_scope(session_factory) as session:
+        session.add(
+            SerializedDagModel(
+                dag_hash=digest,
+                dag_id="team_x.etl",
+                processor_subdir="dag_repos/team_x",
+                data=json.dumps(dag_envelope(serialized)),
+                source_digest="0" * 64,
+            )
+        )
+        session.add(
+            DagModel(
+                dag_id="team_x.etl",
+                fileloc="/repo/dag_repos/team_x/etl.py",
+                relative_fileloc="etl.py",
+                processor_subdir="dag_repos/team_x",
+                latest_dag_hash=digest,
+            )
+        )
+    return digest
+
+
+def test_db_migrate_is_idempotent_and_reset_needs_yes(cli, db_url: str, monkeypatch) -> None:
+    monkeypatch.setenv("DAGSEAL__CORE__SQL_ALCHEMY_CONN", db_url)
+    assert cli("db", "migrate")[0] == 0
+    code, out, _ = cli("db", "migrate")
+    assert code == 0
+    assert "revision 0001" in out
+    code, _, err = cli("db", "reset")
+    assert (code, err.count("\n")) == (1, 1)
+    assert "add --yes" in err
+    assert cli("db", "reset", "--yes")[0] == 0
+
+
+def test_unmigrated_database_is_one_line(cli, db_url: str, monkeypatch) -> None:
+    monkeypatch.setenv("DAGSEAL__CORE__SQL_ALCHEMY_CONN", db_url)
+    code, out, err = cli("dags", "list")
+    assert code == 1
+    assert out == ""
+    assert err.startswith("dagseal: error: database ")
+    assert err.rstrip().endswith("run `dagseal db migrate`")
+    assert err.count("\n") == 1
+
+
+def test_verbose_shows_the_traceback(cli, db_url: str, monkeypatch) -> None:
+    monkeypatch.setenv("DAGSEAL__CORE__SQL_ALCHEMY_CONN", db_url)
+    code, _, err = cli("--verbose", "dags", "list")
+    assert code == 1
+    assert "Traceback" in err
+
+
+def test_config_list_shows_sources_and_masks_passwords(cli, monkeypatch, tmp_path) -> None:
+    cfg = tmp_path / "site.cfg"
+    cfg.write_text("[core]\nparallelism = 3\n", encoding="utf-8")
+    monkeypatch.setenv("DAGSEAL_CONFIG", str(cfg))
+    monkeypatch.setenv(
+        "DAGSEAL__CORE__SQL_ALCHEMY_CONN", "postgresql+psycopg://dagseal:s3cret@db:5432/dagseal"
+    )
+    code, out, _ = cli("config", "list")
+    assert code == 0
+    assert "s3cret" not in out
+    lines = {tuple(line.split()[:2]): line.split() for line in out.splitlines()[2:]}
+    assert lines[("core", "parallelism")][2:] == ["3", str(cfg)]
+    assert lines[("core", "sql_alchemy_conn")][2:] == [
+        "postgresql+psycopg://dagseal:***@db:5432/dagseal",
+        "env",
+        "DAGSEAL__CORE__SQL_ALCHEMY_CONN",
+    ]
+    assert lines[("logging", "base_log_folder")][2:] == ["logs", "default"]
+
+
+def test_bad_config_is_one_line(cli, monkeypatch) -> None:
+    monkeypatch.setenv("DAGSEAL_CONFIG", "/nonexistent.cfg")
+    code, _, err = cli("config", "list")
+    assert (code, err) == (
+        1,
+        "dagseal: error: DAGSEAL_CONFIG points to /nonexistent.cfg, which is not a readable file\n",
+    )
+
+
+def test_dags_list_show_pause(cli_db, session_factory) -> None:
+    digest = _store_dag(session_factory)
+    code, out, _ = cli_db("dags", "list")
+    assert code == 0
+    header, row = out.splitlines()
+    assert header.split() == ["DAG_ID", "SUBDIR", "HASH", "ACTIVE", "PAUSED", "LAST", "PARSED"]
+    assert row.split() == ["team_x.etl", "dag_repos/team_x", digest[:12], "yes", "no", "-"]
+
+    code, out, _ = cli_db("dags", "show", "team_x.etl")
+    assert code == 0
+    assert digest in out
+    assert "cron 0 0 * * *" in out
+    assert ["extract", "load"] in [line.split() for line in out.splitlines()]
+
+    assert cli_db("dags", "pause", "team_x.etl")[0] == 0
+    assert cli_db("dags", "list")[1].splitlines()[1].split()[4] == "yes"
+    assert cli_db("dags", "unpause", "team_x.etl")[0] == 0
+    code, _, err = cli_db("dags", "pause", "nope")
+    assert (code, err) == (
+        1,
+        "dagseal: error: no DAG with id 'nope' in the database (see `dagseal dags list`)\n",
+    )
+
+
+def test_callbacks_enqueue_and_list(cli_db, session_factory) -> None:
+    _store_dag(session_factory)
+    assert cli_db("callbacks", "list")[1] == "no callback requests\n"
+    code, out, _ = cli_db(
+        "callbacks",
+        "enqueue",
+        "--type",
+        "TaskCallback",
+        "--dag-id",
+        "team_x.etl",
+        "--task-id",
+        "load",
+        "--subdir",
+        "dag_repos/team_x",
+        "--priority",
+        "5",
+        "--msg",
+        "boom",
+    )
+    assert (code, out) == (0, "queued TaskCallback for team_x.etl in dag_repos/team_x (priority 5)\n")
+    code, out, _ = cli_db("callbacks", "list", "--subdir", "dag_repos/team_x")
+    assert out.splitlines()[1].split()[:6] == [
+        "1",
+        "TaskCallback",
+        "team_x.etl",
+        "load",
+        "dag_repos/team_x",
+        "5",
+    ]
+    code, _, err = cli_db(
+        "callbacks",
+        "enqueue",
+        "--type",
+        "TaskCallback",
+        "--dag-id",
+        "team_x.etl",
+        "--subdir",
+        "dag_repos/team_x",
+    )
+    assert (code, err) == (1, "dagseal: error: a TaskCallback needs --task-id\n")
+    code, _, err = cli_db(
+        "callbacks", "enqueue", "--type", "DagCallback", "--dag-id", "unknown", "--subdir", "s"
+    )
+    assert code == 1
+    assert "pass --file" in err
+
+
+def test_import_errors_list(cli_db, session_factory) -> None:
+    assert cli_db("import-errors", "list")[1] == "no import errors\n"
+    with session_scope(session_factory) as session:
+        session.add(
+            ImportErrorModel(
+                filename="broken.py",
+                processor_subdir="dag_repos/team_y",
+                stacktrace='Traceback (most recent call last):\n  File "broken.py"\n'
+                "SyntaxError: invalid syntax\n",
+            )
+        )
+    code, out, _ = cli_db("import-errors", "list")
+    assert code == 0
+    assert out.splitlines()[1].split()[:2] == ["broken.py", "dag_repos/team_y"]
+    assert out.splitlines()[1].endswith("SyntaxError: invalid syntax")
