@@ -37,6 +37,7 @@ class PushResult:
     ref: ImageReference
     uploaded_blobs: int
     uploaded_bytes: int
+    mounted_bytes: int  # new to this repository but already in another one: linked, not sent
     total_bytes: int
     seconds: float
 
@@ -73,15 +74,25 @@ def read_layout_manifest(layout: Path, digest: str) -> Manifest:
 
 
 def push_layout(
-    layout: Path, entry: MapEntry, registry: RegistryAddress, tags: list[str] | None = None
+    layout: Path,
+    entry: MapEntry,
+    registry: RegistryAddress,
+    tags: list[str] | None = None,
+    mount_from: tuple[str, ...] = (),
 ) -> PushResult:
-    """Push one repo's layout by digest with skopeo, tag it, and measure what was uploaded."""
+    """Push one repo's layout by digest with skopeo, tag it, and measure what was uploaded.
+
+    Blobs the repository lacks but one of ``mount_from`` (the map's other repositories) holds —
+    the shared base and SDK layers — are mounted across repositories first, so they are never
+    sent twice whatever skopeo's local cache knows; what is still missing is what skopeo uploads.
+    """
     client = RegistryClient(registry)
     client.ping()
     manifest = read_layout_manifest(layout, entry.manifest_digest)
     ref = ImageReference(registry=registry.host, name=entry.repository, digest=entry.manifest_digest)
     blobs = manifest.blobs()
     missing = [(digest, size) for digest, size in blobs if client.blob_size(ref.name, digest) is None]
+    mounted = {digest for digest, _ in missing if _mount(client, ref.name, digest, mount_from)}
     started = time.monotonic()
     command = ["skopeo", "copy", "--quiet", "--preserve-digests"]
     if registry.insecure:
@@ -97,13 +108,22 @@ def push_layout(
     still_missing = [digest for digest, _ in missing if client.blob_size(ref.name, digest) is None]
     if still_missing or not client.has_manifest(ref.name, ref.digest):
         raise DeployError(f"push of {entry.dag_dir} to {ref} left blobs missing: {', '.join(still_missing)}")
+    uploaded = [(digest, size) for digest, size in missing if digest not in mounted]
     return PushResult(
         dag_dir=entry.dag_dir,
         ref=ref,
-        uploaded_blobs=len(missing),
-        uploaded_bytes=sum(size for _, size in missing),
+        uploaded_blobs=len(uploaded),
+        uploaded_bytes=sum(size for _, size in uploaded),
+        mounted_bytes=sum(size for digest, size in missing if digest in mounted),
         total_bytes=sum(size for _, size in blobs),
         seconds=seconds,
+    )
+
+
+def _mount(client: RegistryClient, name: str, digest: str, sources: tuple[str, ...]) -> bool:
+    return any(
+        client.blob_size(source, digest) is not None and client.mount_blob(name, digest, source)
+        for source in sources
     )
 
 
@@ -117,8 +137,10 @@ def publish_map(
     """Push every repo of ``document``; return the published map (with registry refs) and results."""
     results = []
     refs: dict[str, ImageReference] = {}
-    for entry in entries(document):
-        result = push_layout(layout_for(entry), entry, registry, tags)
+    repos = entries(document)
+    for entry in repos:
+        others = tuple(other.repository for other in repos if other.repository != entry.repository)
+        result = push_layout(layout_for(entry), entry, registry, tags, others)
         refs[entry.dag_dir] = result.ref
         results.append(result)
         if on_pushed is not None:

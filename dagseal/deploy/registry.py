@@ -12,6 +12,7 @@ import hashlib
 import ipaddress
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
@@ -115,7 +116,7 @@ class RegistryClient:
         response = self._request("GET", f"/v2/{name}/manifests/{reference}", what=f"{name}@{reference}")
         if response is None:
             raise ImageMissing(f"registry {self.address} has no manifest {reference} in repository {name}")
-        raw, headers = response
+        _, raw, headers = response
         digest = "sha256:" + hashlib.sha256(raw).hexdigest()
         if reference.startswith("sha256:") and digest != reference:
             raise IncompatibleImage(f"registry {self.address} served {name}@{reference} with digest {digest}")
@@ -130,16 +131,37 @@ class RegistryClient:
     def blob_size(self, name: str, digest: str) -> int | None:
         """Size of a blob the repository holds, or None when it lacks it."""
         response = self._request("HEAD", f"/v2/{name}/blobs/{check_digest(digest)}", what=name)
-        return None if response is None else int(response[1].get("Content-Length", 0))
+        return None if response is None else int(response[2].get("Content-Length", 0))
 
     def blob(self, name: str, digest: str) -> bytes:
         response = self._request("GET", f"/v2/{name}/blobs/{check_digest(digest)}", what=name)
         if response is None:
             raise ImageMissing(f"registry {self.address} has no blob {digest} in repository {name}")
-        data = response[0]
+        data = response[1]
         if "sha256:" + hashlib.sha256(data).hexdigest() != digest:
             raise IncompatibleImage(f"registry {self.address} served blob {digest} of {name} corrupted")
         return data
+
+    def mount_blob(self, name: str, digest: str, source: str) -> bool:
+        """Link a blob of repository ``source`` into ``name`` without sending its bytes.
+
+        A registry that declines (or lacks the blob) opens an upload session instead; it is
+        cancelled at once and False returned, so the caller uploads the blob normally.
+        """
+        query = urllib.parse.urlencode({"mount": check_digest(digest), "from": source})
+        response = self._request(
+            "POST", f"/v2/{name}/blobs/uploads/?{query}", what=f"mount of {digest} into {name}",
+            body=b"", missing_ok=False,
+        )
+        assert response is not None
+        status, _, headers = response
+        if status == 201:
+            return True
+        location = headers.get("Location", "")
+        if location:
+            url = urllib.parse.urlsplit(location)
+            self._request("DELETE", url.path + (f"?{url.query}" if url.query else ""), what="upload cancel")
+        return False
 
     def put_manifest(self, name: str, reference: str, manifest: Manifest) -> None:
         """Store ``manifest`` under ``reference`` (a tag): how a pushed digest gets a readable name."""
@@ -151,15 +173,15 @@ class RegistryClient:
     def _request(
         self, method: str, path: str, *, what: str, body: bytes | None = None,
         content_type: str | None = None, missing_ok: bool = True,
-    ) -> tuple[bytes, Any] | None:
-        """One HTTP exchange; None for 404 when ``missing_ok``, ``DeployError`` for anything else odd."""
+    ) -> tuple[int, bytes, Any] | None:
+        """One HTTP exchange → (status, body, headers); None for 404 when ``missing_ok``."""
         url = f"{self.address.scheme}://{self.address.host}{path}"
         request = urllib.request.Request(url, data=body, method=method, headers={"Accept": _ACCEPT})
         if content_type:
             request.add_header("Content-Type", content_type)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.read(), response.headers
+                return response.status, response.read(), response.headers
         except urllib.error.HTTPError as exc:
             if exc.code == 404 and missing_ok:
                 return None

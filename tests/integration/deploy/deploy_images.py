@@ -34,11 +34,14 @@ def _layer(out: Path, role: str, files: dict[str, bytes]) -> oci.Layer:
 def build_layout(
     root: Path, team: str, image: str, dag_source: str, base_bytes: int = 200_000, protocol: str = "1"
 ) -> dict[str, Any]:
-    """Write ``root/<team>`` (an OCI layout) and return its digest-map entry (unpublished)."""
+    """Write ``root/<team>`` (an OCI layout) and return its digest-map entry (unpublished).
+
+    Every team gets the same base layer (as teams on one runtime do), so pushes can share it.
+    """
     work = root / f"{team}.layers"
     work.mkdir(parents=True, exist_ok=True)
     layers = [
-        _layer(work, "base", {"opt/base.bin": random.Random(team).randbytes(base_bytes)}),
+        _layer(work, "base", {"opt/base.bin": random.Random(base_bytes).randbytes(base_bytes)}),
         _layer(work, "dags", {f"opt/dagseal/dags/{team}/etl.py": dag_source.encode()}),
     ]
     labels = {"io.dagseal.sandbox.protocol": protocol, TEST_LABEL: "1"}

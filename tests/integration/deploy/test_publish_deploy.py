@@ -44,9 +44,12 @@ def test_publishing_uploads_each_blob_once_and_a_dag_edit_only_the_dag_layer(
 ) -> None:
     v1 = _build(tmp_path / "v1", namespace)
     published, cold = _publish(v1, tmp_path / "v1", registry)
-    for result in cold.values():
-        assert result.uploaded_bytes == result.total_bytes > 200_000
-        assert result.uploaded_blobs == 3  # config, base layer, dags layer
+    x, y = cold["dag_repos/team_x"], cold["dag_repos/team_y"]
+    assert (x.uploaded_blobs, x.uploaded_bytes, x.mounted_bytes) == (3, x.total_bytes, 0)
+    # team_y shares the base layer: mounted from team_x's repository, not sent again
+    assert y.uploaded_blobs == 2  # its config and its DAG layer
+    assert y.mounted_bytes > 200_000
+    assert y.uploaded_bytes + y.mounted_bytes == y.total_bytes
     client = RegistryClient(registry)
     for repo in published["repos"].values():
         ref = repo["registry_ref"]
