@@ -3,8 +3,9 @@
 ``[core] scheduler_dag_parsing_runtime`` picks the backend: ``process`` (default) or ``docker``.
 The manager never looks at images: it asks a :class:`SpecResolver` for the spec of each file and
 of each callback, and the session pool keeps warm sessions per distinct spec. Today every file of
-a directory shares one spec; per-file image resolution (digest map → runtime.yaml → policy hook)
-plugs in here by implementing ``SpecResolver`` without touching the loop.
+a directory shares one spec with processes; with Docker, ``dagseal.runtime.resolution`` resolves
+each file's image (digest map → runtime.yaml → <stem>.runtime.yaml → policy hook) and each
+callback runs in its DagRun's pinned image.
 """
 
 from __future__ import annotations
@@ -73,15 +74,15 @@ def runtime_for_parsing(config: Config) -> SandboxRuntime:
 
 
 def parsing_specs(config: Config, dag_directory: Path, parse_timeout: float) -> SpecResolver:
-    """The directory's specs: its folder and parse timeout, plus the Docker settings when docker."""
-    base = SandboxSpec(dag_folder=str(dag_directory), parse_timeout=parse_timeout)
+    """The directory's specs: one for every file with processes; per file with Docker (resolve_image)."""
     if runtime_kind(config) == "docker":
-        settings = config.docker_runtime_settings(PARSING_DOCKER_KIND)
-        base = attrs.evolve(
-            base,
-            image=str(settings.get("image") or "") or None,
-            environment=settings.get("environment") or {},
-            labels=settings.get("labels") or {},
-            run_as_user=str(settings.get("run_as_user") or "") or None,
-        )
-    return DirectorySpecs(base)
+        from dagseal.runtime.digest_map import DigestMapError, load_digest_map
+        from dagseal.runtime.resolution import DirectoryResolver
+
+        map_path = config.get("core", "digest_map").strip()
+        try:
+            digest_map = load_digest_map(map_path) if map_path else None
+        except DigestMapError as exc:
+            raise ConfigError(f"[core] digest_map: {exc}") from exc
+        return DirectoryResolver(config, dag_directory, PARSING_DOCKER_KIND, digest_map)
+    return DirectorySpecs(SandboxSpec(dag_folder=str(dag_directory), parse_timeout=parse_timeout))
