@@ -226,5 +226,6 @@ def _insert_if_absent(session: Session, model: type[Any], values: dict[str, Any]
         from sqlalchemy.dialects.sqlite import insert
     else:
         raise NotImplementedError(f"the DAG processor supports SQLite and PostgreSQL, not {dialect}")
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    key = model.__table__.primary_key.columns.values()[0]
+    inserted = session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(key))
+    return inserted.first() is not None

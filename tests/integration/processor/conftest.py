@@ -1,0 +1,74 @@
+"""Processor fixtures: a DAG folder in tmp_path and a manager over it with a real ProcessRuntime."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from dagseal.processor import DagProcessorManager, ProcessorSettings
+from dagseal.processor.callback_runner import CallbackSource
+from dagseal.processor.policy import DagPolicy
+from dagseal.processor.runtime_choice import DirectorySpecs
+from dagseal.runtime.base import SandboxSpec
+from dagseal.runtime.process import ProcessRuntime
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+PARSE_TIMEOUT = 5.0
+
+MakeManager = Callable[..., DagProcessorManager]
+
+
+def copy_fixture(folder: Path, name: str, as_name: str | None = None) -> Path:
+    """Copy tests/fixtures/<name> (e.g. ``processor/good_dag.py``) into ``folder``."""
+    target = folder / (as_name or Path(name).name)
+    shutil.copyfile(FIXTURES / name, target)
+    return target
+
+
+@pytest.fixture
+def dag_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "team_a"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def make_manager(session_factory: sessionmaker[Session]) -> Iterator[MakeManager]:
+    """Managers entered for the test (job row started) and exited after it."""
+    opened: list[DagProcessorManager] = []
+
+    def make(
+        folder: Path,
+        policy: DagPolicy | None = None,
+        callbacks: CallbackSource | None = None,
+        **settings: object,
+    ) -> DagProcessorManager:
+        values: dict[str, object] = {
+            "parsing_processes": 2,
+            "parse_timeout": PARSE_TIMEOUT,
+            "min_file_process_interval": 0.0,
+            "dag_dir_list_interval": 0.0,
+            "loop_sleep": 0.0,
+            **settings,
+        }
+        spec = SandboxSpec(dag_folder=str(folder.resolve()), parse_timeout=PARSE_TIMEOUT)
+        manager = DagProcessorManager(
+            folder,
+            session_factory=session_factory,
+            runtime=ProcessRuntime(),
+            specs=DirectorySpecs(spec),
+            settings=ProcessorSettings(**values),  # type: ignore[arg-type]
+            policy=policy,
+            callbacks=callbacks,
+        )
+        manager.__enter__()
+        opened.append(manager)
+        return manager
+
+    yield make
+    for manager in opened:
+        manager.__exit__(None, None, None)
