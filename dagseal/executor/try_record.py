@@ -53,7 +53,12 @@ class ClaimedTry:
 
     def log_path(self, base_log_folder: str) -> Path:
         r = self.request
-        return Path(base_log_folder) / r.dag_id / r.run_id / r.task_id / f"{self.try_number}.log"
+        return try_log_path(base_log_folder, r.dag_id, r.run_id, r.task_id, self.try_number)
+
+
+def try_log_path(base_log_folder: str, dag_id: str, run_id: str, task_id: str, try_number: int) -> Path:
+    """``<base_log_folder>/<dag_id>/<run_id>/<task_id>/<try>.log``."""
+    return Path(base_log_folder) / dag_id / run_id / task_id / f"{try_number}.log"
 
 
 def find_task_instance(factory: sessionmaker[Session], dag_id: str, task_id: str, run_id: str) -> int:
