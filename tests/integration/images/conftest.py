@@ -1,0 +1,79 @@
+"""Fixtures for the image checks: Bazel builds every image, the real Docker engine loads them.
+
+No silent skips: without Bazel or the engine the tests fail and say which tooling/ script to run.
+Containers carry the label ``io.dagseal.test=images``; images this session loaded that were not
+in the engine before are removed at the end (the images' own labels are part of their digest).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dagseal.runtime.digest_map import DigestMap, load_digest_map
+
+ROOT = Path(__file__).resolve().parents[3]
+TEST_LABEL = "io.dagseal.test=images"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.bazel)
+            item.add_marker(pytest.mark.docker)
+
+
+def run(*cmd: str, cwd: Path = ROOT, stdin: str | None = None) -> str:
+    """Run ``cmd``; fail the test with its output if it fails."""
+    result = subprocess.run(cmd, cwd=cwd, input=stdin, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        pytest.fail(f"{' '.join(cmd)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def digest_map() -> DigestMap:
+    """``bazel build //...`` once; the resulting digest map, checked fresh against the checkout."""
+    if shutil.which("bazel") is None:
+        pytest.fail("bazel is not installed: run tooling/install_bazel.sh")
+    run("bazel", "build", "--noshow_progress", "//...")
+    return load_digest_map(ROOT / "bazel-bin/digest_map.json", ROOT)
+
+
+@pytest.fixture(scope="session")
+def engine() -> None:
+    """The Docker engine must be up."""
+    if shutil.which("docker") is None or subprocess.run(["docker", "info"], capture_output=True).returncode:
+        pytest.fail("the Docker engine is not reachable: run tooling/start_docker.sh")
+
+
+@pytest.fixture(scope="session")
+def loaded(digest_map: DigestMap, engine: None) -> Iterator[dict[str, str]]:
+    """Each repo's image loaded with ``docker load``: dag_dir -> image id."""
+    before = set(run("docker", "images", "-q", "--no-trunc").split())
+    for entry in digest_map.repos.values():
+        run("docker", "load", "--input", str(ROOT / "bazel-bin" / entry.dag_dir / "load.tar"))
+    yield {dag_dir: entry.image_id for dag_dir, entry in digest_map.repos.items()}
+    containers = run("docker", "ps", "-aq", "--filter", f"label={TEST_LABEL}").split()
+    if containers:
+        run("docker", "rm", "-f", *containers)
+    new = {entry.image_id for entry in digest_map.repos.values()} - before
+    if new:
+        subprocess.run(["docker", "rmi", "--force", *new], capture_output=True, check=False)
+
+
+def docker_run(image: str, *args: str, stdin: str | None = None) -> str:
+    """``docker run`` as the sandbox does: no network, uid 1000, labeled for cleanup."""
+    return run("docker", "run", "--rm", "-i", "--network", "none", "--user", "1000", "--label", TEST_LABEL,
+               image, *args, stdin=stdin)
+
+
+def inspect(image: str) -> dict:
+    """``docker image inspect`` of one image."""
+    return json.loads(run("docker", "image", "inspect", image))[0]
