@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from dagseal.db.models import DagModel
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
-from dagseal.executor.task_runtime import task_runtime
+from dagseal.executor.task_runtime import task_runtime, task_spec
 from dagseal.executor.try_record import dag_folder_of, pinned_dag
-from dagseal.runtime.base import RunTaskRequest, SandboxSpec, TaskOutcome
+from dagseal.runtime.base import RunTaskRequest, TaskOutcome
 from dagseal.timeutil import utcnow
 
 
@@ -50,7 +50,5 @@ def dry_run(
         conf=dict(conf or {}),
         upstream_results=json.loads(json.dumps(upstream_results or {})),
     )
-    spec = SandboxSpec(dag_folder=folder, task_timeout=task.execution_timeout)
-    return task_runtime(runtime_kind).run_task(
-        spec, request, log, task.execution_timeout, lambda _handle: None
-    )
+    spec = task_spec(runtime_kind, folder, dag.fileloc, None, task.execution_timeout)
+    return task_runtime(runtime_kind).run_task(spec, request, log, spec.task_timeout, lambda _handle: None)

@@ -24,9 +24,9 @@ from dagseal.db.jobs import end_job, heartbeat, start_job
 from dagseal.db.models import JobState, JobType
 from dagseal.db.session import create_engine_from_conn, session_factory
 from dagseal.executor.settings import SupervisorSettings
-from dagseal.executor.task_runtime import task_runtime
+from dagseal.executor.task_runtime import task_runtime, task_spec
 from dagseal.executor.try_record import ClaimedTry, claim_try, record_outcome, still_owned
-from dagseal.runtime.base import SandboxSpec, TaskHandle, TaskOutcome
+from dagseal.runtime.base import TaskHandle, TaskOutcome
 from dagseal.scheduler.states import TaskState
 from dagseal.serialization import CallbackRequest
 from dagseal.timeutil import utcnow
@@ -87,8 +87,11 @@ def _sigterm_raises() -> Iterator[None]:
 def _run_try(
     settings: SupervisorSettings, factory: sessionmaker[Session], claimed: ClaimedTry
 ) -> TaskOutcome:
-    runtime = task_runtime(settings.task_execution_runtime)
-    spec = SandboxSpec(dag_folder=claimed.dag_folder, task_timeout=claimed.execution_timeout)
+    kind = settings.task_execution_runtime
+    runtime = task_runtime(kind)
+    spec = task_spec(
+        kind, claimed.dag_folder, claimed.request.file, claimed.image_digest, claimed.execution_timeout
+    )
     path = claimed.log_path(settings.base_log_folder)
     path.parent.mkdir(parents=True, exist_ok=True)
     beat = _Heartbeat(factory, claimed, settings.heartbeat_interval)
@@ -103,7 +106,7 @@ def _run_try(
         beat.start()
         try:
             with _sigterm_raises():
-                outcome = runtime.run_task(spec, r, log, claimed.execution_timeout, on_start)
+                outcome = runtime.run_task(spec, r, log, spec.task_timeout, on_start)
         except Terminated:
             _kill_group(beat.handle)
             outcome = TaskOutcome(state="failed", error="supervisor received SIGTERM; try killed")

@@ -49,6 +49,7 @@ class ClaimedTry:
     retry_delay: float
     execution_timeout: float | None
     dag_folder: str
+    image_digest: str | None  # the run's pinned image (docker runtime)
     request: RunTaskRequest
 
     def log_path(self, base_log_folder: str) -> Path:
@@ -157,6 +158,7 @@ def claim_try(factory: sessionmaker[Session], ti_id: int, job_id: int, now: date
             retry_delay=task.retry_delay,
             execution_timeout=task.execution_timeout,
             dag_folder=request.dag_folder,
+            image_digest=run.image_digest,
             request=request,
         )
 
