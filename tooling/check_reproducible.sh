@@ -6,10 +6,14 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:-$(mktemp -d /root/dagseal-repro.XXXXXX)}"
 mkdir -p "$work"
-build() {  # build() NAME -> path of the map
+# Both copies first, so the two builds see the same sources even if the tree changes meanwhile.
+for name in a b; do
+  mkdir -p "$work/$name/checkout-$name"
+  tar -C "$root" --exclude='./bazel-*' --exclude=./.git --exclude='*/__pycache__' -cf - . |
+    tar -C "$work/$name/checkout-$name" -xf -
+done
+build() {  # build NAME: build that copy's map into $work/NAME.json
   local checkout="$work/$1/checkout-$1" base="$work/$1/output_base"
-  mkdir -p "$checkout"
-  tar -C "$root" --exclude='./bazel-*' --exclude=./.git --exclude='*/__pycache__' -cf - . | tar -C "$checkout" -xf -
   (cd "$checkout" && bazel --output_base="$base" build --noshow_progress //:digest_map >&2)
   cp "$checkout/bazel-bin/digest_map.json" "$work/$1.json"
   (cd "$checkout" && bazel --output_base="$base" shutdown >&2)
