@@ -28,6 +28,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show = commands.add_parser("show", help="tasks and edges of a DAG's latest version")
     show.add_argument("dag_id")
     show.set_defaults(handler=show_command)
+    trigger = commands.add_parser("trigger", help="queue a manual run of a DAG's latest version")
+    trigger.add_argument("dag_id")
+    trigger.add_argument("--conf", default="{}", help="JSON object given to the run (default: {})")
+    trigger.add_argument("--run-id", help="run id (default: manual__<now>)")
+    trigger.set_defaults(handler=trigger_command)
     for name, paused in (("pause", True), ("unpause", False)):
         command = commands.add_parser(name, help=f"{name} scheduling of a DAG")
         command.add_argument("dag_id")
@@ -121,3 +126,17 @@ def set_paused_command(args: argparse.Namespace) -> None:
     with session_scope(open_database()) as session:
         _get_dag(session, args.dag_id).is_paused = args.paused
     print(f"DAG {args.dag_id} {'paused' if args.paused else 'unpaused'}")
+
+
+def trigger_command(args: argparse.Namespace) -> None:
+    from dagseal.db.session import session_scope
+    from dagseal.scheduler.dagrun_creation import trigger_dag
+    from dagseal.timeutil import utcnow
+
+    try:
+        conf = json.loads(args.conf)
+    except ValueError as exc:
+        raise DagsealError(f"--conf is not valid JSON: {exc}") from None
+    with session_scope(open_database()) as session:
+        run = trigger_dag(session, args.dag_id, conf, utcnow(), args.run_id)
+    print(f"triggered {run.dag_id} run {run.run_id} on version {run.dag_hash[:SHORT_HASH]}")
