@@ -34,7 +34,8 @@ def _layer(out: Path, role: str, files: dict[str, bytes]) -> oci.Layer:
 def build_layout(
     root: Path, team: str, image: str, dag_source: str, base_bytes: int = 200_000, protocol: str = "1"
 ) -> dict[str, Any]:
-    """Write ``root/<team>`` (an OCI layout) and return its digest-map entry (unpublished).
+    """Write ``root/<team>/image`` (an OCI layout, where Bazel would put ``//<team>:image``) and
+    return its digest-map entry (unpublished).
 
     Every team gets the same base layer (as teams on one runtime do), so pushes can share it.
     """
@@ -47,13 +48,12 @@ def build_layout(
     labels = {"io.dagseal.sandbox.protocol": protocol, TEST_LABEL: "1"}
     settings = oci.ImageSettings(env={}, cmd=["true"], entrypoint=None, user="", workdir="", labels=labels)
     built = oci.build_image(layers, settings)
-    layout = root / team
-    oci.write_layout(built, layout)
+    oci.write_layout(built, root / team / "image")
     return {
         "dag_dir": f"dag_repos/{team}",
         "container_dag_dir": f"/opt/dagseal/dags/{team}",
         "image": image,
-        "bazel_target": f"//{team}:layout",
+        "bazel_target": f"//{team}:image",
         "manifest_digest": built.manifest_digest,
         "image_id": built.image_id,
         "layers": [

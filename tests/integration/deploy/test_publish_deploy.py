@@ -19,7 +19,7 @@ from dagseal.deploy import (
     RegistryUnreachable,
 )
 from dagseal.deploy.deployments import current_deployment
-from dagseal.deploy.publish import default_tag, publish_map
+from dagseal.deploy.publish import bazel_layout, default_tag, publish_map
 from dagseal.deploy.rollout import deploy, rollback
 
 pytestmark = pytest.mark.integration
@@ -33,9 +33,7 @@ def _build(root: Path, namespace: str, source_x: str = "print('v1')") -> dict:
 
 
 def _publish(document: dict, root: Path, registry: str) -> tuple[dict, dict]:
-    published, results = publish_map(
-        document, RegistryAddress.parse(registry), lambda entry: root / entry.dag_dir.split("/")[-1]
-    )
+    published, results = publish_map(document, RegistryAddress.parse(registry), bazel_layout(root))
     return published, {r.dag_dir: r for r in results}
 
 

@@ -16,7 +16,7 @@ from dagseal.db.session import session_scope
 from dagseal.deploy import ImageMissing, ImageReference, RegistryAddress, RegistryUnreachable
 from dagseal.deploy.deployments import record_deployment
 from dagseal.deploy.prune import PrunePlan, apply_prune, plan_prune
-from dagseal.deploy.publish import publish_map
+from dagseal.deploy.publish import bazel_layout, publish_map
 from dagseal.deploy.pull import ensure_image
 from dagseal.timeutil import utcnow
 
@@ -35,7 +35,7 @@ def engine(namespace: str) -> Iterator[docker.DockerClient]:
 
 def _published(root: Path, namespace: str, registry: str, source: str) -> dict:
     document = digest_map(build_layout(root, "team_x", f"{namespace}/team_x", source))
-    published, _ = publish_map(document, RegistryAddress.parse(registry), lambda entry: root / "team_x")
+    published, _ = publish_map(document, RegistryAddress.parse(registry), bazel_layout(root))
     return published
 
 
