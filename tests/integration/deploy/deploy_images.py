@@ -7,14 +7,12 @@ real skopeo, registry and engine without waiting for Bazel. Images carry ``io.da
 
 from __future__ import annotations
 
-import gzip
-import io
 import random
 from pathlib import Path
 from typing import Any
 
 from tooling.image_writer import oci
-from tooling.image_writer.tarball import Tree, write_tar
+from tooling.image_writer.tarball import Tree, write_layer
 
 TEST_LABEL = "io.dagseal.test"
 
@@ -23,12 +21,10 @@ def _layer(out: Path, role: str, files: dict[str, bytes]) -> oci.Layer:
     tree = Tree()
     for path, data in files.items():
         tree.add_file(path, data)
-    tar = io.BytesIO()
-    write_tar(tree.with_parents(), tar)
-    blob = gzip.compress(tar.getvalue(), mtime=0)
     path = out / f"{role}.tar.gz"
-    path.write_bytes(blob)
-    return oci.Layer(path, oci.sha256_digest(blob), oci.sha256_digest(tar.getvalue()), len(blob), role)
+    with path.open("wb") as sink:
+        descriptor = write_layer(tree, sink)
+    return oci.Layer(path, descriptor.digest, descriptor.diff_id, descriptor.size, role)
 
 
 def build_layout(
