@@ -18,7 +18,9 @@ class FakeClock:
         return self.now
 
 
-def _tracker(root: Path, clock: FakeClock, *, list_interval: float = 0, min_interval: float = 0) -> FileTracker:
+def _tracker(
+    root: Path, clock: FakeClock, *, list_interval: float = 0, min_interval: float = 0
+) -> FileTracker:
     return FileTracker(
         root, dag_dir_list_interval=list_interval, min_file_process_interval=min_interval, clock=clock
     )
