@@ -10,6 +10,7 @@ load("//tooling/bazel/private:digest_map.bzl", _digest_map = "digest_map")
 load("//tooling/bazel/private:image.bzl", _oci_image = "oci_image")
 load("//tooling/bazel/private:layer.bzl", _debian_rootfs = "debian_rootfs", _py_layer = "py_layer")
 load("//tooling/bazel/private:load.bzl", _oci_load = "oci_load")
+load("//tooling/bazel/private:publish.bzl", _oci_publish = "oci_publish")
 load("//tooling/bazel/private:push.bzl", _oci_push = "oci_push")
 
 dag_processor = _dag_processor
@@ -19,5 +20,6 @@ digest_map = _digest_map
 oci_digest = _oci_digest
 oci_image = _oci_image
 oci_load = _oci_load
+oci_publish = _oci_publish
 oci_push = _oci_push
 py_layer = _py_layer
