@@ -259,6 +259,11 @@ class DockerRuntime(SandboxRuntime):
             )
         self._checked_images.add(image)
 
+    def kill(self, handle: TaskHandle) -> None:
+        """Kill a task try's container (the supervisor was told to stop, or lost the try); gone is fine."""
+        if handle.container_id:
+            self.engine.kill(handle.container_id)
+
     def _take_slot(self, spec: SandboxSpec) -> int:
         with self._lock:
             used = self._slots.setdefault(spec, set())

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import py_compile
 import subprocess
+import sys
 import tarfile
+import tempfile
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import docker
 
@@ -94,6 +97,28 @@ def _add_text(tar: tarfile.TarFile, arcname: str, text: str, mode: int = 0o644) 
     tar.addfile(info, io.BytesIO(data))
 
 
+def _add_python(tar: tarfile.TarFile, source: Path, arcname: str) -> None:
+    """Add a file; a .py also gets its bytecode (unchecked-hash), as the rootfs is read-only."""
+    _add(tar, source, arcname)
+    if source.suffix != ".py":
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        cfile = Path(tmp) / "compiled.pyc"
+        py_compile.compile(
+            str(source),
+            cfile=str(cfile),
+            dfile=arcname,
+            doraise=True,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
+        cached = (
+            PurePosixPath(arcname).parent
+            / "__pycache__"
+            / f"{source.stem}.{sys.implementation.cache_tag}.pyc"
+        )
+        _add(tar, cfile, str(cached))
+
+
 def _add_dir(tar: tarfile.TarFile, arcname: str, mode: int = 0o755) -> None:
     info = tarfile.TarInfo(arcname.lstrip("/"))
     info.type, info.mode = tarfile.DIRTYPE, mode
@@ -122,17 +147,17 @@ def _rootfs_tar() -> bytes:
             _add(tar, tool, str(tool))
         for lib in sorted(_shared_libraries([PYTHON, *dynload, *tools])):
             _add(tar, lib, str(lib))
-        for path in _files(STDLIB):
+        for path in sorted(STDLIB.rglob("*")):  # Debian's own .pyc files included: a fast start
             rel = path.relative_to(STDLIB)
-            if rel.parts[0] not in STDLIB_SKIP and rel.name != "EXTERNALLY-MANAGED":
+            if path.is_file() and rel.parts[0] not in STDLIB_SKIP and rel.name != "EXTERNALLY-MANAGED":
                 _add(tar, path, f"{STDLIB}/{rel}")
         for name in THIRD_PARTY:
             root = _python_package_root(name)
             for path in _files(root):
-                _add(tar, path, f"{SITE}/{path.relative_to(root.parent)}")
+                _add_python(tar, path, f"{SITE}/{path.relative_to(root.parent)}")
         for rel in IMAGE_SIDE:
             for path in _files(REPO_ROOT / rel):
-                _add(tar, path, f"{SITE}/{path.relative_to(REPO_ROOT)}")
+                _add_python(tar, path, f"{SITE}/{path.relative_to(REPO_ROOT)}")
         _add_text(
             tar, "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\ndagseal:x:1000:1000::/home/dagseal:/bin/sh\n"
         )
