@@ -1,0 +1,156 @@
+"""The supervisor in-process against a real DB and the process runtime: claim, run, record, callbacks."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from dagseal.config import load_config
+from dagseal.db.models import JobModel, TaskInstanceModel
+from dagseal.db.session import session_scope
+from dagseal.executor.settings import SupervisorSettings
+from dagseal.executor.supervisor import supervise
+from dagseal.processor import DagProcessorManager
+from dagseal.scheduler.dag_bag import SerializedDagBag
+from dagseal.scheduler.dagrun_creation import start_queued_runs, trigger_dag
+from dagseal.scheduler.states import TaskState
+from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
+from dagseal.timeutil import utcnow
+
+DAG_SOURCE = """
+import time
+from datetime import timedelta
+from dagseal import DAG, PythonOperator, task
+
+def on_retry(context):
+    pass
+
+with DAG("sup", schedule=None) as dag:
+    @task
+    def produce() -> dict:
+        return {"rows": 3}
+
+    @task
+    def consume(data: dict) -> int:
+        print("consuming", data)
+        return data["rows"] * 2
+
+    consume(produce())
+    PythonOperator(
+        task_id="boom", python_callable=lambda: 1 / 0, retries=1, retry_delay=timedelta(seconds=30),
+        on_retry_callback=on_retry,
+    )
+    PythonOperator(task_id="sleepy", python_callable=lambda: time.sleep(30))
+"""
+
+
+@pytest.fixture
+def dag_dir(tmp_path: Path, session_factory: sessionmaker[Session]) -> Path:
+    folder = tmp_path / "team"
+    folder.mkdir()
+    (folder / "sup.py").write_text(DAG_SOURCE)
+    with DagProcessorManager.from_config(
+        load_config(environ={}, cwd=tmp_path), folder, session_factory
+    ) as manager:
+        assert manager.run_once().import_errors == 0
+    with session_scope(session_factory) as session:
+        trigger_dag(session, "sup", {"k": "v"}, utcnow(), run_id="r1")
+    return folder
+
+
+def settings(tmp_path: Path, url: str, zombie_threshold: float = 30.0) -> SupervisorSettings:
+    return SupervisorSettings(
+        sql_alchemy_conn=url,
+        base_log_folder=str(tmp_path / "logs"),
+        zombie_threshold=zombie_threshold,
+        task_execution_runtime="process",
+        standalone_dag_processor=True,
+    )
+
+
+def queue_ready(factory: sessionmaker[Session]) -> dict[str, int]:
+    """One scheduler pass without executor: returns task_id → ti id of the tries it queued."""
+    bag, now = SerializedDagBag(), utcnow()
+    with session_scope(factory) as session:
+        start_queued_runs(session, bag, now)
+    with session_scope(factory) as session:
+        schedule_running_runs(session, bag, now, lambda _request: None)
+    with session_scope(factory) as session:
+        return {item.task_id: item.ti_id for item in queue_scheduled(session, 10, now)}
+
+
+def ti(factory: sessionmaker[Session], ti_id: int) -> TaskInstanceModel:
+    with session_scope(factory) as session:
+        return session.get(TaskInstanceModel, ti_id)
+
+
+def test_upstream_return_value_flows_and_everything_is_recorded(
+    dag_dir: Path, tmp_path: Path, session_factory: sessionmaker[Session], migrated_db_url: str
+) -> None:
+    config = settings(tmp_path, migrated_db_url)
+    queued = queue_ready(session_factory)
+    assert supervise(config, session_factory, queued["produce"]) is TaskState.SUCCESS
+    assert supervise(config, session_factory, queued["produce"]) is None  # not queued any more
+    consume_id = queue_ready(session_factory)["consume"]
+    assert supervise(config, session_factory, consume_id) is TaskState.SUCCESS
+    row = ti(session_factory, consume_id)
+    assert json.loads(row.return_value) == 6
+    assert (row.try_number, row.exit_code) == (1, 0)
+    assert row.hostname and row.duration > 0 and row.exited_at <= row.end_date
+    log = tmp_path / "logs" / "sup" / "r1" / "consume" / "1.log"
+    assert "consuming {'rows': 3}" in log.read_text()
+    with session_scope(session_factory) as session:
+        assert session.get(JobModel, row.job_id).state == "success"
+
+
+def test_failure_with_retries_left_goes_up_for_retry_with_its_callback(
+    dag_dir: Path, tmp_path: Path, session_factory: sessionmaker[Session], migrated_db_url: str
+) -> None:
+    sent: list = []
+    boom = queue_ready(session_factory)["boom"]
+    state = supervise(settings(tmp_path, migrated_db_url), session_factory, boom, sent.append)
+    assert state is TaskState.UP_FOR_RETRY
+    row = ti(session_factory, boom)
+    assert "ZeroDivisionError" in row.error and row.next_retry_at > row.end_date
+    assert [(r.kind, r.task_id, r.try_number) for r in sent] == [("task_retry", "boom", 1)]
+
+
+def test_a_try_taken_away_is_killed_and_not_overwritten(
+    dag_dir: Path, tmp_path: Path, session_factory: sessionmaker[Session], migrated_db_url: str
+) -> None:
+    sleepy = queue_ready(session_factory)["sleepy"]
+
+    def clear_when_running() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and ti(session_factory, sleepy).state != "running":
+            time.sleep(0.05)
+        with session_scope(session_factory) as session:
+            session.execute(
+                update(TaskInstanceModel).where(TaskInstanceModel.id == sleepy).values(state=None)
+            )
+
+    clearer = threading.Thread(target=clear_when_running)
+    clearer.start()
+    started = time.monotonic()
+    state = supervise(settings(tmp_path, migrated_db_url, zombie_threshold=0.6), session_factory, sleepy)
+    clearer.join()
+    assert state is None
+    assert time.monotonic() - started < 15  # killed, not slept for 30 s
+    assert ti(session_factory, sleepy).state is None
+    log = (tmp_path / "logs" / "sup" / "r1" / "sleepy" / "1.log").read_text()
+    assert "changed outside this try" in log
+
+
+def test_unknown_task_instance_is_one_clear_error(
+    dag_dir: Path, session_factory: sessionmaker[Session]
+) -> None:
+    from dagseal.executor.try_record import TaskInstanceNotFound, find_task_instance
+
+    with pytest.raises(TaskInstanceNotFound, match=r"no task instance sup\.nope in run 'r1'"):
+        find_task_instance(session_factory, "sup", "nope", "r1")
