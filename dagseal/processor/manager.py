@@ -44,6 +44,7 @@ from dagseal.processor.file_tracker import FileScan, FileTracker
 from dagseal.processor.parsing import FileOutcome, parse_file
 from dagseal.processor.persistence import (
     DirectoryContext,
+    StoreReport,
     forget_missing_files,
     refresh_parsed_time,
     set_import_error,
@@ -58,6 +59,7 @@ from dagseal.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY = 1.0  # seconds between job heartbeats while a loop is busy
+STORE_BATCH = 64  # outcomes already parsed are stored together: one commit instead of one per file
 
 
 @dataclass(frozen=True)
@@ -235,32 +237,44 @@ class DagProcessorManager:
             else:
                 spec = self._specs.for_file(rel)
                 futures.append(self._threads.submit(self._parse_one, spec, rel))
-        errors = 0
-        for future in futures:
-            outcome = future.result()
-            errors += self._store(outcome, scan.files)
+        errors = stored = 0
+        while stored < len(futures):
+            batch = [futures[stored].result()]  # the next file in order, waited for
+            stored += 1
+            while stored < len(futures) and futures[stored].done() and len(batch) < STORE_BATCH:
+                batch.append(futures[stored].result())
+                stored += 1
+            errors += self._store(batch, scan.files)
             self._heartbeat()
         return len(futures), errors
 
     def _parse_one(self, spec: SandboxSpec, rel: str) -> FileOutcome:
         return parse_file(self._pool, spec, rel, self.settings.parse_timeout)
 
-    def _store(self, outcome: FileOutcome, present: tuple[str, ...]) -> int:
-        """Store one outcome; 1 when the file ends with an import error, else 0."""
-        rel = outcome.relative_fileloc
+    def _store(self, outcomes: list[FileOutcome], present: tuple[str, ...]) -> int:
+        """Store outcomes in one transaction; the number of files left with an import error.
+
+        If the DB refuses the batch, each file is stored alone, so one file whose DAGs the DB
+        refuses (e.g. a dag_id too long for its column) gets an import error and the others go in.
+        """
         try:
             with session_scope(self._session_factory) as session:
-                report = store_outcome(session, self._ctx, outcome, present, utcnow())
-            errors, retry = report.errors, outcome.retry or report.lost_conflict
+                now = utcnow()
+                reports = [store_outcome(session, self._ctx, outcome, present, now) for outcome in outcomes]
         except SQLAlchemyError as exc:
+            if len(outcomes) > 1:
+                return sum(self._store([outcome], present) for outcome in outcomes)
+            rel = outcomes[0].relative_fileloc
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            errors, retry = (f"{rel}: the database refused its DAGs: {reason}",), True
+            error = f"{rel}: the database refused its DAGs: {reason}"
             with session_scope(self._session_factory) as session:
-                set_import_error(session, self._ctx, rel, errors[0], utcnow())
-        self._tracker.mark_parsed(rel, retry=retry)
-        for error in errors:
-            log.warning("import error: %s", error.splitlines()[-1])
-        return 1 if errors else 0
+                set_import_error(session, self._ctx, rel, error, utcnow())
+            reports = [StoreReport((), (error,), lost_conflict=True)]
+        for outcome, report in zip(outcomes, reports, strict=True):
+            self._tracker.mark_parsed(outcome.relative_fileloc, retry=outcome.retry or report.lost_conflict)
+            for error in report.errors:
+                log.warning("import error: %s", error.splitlines()[-1])
+        return sum(1 for report in reports if report.errors)
 
     def _refresh(self, scan: FileScan) -> None:
         """Every min_file_process_interval, confirm the DAGs of present files as current."""

@@ -15,6 +15,7 @@ directories sharing the DB are never touched. Rules (why):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -141,7 +142,7 @@ def _deactivate(session: Session, ctx: DirectoryContext, *conditions: Any) -> in
         update(DagModel)
         .where(DagModel.processor_subdir == ctx.subdir, DagModel.is_active.is_(True), *conditions)
         .values(is_active=False)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="evaluate")  # later files of the batch see it
     ).rowcount
 
 
@@ -219,7 +220,13 @@ def _insert_if_absent(session: Session, model: type[Any], values: dict[str, Any]
     The conflict clause (SQLite and PostgreSQL) absorbs the race with another processor inserting
     the same content-addressed key at the same moment, without savepoints.
     """
-    dialect = session.get_bind().dialect.name
+    statement = _insert_statement(session.get_bind().dialect.name, model)
+    return session.execute(statement, values).first() is not None
+
+
+@functools.cache
+def _insert_statement(dialect: str, model: type[Any]) -> Any:
+    """One statement per table and dialect, values bound at execution (compiled once, cached)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif dialect == "sqlite":
@@ -227,5 +234,4 @@ def _insert_if_absent(session: Session, model: type[Any], values: dict[str, Any]
     else:
         raise NotImplementedError(f"the DAG processor supports SQLite and PostgreSQL, not {dialect}")
     key = model.__table__.primary_key.columns.values()[0]
-    inserted = session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(key))
-    return inserted.first() is not None
+    return insert(model).on_conflict_do_nothing().returning(key)

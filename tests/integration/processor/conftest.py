@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from processor_helpers import PARSE_TIMEOUT, MakeManager
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.processor import DagProcessorManager, ProcessorSettings
@@ -15,18 +15,6 @@ from dagseal.processor.policy import DagPolicy
 from dagseal.processor.runtime_choice import DirectorySpecs
 from dagseal.runtime.base import SandboxSpec
 from dagseal.runtime.process import ProcessRuntime
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-PARSE_TIMEOUT = 5.0
-
-MakeManager = Callable[..., DagProcessorManager]
-
-
-def copy_fixture(folder: Path, name: str, as_name: str | None = None) -> Path:
-    """Copy tests/fixtures/<name> (e.g. ``processor/good_dag.py``) into ``folder``."""
-    target = folder / (as_name or Path(name).name)
-    shutil.copyfile(FIXTURES / name, target)
-    return target
 
 
 @pytest.fixture

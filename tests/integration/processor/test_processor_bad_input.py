@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, MakeManager, copy_fixture
+from processor_helpers import FIXTURES, MakeManager, copy_fixture
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 

@@ -6,7 +6,7 @@ import queue
 from pathlib import Path
 
 import attrs
-from conftest import MakeManager, copy_fixture
+from processor_helpers import MakeManager, copy_fixture
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import copy_fixture
+from processor_helpers import copy_fixture
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 

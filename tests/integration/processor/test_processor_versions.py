@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, MakeManager, copy_fixture
+from processor_helpers import FIXTURES, MakeManager, copy_fixture
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
