@@ -138,9 +138,9 @@ def test_two_processors_run_only_their_own_callbacks_once_and_survive_sigkill(
     assert set(lines_b) == expected["team_b"] and set(lines_b.values()) == {1}
     lines_a = Counter(log_lines(folders["team_a"]))
     assert set(lines_a) == expected["team_a"]  # none lost, none run by team_b's processor
-    # At-least-once: only a callback that finished in the instant between writing its line and the
-    # deletion of its row could run twice; every other one ran exactly once.
-    assert sum(lines_a.values()) - len(lines_a) <= 1, lines_a
+    # At-least-once: only a callback caught by the SIGKILL between writing its line and the deletion
+    # of its row can run again, at most one per worker thread (-P 2); every other one ran once.
+    assert sum(lines_a.values()) - len(lines_a) <= 2, lines_a
 
     with session_factory() as session:
         jobs = session.scalars(select(JobModel).order_by(JobModel.id)).all()
