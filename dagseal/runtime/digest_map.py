@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dagseal.errors import DagsealError
+
 SCHEMA_VERSION = 1
 DAG_FILE_PATTERNS = ("*.py", "runtime.yaml", "*.runtime.yaml")
 STALE = "stale digest map (run `bazel build //:digest_map`): "
@@ -25,7 +27,7 @@ STALE = "stale digest map (run `bazel build //:digest_map`): "
 __all__ = ["SCHEMA_VERSION", "DigestMap", "DigestMapError", "LayerEntry", "RepoEntry", "load_digest_map"]
 
 
-class DigestMapError(Exception):
+class DigestMapError(DagsealError):
     """The digest map is missing, malformed, of another schema version, or stale."""
 
 
