@@ -31,11 +31,12 @@ def _deb_packages_impl(ctx):
     lock = json.decode(ctx.read(ctx.attr.lock))
     if lock.get("lock_version") != 1:
         fail("%s: unsupported lock_version (expected 1)" % ctx.attr.lock)
+    specs = ["%s:%s=%s" % (pkg["name"], pkg["architecture"], pkg["version"]) for pkg in lock["packages"]]
+    _check(ctx, ctx.execute(["apt-get", "download", "-qq"] + specs, timeout = 1200), "apt-get download")
+    downloaded = [p.basename for p in ctx.path(".").readdir() if p.basename.endswith(".deb")]
     files = []
-    for pkg in lock["packages"]:
-        spec = "%s:%s=%s" % (pkg["name"], pkg["architecture"], pkg["version"])
-        _check(ctx, ctx.execute(["apt-get", "download", "-qq", spec], timeout = 600), "apt-get download " + spec)
-        found = [p.basename for p in ctx.path(".").readdir() if p.basename.startswith(pkg["name"] + "_") and p.basename.endswith(".deb")]
+    for pkg, spec in zip(lock["packages"], specs):
+        found = [name for name in downloaded if name.startswith(pkg["name"] + "_")]
         if len(found) != 1:
             fail("apt-get download %s: expected one .deb, found %s" % (spec, found))
         target = pkg["name"] + ".deb"
