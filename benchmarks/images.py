@@ -55,13 +55,18 @@ class Checkout:
     def __init__(self, work: Path) -> None:
         self.path = work / "checkout"
         self.output_base = work / "output_base"
-        shutil.copytree(ROOT, self.path, symlinks=True,
-                        ignore=shutil.ignore_patterns("bazel-*", ".git", "__pycache__", "*.egg-info"))
+        shutil.copytree(
+            ROOT,
+            self.path,
+            symlinks=True,
+            ignore=shutil.ignore_patterns("bazel-*", ".git", "__pycache__", "*.egg-info"),
+        )
 
     def bazel(self, command: str, *args: str) -> float:
         """Time one Bazel command."""
-        return timed("bazel", f"--output_base={self.output_base}", command, "--noshow_progress", *args,
-                     cwd=self.path)
+        return timed(
+            "bazel", f"--output_base={self.output_base}", command, "--noshow_progress", *args, cwd=self.path
+        )
 
     def digest_map(self) -> dict:
         """The current map."""
@@ -75,8 +80,11 @@ class Checkout:
 def docker_build_context(checkout: Checkout, work: Path) -> Path:
     """Unpack our wheels/sdk/dags layers into a context: the same files, built the Dockerfile way."""
     context = work / "context"
-    for role, layer in (("wheels", f"{TEAM}/wheels_layer"), ("sdk", "runtimes/python311/sdk_layer"),
-                        ("dags", f"{TEAM}/dags_layer")):
+    for role, layer in (
+        ("wheels", f"{TEAM}/wheels_layer"),
+        ("sdk", "runtimes/python311/sdk_layer"),
+        ("dags", f"{TEAM}/dags_layer"),
+    ):
         with tarfile.open(checkout.path / f"bazel-bin/{layer}.tar.gz") as archive:
             archive.extractall(context / role, filter="tar")
     (context / "Dockerfile").write_text(DOCKERFILE)
@@ -120,10 +128,13 @@ def main() -> None:
             before = checkout.digest_map()
             edits.append(checkout.bazel("build", "//:digest_map"))
             after = checkout.digest_map()
-            rewritten.append(sum(
-                b["digest"] != a["digest"]
-                for repo in after for b, a in zip(before[repo]["layers"], after[repo]["layers"], strict=True)
-            ))
+            rewritten.append(
+                sum(
+                    b["digest"] != a["digest"]
+                    for repo in after
+                    for b, a in zip(before[repo]["layers"], after[repo]["layers"], strict=True)
+                )
+            )
         docker_times, docker_ids = docker_builds(checkout, work, args.runs)
     finally:
         checkout.close()
@@ -131,20 +142,28 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"fetch of pinned inputs (apt-get download + pip download): {fetch:.1f} s")
-    print(f"cold build of all images + digest map, median of {args.runs}: {statistics.median(cold):.1f} s "
-          f"(runs: {', '.join(f'{t:.1f}' for t in cold)})")
+    print(
+        f"cold build of all images + digest map, median of {args.runs}: {statistics.median(cold):.1f} s "
+        f"(runs: {', '.join(f'{t:.1f}' for t in cold)})"
+    )
     print(f"  team_x image id identical across cold builds: {len(set(cold_ids)) == 1} ({cold_ids[0][:19]}…)")
-    print(f"rebuild after a one-line DAG edit, median of {len(edits)}: {statistics.median(edits):.2f} s "
-          f"(runs: {', '.join(f'{t:.2f}' for t in edits)})")
+    print(
+        f"rebuild after a one-line DAG edit, median of {len(edits)}: {statistics.median(edits):.2f} s "
+        f"(runs: {', '.join(f'{t:.2f}' for t in edits)})"
+    )
     print(f"  layer digests changed per edit (all repos): {sorted(set(rewritten))}")
     print("layer sizes (compressed bytes):")
     for repo, entry in sorted(base.items()):
         sizes = ", ".join(f"{layer['role']} {layer['size']:,}" for layer in entry["layers"])
         print(f"  {repo}: {sizes}; total {sum(layer['size'] for layer in entry['layers']):,}")
-    print(f"docker build (same files, FROM the same imported base, --no-cache), median of {args.runs}: "
-          f"{statistics.median(docker_times):.2f} s (runs: {', '.join(f'{t:.2f}' for t in docker_times)})")
-    print(f"  docker build image ids: {', '.join(i[:19] + '…' for i in docker_ids)}; "
-          f"all identical: {len(set(docker_ids)) == 1}")
+    print(
+        f"docker build (same files, FROM the same imported base, --no-cache), median of {args.runs}: "
+        f"{statistics.median(docker_times):.2f} s (runs: {', '.join(f'{t:.2f}' for t in docker_times)})"
+    )
+    print(
+        f"  docker build image ids: {', '.join(i[:19] + '…' for i in docker_ids)}; "
+        f"all identical: {len(set(docker_ids)) == 1}"
+    )
 
 
 if __name__ == "__main__":

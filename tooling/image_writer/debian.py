@@ -109,7 +109,8 @@ def add_merged_usr_links(tree: Tree) -> None:
 def add_ca_bundle(tree: Tree, bundle_path: str) -> None:
     """Concatenate the packaged CA certificates into ``bundle_path`` (what update-ca-certificates does)."""
     certs = sorted(
-        path for path, entry in tree.entries.items()
+        path
+        for path, entry in tree.entries.items()
         if path.startswith(CA_SOURCE_DIR) and path.endswith(".crt") and entry.kind == "file"
     )
     if not certs:

@@ -26,8 +26,10 @@ def check_layout(layout: Path, entry: dict) -> None:
     manifest_digest = index["manifests"][0]["digest"]
     manifest = json.loads(_blob(layout, manifest_digest))
     config = json.loads(_blob(layout, manifest["config"]["digest"]))
-    diff_ids = ["sha256:" + hashlib.sha256(gzip.decompress(_blob(layout, layer["digest"]))).hexdigest()
-                for layer in manifest["layers"]]
+    diff_ids = [
+        "sha256:" + hashlib.sha256(gzip.decompress(_blob(layout, layer["digest"]))).hexdigest()
+        for layer in manifest["layers"]
+    ]
     assert diff_ids == config["rootfs"]["diff_ids"], f"{layout}: diff_ids do not match the layers"
     assert config["config"]["Labels"]["io.dagseal.sandbox.protocol"] == str(entry["sandbox_protocol"])
     assert manifest_digest == entry["manifest_digest"], f"{layout}: manifest digest differs from the map"

@@ -85,8 +85,11 @@ def image_config(layers: list[Layer], settings: ImageSettings) -> dict[str, Any]
     """The OCI image config document."""
     runtime: dict[str, Any] = {"Env": [f"{k}={v}" for k, v in settings.env.items()]}
     for key, value in (
-        ("Cmd", settings.cmd), ("Entrypoint", settings.entrypoint), ("User", settings.user),
-        ("WorkingDir", settings.workdir), ("Labels", settings.labels),
+        ("Cmd", settings.cmd),
+        ("Entrypoint", settings.entrypoint),
+        ("User", settings.user),
+        ("WorkingDir", settings.workdir),
+        ("Labels", settings.labels),
     ):
         if value:
             runtime[key] = value
@@ -120,24 +123,30 @@ class BuiltImage:
 
     def index(self) -> bytes:
         """``index.json`` of a layout holding just this image."""
-        return canonical_json({
-            "schemaVersion": 2,
-            "mediaType": INDEX_TYPE,
-            "manifests": [
-                {"mediaType": MANIFEST_TYPE, "digest": self.manifest_digest, "size": len(self.manifest)},
-            ],
-        })
+        return canonical_json(
+            {
+                "schemaVersion": 2,
+                "mediaType": INDEX_TYPE,
+                "manifests": [
+                    {"mediaType": MANIFEST_TYPE, "digest": self.manifest_digest, "size": len(self.manifest)},
+                ],
+            }
+        )
 
 
 def build_image(layers: list[Layer], settings: ImageSettings) -> BuiltImage:
     """Compute config and manifest for ``layers`` with ``settings``."""
     config = canonical_json(image_config(layers, settings))
-    manifest = canonical_json({
-        "schemaVersion": 2,
-        "mediaType": MANIFEST_TYPE,
-        "config": {"mediaType": CONFIG_TYPE, "digest": sha256_digest(config), "size": len(config)},
-        "layers": [{"mediaType": LAYER_TYPE, "digest": layer.digest, "size": layer.size} for layer in layers],
-    })
+    manifest = canonical_json(
+        {
+            "schemaVersion": 2,
+            "mediaType": MANIFEST_TYPE,
+            "config": {"mediaType": CONFIG_TYPE, "digest": sha256_digest(config), "size": len(config)},
+            "layers": [
+                {"mediaType": LAYER_TYPE, "digest": layer.digest, "size": layer.size} for layer in layers
+            ],
+        }
+    )
     return BuiltImage(config=config, manifest=manifest, layers=layers)
 
 
@@ -161,11 +170,13 @@ def write_docker_tar(layout: Path, repo_tags: list[str], out: Path) -> None:
     """Tar an OCI layout plus the docker ``manifest.json`` that Docker Engine 20.10 needs to load it."""
     index = json.loads((layout / "index.json").read_bytes())
     manifest = json.loads((layout / _blob_path(index["manifests"][0]["digest"])).read_bytes())
-    docker_manifest = [{
-        "Config": _blob_path(manifest["config"]["digest"]),
-        "RepoTags": repo_tags,
-        "Layers": [_blob_path(layer["digest"]) for layer in manifest["layers"]],
-    }]
+    docker_manifest = [
+        {
+            "Config": _blob_path(manifest["config"]["digest"]),
+            "RepoTags": repo_tags,
+            "Layers": [_blob_path(layer["digest"]) for layer in manifest["layers"]],
+        }
+    ]
     tree = Tree()
     for path in layout.rglob("*"):
         if path.is_file():
@@ -181,8 +192,12 @@ def describe(image: BuiltImage, settings: ImageSettings) -> dict[str, Any]:
         "manifest_digest": image.manifest_digest,
         "image_id": image.image_id,
         "settings": {
-            "env": settings.env, "cmd": settings.cmd, "entrypoint": settings.entrypoint,
-            "user": settings.user, "workdir": settings.workdir, "labels": settings.labels,
+            "env": settings.env,
+            "cmd": settings.cmd,
+            "entrypoint": settings.entrypoint,
+            "user": settings.user,
+            "workdir": settings.workdir,
+            "labels": settings.labels,
         },
         "layers": [
             {"digest": layer.digest, "diff_id": layer.diff_id, "size": layer.size, "role": layer.role}

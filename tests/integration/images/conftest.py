@@ -70,8 +70,21 @@ def loaded(digest_map: DigestMap, engine: None) -> Iterator[dict[str, str]]:
 
 def docker_run(image: str, *args: str, stdin: str | None = None) -> str:
     """``docker run`` as the sandbox does: no network, uid 1000, labeled for cleanup."""
-    return run("docker", "run", "--rm", "-i", "--network", "none", "--user", "1000", "--label", TEST_LABEL,
-               image, *args, stdin=stdin)
+    return run(
+        "docker",
+        "run",
+        "--rm",
+        "-i",
+        "--network",
+        "none",
+        "--user",
+        "1000",
+        "--label",
+        TEST_LABEL,
+        image,
+        *args,
+        stdin=stdin,
+    )
 
 
 def inspect(image: str) -> dict:

@@ -30,22 +30,35 @@ def test_images_run_as_dagseal_without_network(loaded: dict[str, str]) -> None:
         "import os, pwd, ssl, zoneinfo; print(os.getuid(), pwd.getpwuid(os.getuid()).pw_name,"
         " ssl.create_default_context().cert_store_stats()['x509_ca'] > 50, zoneinfo.ZoneInfo('Asia/Tokyo'))"
     )
-    out = run("docker", "run", "--rm", "--network", "none", "--label", TEST_LABEL, image, "python3", "-c",
-              script)
+    out = run(
+        "docker", "run", "--rm", "--network", "none", "--label", TEST_LABEL, image, "python3", "-c", script
+    )
     assert out.split() == ["1000", "dagseal", "True", "Asia/Tokyo"]
 
 
 def _run_task(image: str, dag_dir: str, team: str) -> dict:
     source = (ROOT / dag_dir / "report_versions.py").read_text()
     request = {
-        "type": "run_task", "id": 1, "dag_folder": f"/opt/dagseal/dags/{team}", "file": "report_versions.py",
-        "source": source, "dag_id": f"{team}.report_versions", "task_id": "tabulate_version",
-        "run_id": "images-test", "try_number": 1, "logical_date": None, "params": {}, "conf": {},
+        "type": "run_task",
+        "id": 1,
+        "dag_folder": f"/opt/dagseal/dags/{team}",
+        "file": "report_versions.py",
+        "source": source,
+        "dag_id": f"{team}.report_versions",
+        "task_id": "tabulate_version",
+        "run_id": "images-test",
+        "try_number": 1,
+        "logical_date": None,
+        "params": {},
+        "conf": {},
         "upstream_results": {},
     }
     stdin = json.dumps(request) + "\n" + json.dumps({"type": "shutdown", "id": 2}) + "\n"
-    lines = [json.loads(line) for line in docker_run(image, "python3", "-m", "dagseal.sandbox", stdin=stdin)
-             .splitlines() if line.strip()]
+    lines = [
+        json.loads(line)
+        for line in docker_run(image, "python3", "-m", "dagseal.sandbox", stdin=stdin).splitlines()
+        if line.strip()
+    ]
     return next(line for line in lines if line["type"] == "task_result")
 
 
@@ -72,8 +85,12 @@ def test_loaded_image_id_is_the_config_digest(digest_map: DigestMap, loaded: dic
 
 
 def _copy_checkout(dest: Path) -> None:
-    shutil.copytree(ROOT, dest, symlinks=True,
-                    ignore=shutil.ignore_patterns("bazel-*", ".git", "__pycache__", "*.egg-info"))
+    shutil.copytree(
+        ROOT,
+        dest,
+        symlinks=True,
+        ignore=shutil.ignore_patterns("bazel-*", ".git", "__pycache__", "*.egg-info"),
+    )
 
 
 def _map(checkout: Path, output_base: Path) -> dict:
@@ -94,8 +111,12 @@ def test_dag_edit_changes_only_that_repos_dag_layer(tmp_path: Path) -> None:
         subprocess.run(["bazel", f"--output_base={output_base}", "shutdown"], cwd=checkout, check=False)
         subprocess.run(["chmod", "-R", "u+w", str(tmp_path)], check=False)
     assert after["dag_repos/team_y"] == before["dag_repos/team_y"]
-    changed = [(b["role"], b == a) for b, a in zip(before["dag_repos/team_x"]["layers"],
-                                                   after["dag_repos/team_x"]["layers"], strict=True)]
+    changed = [
+        (b["role"], b == a)
+        for b, a in zip(
+            before["dag_repos/team_x"]["layers"], after["dag_repos/team_x"]["layers"], strict=True
+        )
+    ]
     assert changed == [("base", True), ("wheels", True), ("sdk", True), ("dags", False)]
     assert after["dag_repos/team_x"]["manifest_digest"] != before["dag_repos/team_x"]["manifest_digest"]
     assert after["dag_repos/team_x"]["image_id"] != before["dag_repos/team_x"]["image_id"]

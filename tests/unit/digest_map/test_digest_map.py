@@ -16,9 +16,14 @@ DAG_SOURCE = "print('dag')\n"
 
 def _entry(dag_dir: str = "dag_repos/t") -> dict[str, object]:
     return {
-        "dag_dir": dag_dir, "container_dag_dir": "/opt/dagseal/dags/t", "image": "dagseal/t",
-        "bazel_target": f"//{dag_dir}:image", "manifest_digest": "sha256:" + "a" * 64,
-        "image_id": "sha256:" + "b" * 64, "sandbox_protocol": 1, "runtime": "python311",
+        "dag_dir": dag_dir,
+        "container_dag_dir": "/opt/dagseal/dags/t",
+        "image": "dagseal/t",
+        "bazel_target": f"//{dag_dir}:image",
+        "manifest_digest": "sha256:" + "a" * 64,
+        "image_id": "sha256:" + "b" * 64,
+        "sandbox_protocol": 1,
+        "runtime": "python311",
         "layers": [{"digest": "sha256:1", "diff_id": "sha256:2", "size": 3, "role": "dags"}],
         "files": {"dag.py": hashlib.sha256(DAG_SOURCE.encode()).hexdigest()},
     }

@@ -96,8 +96,9 @@ def test_settings_merge_over_base() -> None:
 def test_layout_and_docker_tar(tmp_path: Path) -> None:
     blob, desc = _layer(_tree(list(FILES)))
     (tmp_path / "l.tgz").write_bytes(blob)
-    image = oci.build_image([oci.Layer(tmp_path / "l.tgz", desc.digest, desc.diff_id, desc.size, "dags")],
-                            oci.EMPTY_SETTINGS)
+    image = oci.build_image(
+        [oci.Layer(tmp_path / "l.tgz", desc.digest, desc.diff_id, desc.size, "dags")], oci.EMPTY_SETTINGS
+    )
     oci.write_layout(image, tmp_path / "layout")
     index = json.loads((tmp_path / "layout/index.json").read_bytes())
     assert index["manifests"][0]["digest"] == image.manifest_digest
@@ -122,7 +123,9 @@ def test_wheel_unpacking_skips_bytecode_and_maps_purelib(tmp_path: Path) -> None
     tree = Tree()
     wheels.add_wheel(tree, wheel, "opt/site")
     assert set(tree.entries) == {
-        "opt/site/demo/__init__.py", "opt/site/extra.py", "opt/site/demo-1.0.dist-info/METADATA",
+        "opt/site/demo/__init__.py",
+        "opt/site/extra.py",
+        "opt/site/demo-1.0.dist-info/METADATA",
     }
 
 
@@ -151,12 +154,16 @@ def _deb(path: Path, package: str, data: dict[str, bytes]) -> None:
 
 
 def test_deb_unpacking_merges_usr_and_records_status(tmp_path: Path) -> None:
-    _deb(tmp_path / "p.deb", "p", {
-        "./bin/tool": b"#!/bin/sh\n",
-        "./usr/share/doc/p/copyright": b"MIT\n",
-        "./usr/share/doc/p/README": b"drop me\n",
-        "./usr/share/man/man1/tool.1": b"drop me\n",
-    })
+    _deb(
+        tmp_path / "p.deb",
+        "p",
+        {
+            "./bin/tool": b"#!/bin/sh\n",
+            "./usr/share/doc/p/copyright": b"MIT\n",
+            "./usr/share/doc/p/README": b"drop me\n",
+            "./usr/share/man/man1/tool.1": b"drop me\n",
+        },
+    )
     tree = Tree()
     assert debian.add_deb(tree, tmp_path / "p.deb") == "p"
     debian.add_merged_usr_links(tree)
@@ -172,9 +179,14 @@ def test_digest_map_is_sorted_and_records_file_hashes(tmp_path: Path) -> None:
     image_json.write_text(json.dumps({"manifest_digest": "sha256:m", "image_id": "sha256:c", "layers": []}))
     (tmp_path / "a.py").write_text("x")
     repo = {
-        "dag_dir": "dag_repos/t", "container_dag_dir": "/opt/dagseal/dags/t", "image": "dagseal/t",
-        "bazel_target": "//dag_repos/t:image", "runtime": "python311", "sandbox_protocol": 1,
-        "image_json": str(image_json), "files": [{"path": "a.py", "src": str(tmp_path / "a.py")}],
+        "dag_dir": "dag_repos/t",
+        "container_dag_dir": "/opt/dagseal/dags/t",
+        "image": "dagseal/t",
+        "bazel_target": "//dag_repos/t:image",
+        "runtime": "python311",
+        "sandbox_protocol": 1,
+        "image_json": str(image_json),
+        "files": [{"path": "a.py", "src": str(tmp_path / "a.py")}],
     }
     document = json.loads(build_digest_map([repo]))
     assert document["schema_version"] == 1
