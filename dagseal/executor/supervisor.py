@@ -15,6 +15,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from types import FrameType
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -86,7 +87,8 @@ def _sigterm_raises() -> Iterator[None]:
 
 def _run_try(
     settings: SupervisorSettings, factory: sessionmaker[Session], claimed: ClaimedTry
-) -> TaskOutcome:
+) -> tuple[TaskOutcome, datetime]:
+    """Run the try; returns its outcome and when its sandbox was gone (start + measured duration)."""
     kind = settings.task_execution_runtime
     runtime = task_runtime(kind)
     spec = task_spec(
@@ -104,6 +106,7 @@ def _run_try(
             beat.handle = handle
 
         beat.start()
+        started = utcnow()
         try:
             with _sigterm_raises():
                 outcome = runtime.run_task(spec, r, log, spec.task_timeout, on_start)
@@ -116,8 +119,9 @@ def _run_try(
             outcome = TaskOutcome(
                 state="failed", error="task instance was changed outside this try; try killed"
             )
+        exited_at = started + timedelta(seconds=outcome.duration) if outcome.duration else utcnow()
         log.write(_summary(outcome).encode())
-    return outcome
+    return outcome, exited_at
 
 
 def _summary(outcome: TaskOutcome) -> str:
@@ -143,8 +147,8 @@ def supervise(
         if claimed is None:
             ended = JobState.SUCCESS
             return None
-        outcome = _run_try(settings, factory, claimed)
-        state, request = record_outcome(factory, claimed, outcome, utcnow())
+        outcome, exited_at = _run_try(settings, factory, claimed)
+        state, request = record_outcome(factory, claimed, outcome, exited_at)
         if request is not None:
             send(request)
         ended = JobState.SUCCESS
