@@ -74,7 +74,9 @@ class RepoEntry:
             elif hashlib.sha256(path.read_bytes()).hexdigest() != sha:
                 reasons.append(f"{self.dag_dir}/{rel}: changed since the image was built")
         current = {
-            str(p.relative_to(directory)) for pattern in DAG_FILE_PATTERNS for p in directory.rglob(pattern)
+            str(p.relative_to(directory))
+            for pattern in DAG_FILE_PATTERNS
+            for p in directory.rglob(pattern)
             if "__pycache__" not in p.parts
         }
         new = sorted(current - set(self.files))
