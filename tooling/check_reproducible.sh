@@ -9,7 +9,7 @@ mkdir -p "$work"
 # Both copies first, so the two builds see the same sources even if the tree changes meanwhile.
 for name in a b; do
   mkdir -p "$work/$name/checkout-$name"
-  tar -C "$root" --exclude='./bazel-*' --exclude=./.git --exclude='*/__pycache__' -cf - . |
+  tar -C "$root" --exclude='./bazel-*' --exclude=./.git --exclude=./.venv --exclude=./.dagseal --exclude=./logs --exclude='*.egg-info' --exclude='*/__pycache__' -cf - . |
     tar -C "$work/$name/checkout-$name" -xf -
 done
 build() {  # build NAME: build that copy's map into $work/NAME.json

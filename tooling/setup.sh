@@ -27,6 +27,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]' >&2
 
+bash tooling/install_bazel.sh >/dev/null
 bash tooling/start_postgres.sh >/dev/null
 bash tooling/start_docker.sh >/dev/null
 bash tooling/start_registry.sh >/dev/null
