@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
 from dagseal.db.session import create_engine_from_conn, migrate, session_factory, session_scope
 
-pytestmark = [pytest.mark.integration, pytest.mark.docker, pytest.mark.bazel]
+# Two Bazel builds in a fresh output base plus three runs: far beyond the suite's default timeout.
+pytestmark = [pytest.mark.integration, pytest.mark.docker, pytest.mark.bazel, pytest.mark.timeout(1800)]
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DAG_ID = "team_x.scenario"
@@ -87,6 +88,7 @@ class Scenario:
         }
         self.env.pop("DAGSEAL_CONFIG", None)
         self.factory: sessionmaker[Session] = session_factory(create_engine_from_conn(self.db_url))
+        self.daemon_log = work / "standalone.log"
 
     def write_dag(self, marker: str, sleep: int) -> None:
         (self.checkout / "dag_repos/team_x/scenario.py").write_text(
@@ -117,7 +119,8 @@ class Scenario:
                 if ready(session):
                     return
             time.sleep(1)
-        pytest.fail(f"timed out waiting for {what}", pytrace=False)
+        tail = self.daemon_log.read_text()[-3000:] if self.daemon_log.exists() else "(no daemon log)"
+        pytest.fail(f"timed out waiting for {what}; dagseal standalone said:\n{tail}", pytrace=False)
 
     def run(self, run_id: str) -> DagRunModel:
         with session_scope(self.factory) as session:
@@ -153,8 +156,9 @@ def _task_states(session: Session, run_id: str) -> dict[str, str | None]:
 def test_live_migration_versions_and_rollback(scenario: Scenario) -> None:
     scenario.write_dag("v1", sleep=60)
     image1 = scenario.build_publish_deploy("v1")
+    log = scenario.daemon_log.open("wb")
     daemon = subprocess.Popen(["dagseal", "standalone"], cwd=scenario.checkout, env=scenario.env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=log, stderr=subprocess.STDOUT)
     try:
         scenario.wait("the scenario DAG to be parsed", lambda s: _dag_hash(s) is not None)
         with session_scope(scenario.factory) as session:
@@ -177,6 +181,7 @@ def test_live_migration_versions_and_rollback(scenario: Scenario) -> None:
     finally:
         daemon.terminate()
         daemon.wait(timeout=60)
+        log.close()
 
     runs = {run_id: scenario.run(run_id) for run_id in ("r1", "r2", "r3")}
     assert {r: (run.state, run.image_digest) for r, run in runs.items()} == {
