@@ -77,6 +77,10 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
         "logging": {
             "base_log_folder": "logs",
         },
+        "deploy": {
+            "registry": "",
+            "image_retention_days": "7",
+        },
         _DOCKER_BASE_SECTION: {
             "socket_path": "unix:///var/run/docker.sock",
             "volume_mount_yaml": "",

@@ -33,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     trigger.add_argument("--conf", default="{}", help="JSON object given to the run (default: {})")
     trigger.add_argument("--run-id", help="run id (default: manual__<now>)")
     trigger.set_defaults(handler=trigger_command)
+    versions = commands.add_parser("versions", help="every (dag_hash, image) pair that ran, with its runs")
+    versions.add_argument("dag_id")
+    versions.set_defaults(handler=versions_command)
     for name, paused in (("pause", True), ("unpause", False)):
         command = commands.add_parser(name, help=f"{name} scheduling of a DAG")
         command.add_argument("dag_id")
@@ -118,6 +121,25 @@ def show_command(args: argparse.Namespace) -> None:
     print()
     edges = [(task.task_id, down) for task in serialized.tasks for down in task.downstream_task_ids]
     print_table(("FROM", "TO"), edges, empty="no edges")
+
+
+def versions_command(args: argparse.Namespace) -> None:
+    from dagseal.db.session import session_scope
+    from dagseal.deploy.versions import dag_versions
+
+    with session_scope(open_database()) as session:
+        _get_dag(session, args.dag_id)
+        rows = [
+            (version.dag_hash[:SHORT_HASH], version.image_digest, run.run_id, run.state, run.deployment_id,
+             run.created_at)
+            for version in dag_versions(session, args.dag_id)
+            for run in version.runs
+        ]
+    print_table(
+        ("DAG_HASH", "IMAGE DIGEST", "RUN_ID", "STATE", "DEPLOYMENT", "CREATED"),
+        rows,
+        empty=f"no runs of {args.dag_id}",
+    )
 
 
 def set_paused_command(args: argparse.Namespace) -> None:
