@@ -3,7 +3,7 @@
 # Debian packages, the project's virtualenv (.venv), and the real services it talks to —
 # PostgreSQL, the Docker engine and a loopback OCI registry — each started by its own script.
 #
-# Afterwards `source tooling/env.sh` (or use .venv/bin/dagseal) to get the `dagseal` command.
+# Afterwards the `dagseal` command is .venv/bin/dagseal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
