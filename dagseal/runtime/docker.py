@@ -11,7 +11,6 @@ with one line naming the cause for tasks, so the loops that call us keep running
 
 from __future__ import annotations
 
-import json
 import logging
 import socket
 import threading
@@ -29,9 +28,7 @@ from dagseal.runtime.base import (
     SandboxCrashed,
     SandboxError,
     SandboxProtocolError,
-    SandboxRequestError,
     SandboxRuntime,
-    SandboxSession,
     SandboxSpec,
     SandboxTimeout,
     TaskHandle,
@@ -45,15 +42,15 @@ from dagseal.runtime.docker_container import (
     identity_labels,
 )
 from dagseal.runtime.docker_engine import DockerEngine, EngineError, ImageMissing
-from dagseal.runtime.docker_stream import AttachedStreams, StreamClosed
-from dagseal.sandbox.protocol import PROTOCOL_VERSION, encode
+from dagseal.runtime.docker_stream import AttachedStreams
+from dagseal.runtime.session import ProtocolChannel, ProtocolSession, last_line, task_outcome_fields
+from dagseal.sandbox.protocol import PROTOCOL_VERSION
 
 __all__ = ["DockerRuntime", "DockerSession", "IncompatibleImage", "SandboxStartFailed"]
 
 PROTOCOL_LABEL = "io.dagseal.sandbox.protocol"
 EXIT_GRACE_SECONDS = 5.0
-_FOLDER_REQUESTS = frozenset({"parse", "run_task", "run_callbacks"})
-log_warning = logging.getLogger(__name__).warning
+log = logging.getLogger(__name__)
 
 
 class SandboxStartFailed(SandboxError):
@@ -64,18 +61,14 @@ class IncompatibleImage(DagsealError):
     """The image was not built for this host's sandbox protocol."""
 
 
-def _last_line(text: str) -> str:
-    return (text.strip().splitlines() or ["no output"])[-1]
-
-
 def _memory_reason(state: Mapping[str, Any]) -> str | None:
     if state.get("OOMKilled"):
         return "OOM-killed: the container exceeded its memory limit"
     return None
 
 
-class ContainerChannel:
-    """The protocol over one container: send lines, receive replies, know how it ended.
+class ContainerChannel(ProtocolChannel):
+    """The protocol over one container's attach socket.
 
     The container twin of the process runtime's SandboxProcess; it attaches before starting so
     no output is lost, and records pids-limit hits just before killing (the cgroup goes with it).
@@ -91,61 +84,42 @@ class ContainerChannel:
             self.close()
             raise
 
-    def send(self, message: Any) -> None:
-        try:
-            self.streams.send_line(encode(message))
-        except StreamClosed:
-            self._raise_crashed()
+    @property
+    def name(self) -> str:
+        return f"sandbox container {self.handle.name}"
 
-    def receive(self, timeout: float | None) -> dict[str, Any]:
-        try:
-            line = self.streams.readline(timeout)
-        except TimeoutError:
-            self.kill()
-            raise SandboxTimeout(
-                f"sandbox container {self.handle.name} gave no reply within {timeout:g}s and was killed",
-                timeout or 0.0,
-                self.streams.stderr_tail(),
-            ) from None
-        except StreamClosed:
-            self._raise_crashed()
-        try:
-            reply = json.loads(line)
-        except ValueError:
-            reply = None
-        if not isinstance(reply, dict) or not isinstance(reply.get("type"), str):
-            self.kill()
-            raise SandboxProtocolError(
-                f"sandbox container {self.handle.name} wrote a non-protocol line: {line[:200]!r}"
-            )
-        return reply
+    def write_line(self, data: bytes) -> None:
+        self.streams.send_line(data)
 
-    def check_hello(self, timeout: float | None) -> None:
-        hello = self.receive(timeout)
-        if hello.get("type") != "hello" or hello.get("protocol_version") != PROTOCOL_VERSION:
-            self.kill()
-            raise SandboxProtocolError(
-                f"sandbox container {self.handle.name} speaks {hello.get('type')!r} protocol "
-                f"{hello.get('protocol_version')!r}, host needs protocol {PROTOCOL_VERSION}"
-            )
+    def read_line(self, timeout: float | None) -> bytes:
+        return self.streams.readline(timeout)
 
-    def _raise_crashed(self) -> None:
-        code = self.handle.wait(EXIT_GRACE_SECONDS)
-        self.streams.drain(EXIT_GRACE_SECONDS)
-        state = self.handle.state()
-        reason = _memory_reason(state) or _last_line(self.streams.stderr_tail())
-        raise SandboxCrashed(
-            f"sandbox container {self.handle.name} exited with code {code}: {reason}",
-            code,
-            self.streams.stderr_tail(),
-        )
+    def crashed(self) -> SandboxCrashed:
+        """How the container ended; with the engine gone, that is the cause named instead."""
+        try:
+            code = self.handle.wait(EXIT_GRACE_SECONDS)
+            self.streams.drain(EXIT_GRACE_SECONDS)
+            reason = _memory_reason(self.handle.state()) or last_line(self.streams.stderr_tail())
+        except EngineError as exc:
+            code, reason = None, str(exc)
+        return SandboxCrashed(f"{self.name} exited with code {code}: {reason}", code, self.stderr_tail())
 
     def kill(self) -> None:
+        """Kill the container; an engine failure here is logged, the sandbox error that follows is raised."""
         self.pids_limit_hits = max(self.pids_limit_hits, self.handle.pids_limit_hits())
-        self.handle.stop()
+        try:
+            self.handle.stop()
+        except EngineError as exc:
+            log.warning("could not kill %s: %s", self.name, exc)
 
-    def running(self) -> bool:
-        return bool(self.handle.state().get("Running"))
+    def exited(self) -> bool:
+        return self.streams.ended
+
+    def stderr_tail(self) -> str:
+        return self.streams.stderr_tail()
+
+    def reset_tail(self) -> None:
+        self.streams.reset_tail()
 
     def close(self) -> None:
         """Kill and remove the container; the streams end with it."""
@@ -156,21 +130,14 @@ class ContainerChannel:
             self.handle.remove()
 
 
-class DockerSession(SandboxSession):
+class DockerSession(ProtocolSession):
     """A warm parse/callback container; requests are answered in order, one at a time."""
 
     def __init__(self, spec: SandboxSpec, channel: ContainerChannel, release: Callable[[], None]) -> None:
         self._spec = spec
-        self._channel = channel
+        self._container = channel
         self._release = release
-        self._ids = count(1)
-        self._closed = False
-        self._dead = False
-        try:
-            channel.check_hello(spec.parse_timeout)
-        except BaseException:
-            self.close()
-            raise
+        super().__init__(channel, spec.parse_timeout)
 
     @property
     def sandbox_dag_folder(self) -> str:
@@ -178,45 +145,16 @@ class DockerSession(SandboxSession):
 
     @property
     def container_id(self) -> str:
-        return self._channel.handle.container_id
+        return self._container.handle.container_id
 
-    def request(self, message: dict[str, Any], timeout: float | None) -> dict[str, Any]:
-        if not self.alive():
-            raise SandboxCrashed(f"sandbox container {self._channel.handle.name} is not running", None)
-        outgoing = dict(message)
-        outgoing.setdefault("id", next(self._ids))
-        if outgoing.get("type") in _FOLDER_REQUESTS:
-            outgoing.setdefault("dag_folder", self.sandbox_dag_folder)
+    def _stop(self) -> None:
+        """Remove the container; with the engine gone, a successor removes it by name later."""
         try:
-            self._channel.send(outgoing)
-            reply = self._channel.receive(timeout)
-        except SandboxError:
-            self._dead = True
-            raise
-        if reply.get("id") != outgoing["id"]:
-            self._dead = True
-            self._channel.kill()
-            raise SandboxProtocolError(
-                f"sandbox replied to id {reply.get('id')!r}, expected {outgoing['id']}"
-            )
-        if reply["type"] == "error":
-            raise SandboxRequestError(f"sandbox refused request: {reply.get('message')}")
-        return reply
-
-    def stderr_tail(self) -> str:
-        return self._channel.streams.stderr_tail()
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            self._channel.close()
+            self._container.close()
+        except EngineError as exc:
+            log.warning("could not remove parse container %s: %s", self._container.handle.name, exc)
         finally:
             self._release()
-
-    def alive(self) -> bool:
-        return not self._closed and not self._dead
 
 
 class DockerRuntime(SandboxRuntime):
@@ -293,6 +231,7 @@ class DockerRuntime(SandboxRuntime):
         except DagsealError as exc:
             self._free_slot(spec, slot)
             raise SandboxStartFailed(f"cannot start a parse container for {spec.dag_folder}: {exc}") from exc
+        log.info("parse container %s started from image %s for %s", handle.name, spec.image, spec.dag_folder)
         return DockerSession(spec, channel, lambda: self._free_slot(spec, slot))
 
     def run_task(
@@ -340,7 +279,7 @@ class DockerRuntime(SandboxRuntime):
             try:
                 channel.close()
             except EngineError as exc:  # the engine went away; cleanup by label removes it later
-                log_warning(f"could not remove task container {handle.name}: {exc}")
+                log.warning("could not remove task container %s: %s", handle.name, exc)
         if outcome.get("reason"):
             write_log(f"dagseal: {outcome['reason']}\n".encode())
         outcome.pop("reason", None)
@@ -364,16 +303,7 @@ class DockerRuntime(SandboxRuntime):
             return {"state": "failed", "error": str(exc)}
         except EngineError as exc:
             return {"state": "failed", "error": str(exc)}
-        if reply.get("type") != "task_result":
-            return {
-                "state": "failed",
-                "error": f"sandbox answered {reply.get('type')!r}: {reply.get('message')}",
-            }
-        return {
-            "state": reply["state"],
-            "return_value": reply.get("return_value"),
-            "error": reply.get("error"),
-        }
+        return task_outcome_fields(reply)
 
     @staticmethod
     def _explain(

@@ -27,7 +27,7 @@ import attrs
 from dagseal.errors import DagsealError
 from dagseal.runtime.base import SandboxSpec
 from dagseal.runtime.docker_engine import DockerEngine
-from dagseal.runtime.environment import sandbox_environment
+from dagseal.runtime.environment import checked_variables
 from dagseal.runtime.runtime_yaml import parse_size
 
 __all__ = [
@@ -103,8 +103,7 @@ def _user(spec: SandboxSpec) -> str:
 def _environment(spec: SandboxSpec) -> dict[str, str]:
     """Only the spec's variables, each checked like the process runtime's (no DAGSEAL_*, no URL
     with a password); nothing of the host's environment reaches the container."""
-    checked = sandbox_environment(spec.environment, host={})
-    return {**{key: checked[key] for key, _ in spec.environment}, "PYTHONDONTWRITEBYTECODE": "1"}
+    return {**checked_variables(spec.environment), "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def container_body(spec: SandboxSpec, labels: Mapping[str, str]) -> dict[str, Any]:

@@ -18,14 +18,12 @@ from collections.abc import Callable
 
 from docker.utils.socket import STDERR, STDOUT, frames_iter
 
-__all__ = ["AttachedStreams", "StreamClosed"]
+from dagseal.runtime.session import ChannelClosed
+
+__all__ = ["AttachedStreams"]
 
 _EOF = None
 STDERR_TAIL_BYTES = 8192
-
-
-class StreamClosed(Exception):
-    """The container closed its stdout (it exited or crashed)."""
 
 
 class AttachedStreams:
@@ -37,6 +35,7 @@ class AttachedStreams:
         self._lines: queue.Queue[bytes | None] = queue.Queue()
         self._tail: deque[bytes] = deque()
         self._tail_size = 0
+        self._tail_lock = threading.Lock()
         self._send_lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, name="dagseal-attach-reader", daemon=True)
         self._reader.start()
@@ -62,14 +61,27 @@ class AttachedStreams:
             self._lines.put(_EOF)
 
     def _keep_tail(self, chunk: bytes) -> None:
-        self._tail.append(chunk)
-        self._tail_size += len(chunk)
-        while self._tail_size > STDERR_TAIL_BYTES and len(self._tail) > 1:
-            self._tail_size -= len(self._tail.popleft())
+        with self._tail_lock:
+            self._tail.append(chunk)
+            self._tail_size += len(chunk)
+            while self._tail_size > STDERR_TAIL_BYTES and len(self._tail) > 1:
+                self._tail_size -= len(self._tail.popleft())
 
     def stderr_tail(self) -> str:
         """The last few KiB the container wrote to stderr, for a crash message."""
-        return b"".join(self._tail).decode("utf-8", "replace")[-STDERR_TAIL_BYTES:]
+        with self._tail_lock:
+            return b"".join(self._tail).decode("utf-8", "replace")[-STDERR_TAIL_BYTES:]
+
+    def reset_tail(self) -> None:
+        """Start a new tail (per request), so a parse error quotes only that parse's output."""
+        with self._tail_lock:
+            self._tail.clear()
+            self._tail_size = 0
+
+    @property
+    def ended(self) -> bool:
+        """True once the container's streams reached EOF (it exited, or the socket was closed)."""
+        return not self._reader.is_alive()
 
     def send_line(self, data: bytes) -> None:
         """Write one protocol line to the container's stdin."""
@@ -77,17 +89,17 @@ class AttachedStreams:
             try:
                 self._sock.sendall(data.rstrip(b"\n") + b"\n")
             except OSError as exc:
-                raise StreamClosed(f"cannot write to the container's stdin: {exc}") from exc
+                raise ChannelClosed(f"cannot write to the container's stdin: {exc}") from exc
 
     def readline(self, timeout: float | None) -> bytes:
-        """The next stdout line; TimeoutError after `timeout` s, StreamClosed at EOF."""
+        """The next stdout line; TimeoutError after `timeout` s, ChannelClosed at EOF."""
         try:
             line = self._lines.get(timeout=timeout)
         except queue.Empty:
             raise TimeoutError from None
         if line is _EOF:
             self._lines.put(_EOF)  # stay at EOF for every later reader
-            raise StreamClosed("the container closed its stdout")
+            raise ChannelClosed("the container closed its stdout")
         return line
 
     def close(self, join_timeout: float = 5.0) -> None:

@@ -19,23 +19,23 @@ def dagseal_source_root() -> str:
     return str(Path(__file__).resolve().parents[2])
 
 
-def _check_extra(key: str, value: str) -> None:
-    if key.upper().startswith("DAGSEAL_"):
-        raise DagsealError(f"refusing to pass {key} into a sandbox: dagseal settings stay on the host")
-    if _CREDENTIAL_URL.match(value):
-        raise DagsealError(f"refusing to pass {key} into a sandbox: its value is a URL with a password")
-
-
-def sandbox_environment(
-    extra: Iterable[tuple[str, str]] | Mapping[str, str] = (), host: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    """Whitelisted host variables (PATH, HOME, LANG, LC_*, TZ, TMPDIR) + checked ``extra`` + PYTHONPATH."""
-    source = os.environ if host is None else host
-    env = {key: value for key, value in source.items() if key in PASSED_THROUGH or key.startswith("LC_")}
+def checked_variables(extra: Iterable[tuple[str, str]] | Mapping[str, str]) -> dict[str, str]:
+    """``extra`` as a dict, refusing DAGSEAL_* names and URLs with a password (both runtimes use it)."""
     pairs = extra.items() if isinstance(extra, Mapping) else extra
+    checked: dict[str, str] = {}
     for key, value in pairs:
-        _check_extra(key, value)
-        env[key] = value
+        if key.upper().startswith("DAGSEAL_"):
+            raise DagsealError(f"refusing to pass {key} into a sandbox: dagseal settings stay on the host")
+        if _CREDENTIAL_URL.match(value):
+            raise DagsealError(f"refusing to pass {key} into a sandbox: its value is a URL with a password")
+        checked[key] = value
+    return checked
+
+
+def sandbox_environment(extra: Iterable[tuple[str, str]] | Mapping[str, str] = ()) -> dict[str, str]:
+    """Whitelisted host variables (PATH, HOME, LANG, LC_*, TZ, TMPDIR) + checked ``extra`` + PYTHONPATH."""
+    env = {key: value for key, value in os.environ.items() if key in PASSED_THROUGH or key.startswith("LC_")}
+    env.update(checked_variables(extra))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [dagseal_source_root(), env.get("PYTHONPATH")]))
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env

@@ -10,7 +10,6 @@ that hole: everything dies with the container's PID namespace and cgroup.
 """
 
 import contextlib
-import json
 import os
 import queue
 import signal
@@ -19,27 +18,29 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from itertools import count
 from typing import IO, Any, BinaryIO
 
 from dagseal.runtime.base import (
     RunTaskRequest,
     SandboxCrashed,
     SandboxProtocolError,
-    SandboxRequestError,
     SandboxRuntime,
-    SandboxSession,
     SandboxSpec,
     SandboxTimeout,
     TaskHandle,
     TaskOutcome,
 )
 from dagseal.runtime.environment import sandbox_environment
-from dagseal.sandbox.protocol import PROTOCOL_VERSION, encode
+from dagseal.runtime.session import (
+    ChannelClosed,
+    ProtocolChannel,
+    ProtocolSession,
+    last_line,
+    task_outcome_fields,
+)
 
 STDERR_TAIL_BYTES = 8192
 DRAIN_GRACE_SECONDS = 2.0
-_FOLDER_REQUESTS = frozenset({"parse", "run_task", "run_callbacks"})
 
 
 class StderrDrain(threading.Thread):
@@ -70,7 +71,7 @@ class StderrDrain(threading.Thread):
             return self._tail.decode("utf-8", "replace")
 
 
-class SandboxProcess:
+class SandboxProcess(ProtocolChannel):
     """One sandbox child: protocol pipes, a stdout reader thread, a stderr drain, group kill."""
 
     def __init__(
@@ -95,54 +96,55 @@ class SandboxProcess:
     def pid(self) -> int:
         return self.proc.pid
 
+    @property
+    def name(self) -> str:
+        return f"sandbox pid {self.pid}"
+
     def _read_stdout(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             self._lines.put(line)
         self._lines.put(None)
 
-    def send(self, message: Any) -> None:
+    def write_line(self, data: bytes) -> None:
         assert self.proc.stdin is not None
         try:
-            self.proc.stdin.write(encode(message))
+            self.proc.stdin.write(data)
             self.proc.stdin.flush()
-        except OSError:
-            self._raise_crashed()
+        except OSError as exc:
+            raise ChannelClosed(str(exc)) from exc
 
-    def receive(self, timeout: float | None) -> dict[str, Any]:
+    def read_line(self, timeout: float | None) -> bytes:
         try:
             line = self._lines.get(timeout=timeout)
         except queue.Empty:
-            self.kill()
-            raise SandboxTimeout(
-                f"sandbox pid {self.pid} gave no reply within {timeout:g}s and was killed",
-                timeout or 0.0,
-                self.stderr.tail(),
-            ) from None
+            raise TimeoutError from None
         if line is None:
-            self._raise_crashed()
-        try:
-            reply = json.loads(line)
-        except ValueError:
-            reply = None
-        if not isinstance(reply, dict) or not isinstance(reply.get("type"), str):
-            self.kill()
-            raise SandboxProtocolError(f"sandbox pid {self.pid} wrote a non-protocol line: {line[:200]!r}")
-        return reply
+            self._lines.put(None)  # stay at EOF for every later reader
+            raise ChannelClosed("the sandbox closed its stdout")
+        return line
 
-    def _raise_crashed(self) -> None:
+    def crashed(self) -> SandboxCrashed:
         code = self.proc.wait()
         self.stderr.join(DRAIN_GRACE_SECONDS)
         self.kill()
         tail = self.stderr.tail()
-        last = (tail.strip().splitlines() or ["no output"])[-1]
-        raise SandboxCrashed(f"sandbox pid {self.pid} exited with code {code}: {last}", code, tail)
+        return SandboxCrashed(f"{self.name} exited with code {code}: {last_line(tail)}", code, tail)
 
     def kill(self) -> None:
         """SIGKILL the whole process group (the sandbox and every child that stayed in it)."""
         with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is already gone
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
+
+    def exited(self) -> bool:
+        return self.proc.poll() is not None
+
+    def stderr_tail(self) -> str:
+        return self.stderr.tail()
+
+    def reset_tail(self) -> None:
+        self.stderr.reset()
 
     def close(self) -> None:
         self.kill()
@@ -153,29 +155,13 @@ class SandboxProcess:
                     stream.close()
 
 
-def _check_hello(process: SandboxProcess, timeout: float | None) -> None:
-    hello = process.receive(timeout)
-    if hello.get("type") != "hello" or hello.get("protocol_version") != PROTOCOL_VERSION:
-        process.kill()
-        raise SandboxProtocolError(
-            f"sandbox speaks {hello.get('type')!r} protocol {hello.get('protocol_version')!r}, "
-            f"host needs protocol {PROTOCOL_VERSION}"
-        )
-
-
-class ProcessSandboxSession(SandboxSession):
+class ProcessSandboxSession(ProtocolSession):
     """A warm sandbox subprocess; requests are answered in order, one at a time."""
 
     def __init__(self, spec: SandboxSpec, process: SandboxProcess) -> None:
         self._spec = spec
         self._process = process
-        self._ids = count(1)
-        self._closed = False
-        try:
-            _check_hello(process, spec.parse_timeout)
-        except BaseException:
-            process.close()
-            raise
+        super().__init__(process, spec.parse_timeout)
 
     @property
     def sandbox_dag_folder(self) -> str:
@@ -185,47 +171,15 @@ class ProcessSandboxSession(SandboxSession):
     def pid(self) -> int:
         return self._process.pid
 
-    def request(self, message: dict[str, Any], timeout: float | None) -> dict[str, Any]:
-        if not self.alive():
-            raise SandboxCrashed(
-                f"sandbox session pid {self.pid} is not running", self._process.proc.returncode
-            )
-        outgoing = dict(message)
-        outgoing.setdefault("id", next(self._ids))
-        if outgoing.get("type") in _FOLDER_REQUESTS:
-            outgoing.setdefault("dag_folder", self.sandbox_dag_folder)
-        self._process.stderr.reset()
-        self._process.send(outgoing)
-        reply = self._process.receive(timeout)
-        if reply.get("id") != outgoing["id"]:
-            self._process.kill()
-            raise SandboxProtocolError(
-                f"sandbox replied to id {reply.get('id')!r}, expected {outgoing['id']}"
-            )
-        if reply["type"] == "error":
-            raise SandboxRequestError(
-                f"sandbox refused request: {reply.get('message')}", self._process.stderr.tail()
-            )
-        return reply
-
-    def stderr_tail(self) -> str:
-        """The last ~8 KB the sandbox wrote to stderr during the latest request."""
-        return self._process.stderr.tail()
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        if self._process.proc.poll() is None:
+    def _stop(self) -> None:
+        """Ask for a clean shutdown (a second at most), then kill the group either way."""
+        if not self._process.exited():
             try:
-                self._process.send({"type": "shutdown", "id": next(self._ids)})
+                self._process.send({"type": "shutdown", "id": self.next_id()})
                 self._process.proc.wait(timeout=1.0)
             except (SandboxCrashed, subprocess.TimeoutExpired):
                 pass  # close() kills the group below either way
         self._process.close()
-
-    def alive(self) -> bool:
-        return not self._closed and self._process.proc.poll() is None
 
 
 class ProcessRuntime(SandboxRuntime):
@@ -271,12 +225,12 @@ class ProcessRuntime(SandboxRuntime):
         process = self._spawn(spec, write_log)
         on_start(TaskHandle(pid=process.pid, pgid=process.pid))
         try:
-            _check_hello(process, remaining())
+            process.check_hello(remaining())
             process.send(request)
             reply = process.receive(remaining())
             process.send({"type": "shutdown", "id": request.id + 1})
             process.proc.wait(timeout=DRAIN_GRACE_SECONDS)
-            outcome = _outcome_from_reply(reply)
+            outcome = task_outcome_fields(reply)
         except SandboxTimeout:
             outcome = {"state": "failed", "timed_out": True, "error": f"task timed out after {timeout:g}s"}
         except (SandboxCrashed, SandboxProtocolError, subprocess.TimeoutExpired) as exc:
@@ -284,9 +238,3 @@ class ProcessRuntime(SandboxRuntime):
         finally:
             process.close()  # kills the group: children the task left running die with it
         return TaskOutcome(**outcome, exit_code=process.proc.returncode, duration=time.monotonic() - started)
-
-
-def _outcome_from_reply(reply: dict[str, Any]) -> dict[str, Any]:
-    if reply.get("type") != "task_result":
-        return {"state": "failed", "error": f"sandbox answered {reply.get('type')!r}: {reply.get('message')}"}
-    return {"state": reply["state"], "return_value": reply.get("return_value"), "error": reply.get("error")}
