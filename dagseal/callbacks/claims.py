@@ -5,7 +5,8 @@ lets only one INSERT win, on SQLite and PostgreSQL alike, without long-held lock
 a job that ended or stopped heartbeating for ``claim_timeout`` seconds is taken over by deleting
 exactly that claim (a conditional DELETE, so only one taker wins) and inserting a new one. The
 request row is deleted only after its callback ran (:func:`complete_callback`), so a processor
-killed mid-callback leaves the row to be claimed again.
+killed mid-callback leaves the row to be claimed again; one that could not run it (no sandbox
+started) hands it back at once with :func:`release_callback`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dagseal.timeutil import utcnow
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["ClaimedCallback", "claim_callbacks", "complete_callback"]
+__all__ = ["ClaimedCallback", "claim_callbacks", "complete_callback", "release_callback"]
 
 
 @dataclass(frozen=True)
@@ -148,4 +149,18 @@ def complete_callback(session_factory: sessionmaker[Session], callback_id: int) 
     with session_scope(session_factory) as session:
         session.execute(delete(CallbackClaimModel).where(CallbackClaimModel.callback_id == callback_id))
         result = session.execute(delete(CallbackRequestModel).where(CallbackRequestModel.id == callback_id))
+        return result.rowcount == 1
+
+
+def release_callback(session_factory: sessionmaker[Session], callback_id: int, job_id: int) -> bool:
+    """Hand back a claimed request that did not run; only ``job_id``'s own claim is deleted.
+
+    False when the claim was no longer ours (taken over after we stopped heartbeating).
+    """
+    with session_scope(session_factory) as session:
+        result = session.execute(
+            delete(CallbackClaimModel).where(
+                CallbackClaimModel.callback_id == callback_id, CallbackClaimModel.job_id == job_id
+            )
+        )
         return result.rowcount == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from dagseal.cli.common import open_database
 from dagseal.cli.output import print_table
@@ -12,7 +13,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     group = subparsers.add_parser("import-errors", help="DAG files that failed to load")
     commands = group.add_subparsers(dest="import_errors_command", metavar="SUBCOMMAND", required=True)
     listing = commands.add_parser("list", help="one line per failing file (the error's last line)")
-    listing.add_argument("-S", "--subdir", help="only files of this processor subdir")
+    listing.add_argument(
+        "-S", "--subdir", help="only files of this DAG directory (resolved, as dag-processor stores it)"
+    )
     listing.set_defaults(handler=list_command)
 
 
@@ -30,7 +33,8 @@ def list_command(args: argparse.Namespace) -> None:
 
     query = select(ImportErrorModel).order_by(ImportErrorModel.processor_subdir, ImportErrorModel.filename)
     if args.subdir is not None:
-        query = query.where(ImportErrorModel.processor_subdir == args.subdir)
+        subdir = str(Path(args.subdir).resolve())  # the processor stores its resolved path
+        query = query.where(ImportErrorModel.processor_subdir == subdir)
     with session_scope(open_database()) as session:
         rows = [
             (error.filename, error.processor_subdir, error.timestamp, _summary(error.stacktrace))

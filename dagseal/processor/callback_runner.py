@@ -20,12 +20,13 @@ import queue
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.callbacks.claims import claim_callbacks, complete_callback
-from dagseal.db.models import CallbackClaimModel, DagCodeModel, DagModel, DagRunModel, SerializedDagModel
+from dagseal.callbacks.claims import claim_callbacks, complete_callback, release_callback
+from dagseal.db.models import DagCodeModel, DagModel, DagRunModel, SerializedDagModel
 from dagseal.db.session import session_scope
+from dagseal.errors import DagsealError
 from dagseal.processor.runtime_choice import SpecResolver
 from dagseal.processor.sessions import SessionPool
 from dagseal.runtime.base import SandboxError
@@ -86,14 +87,7 @@ class DatabaseCallbackSource:
         complete_callback(self._session_factory, callback.callback_id)
 
     def release(self, callback: PendingCallback) -> None:
-        # dagseal.callbacks.claims has no release; delete only our own claim so the row is free again.
-        with session_scope(self._session_factory) as session:
-            session.execute(
-                delete(CallbackClaimModel).where(
-                    CallbackClaimModel.callback_id == callback.callback_id,
-                    CallbackClaimModel.job_id == self._job_id,
-                )
-            )
+        release_callback(self._session_factory, callback.callback_id, self._job_id)
 
 
 class QueueCallbackSource:
@@ -182,7 +176,10 @@ class CallbackRunner:
     def run(self, callback: PendingCallback, code: PinnedCode) -> CallbackResult:
         """Run ``callback`` in a sandbox for its pinned image; ``ran=False`` when none could start."""
         assert callback.request is not None, "prepare() refuses undecodable callbacks"
-        spec = self._specs.for_callback(code.relative_fileloc, code.image_digest)
+        try:
+            spec = self._specs.for_callback(code.relative_fileloc, code.image_digest)
+        except DagsealError as exc:  # bad runtime.yaml, refused image: maybe fixed by a later loop
+            return CallbackResult(callback, ran=False, error=f"no sandbox to run it in: {exc}")
         message = {
             "type": "run_callbacks",
             "file": code.relative_fileloc,

@@ -103,6 +103,13 @@ class LoopStats:
     callbacks_run: int
 
 
+def _ready(outcome: FileOutcome) -> Future[FileOutcome]:
+    """An outcome known without a sandbox, in the same shape as the parsed ones."""
+    done: Future[FileOutcome] = Future()
+    done.set_result(outcome)
+    return done
+
+
 class DagProcessorManager:
     """Parses one DAG directory into the DB and runs its callbacks; use as a context manager.
 
@@ -139,6 +146,7 @@ class DagProcessorManager:
             clock=clock,
         )
         self._pool = SessionPool(runtime, settings.parsing_processes)
+        self._file_specs: dict[str, SandboxSpec] = {}  # the spec each present file was last parsed in
         self._threads = ThreadPoolExecutor(settings.parsing_processes, thread_name_prefix="dagseal-parse")
         self._runner = CallbackRunner(session_factory, self._pool, specs, settings.parse_timeout)
         self._callbacks = callbacks
@@ -214,10 +222,22 @@ class DagProcessorManager:
             parsed, errors = self._parse_due(scan)
         self._refresh(scan)
         ran = self._run_callbacks(self._callbacks)
+        self._close_unused_sandboxes(scan)
         self._heartbeat(force=True)
         stats = LoopStats(files=len(scan.files), parsed=parsed, import_errors=errors, callbacks_run=ran)
         log.debug("processor loop: %s", stats)
         return stats
+
+    def _close_unused_sandboxes(self, scan: FileScan) -> None:
+        """Stop warm sandboxes no present file parses in and no callback used this loop.
+
+        A file's spec changes when its image does (runtime.yaml, policy hook): its next parse
+        starts a container of the new image, and this lets the old image's container go.
+        """
+        self._file_specs = {rel: self._file_specs[rel] for rel in scan.files if rel in self._file_specs}
+        closed = self._pool.retain(set(self._file_specs.values()))
+        if closed:
+            log.info("stopped %d warm sandbox(es) no file or callback uses any more", closed)
 
     def _forget_missing(self, scan: FileScan) -> None:
         if scan.relisted or scan.vanished:
@@ -231,12 +251,17 @@ class DagProcessorManager:
         futures: list[Future[FileOutcome]] = []
         for rel in scan.due:
             if rel in scan.unreadable:
-                done: Future[FileOutcome] = Future()
-                done.set_result(FileOutcome.failed(rel, f"{rel}: {scan.unreadable[rel]}"))
-                futures.append(done)
-            else:
+                futures.append(_ready(FileOutcome.failed(rel, f"{rel}: {scan.unreadable[rel]}")))
+                continue
+            try:
                 spec = self._specs.for_file(rel)
-                futures.append(self._threads.submit(self._parse_one, spec, rel))
+            except DagsealError as exc:  # bad runtime.yaml, mutable tag, failing policy hook, ...
+                # retried after min_file_process_interval: a fixed runtime.yaml is not a .py input
+                message = f"{rel}: no sandbox to parse it in: {exc}"
+                futures.append(_ready(FileOutcome.failed(rel, message, retry=True)))
+                continue
+            self._file_specs[rel] = spec
+            futures.append(self._threads.submit(self._parse_one, spec, rel))
         errors = stored = 0
         while stored < len(futures):
             batch = [futures[stored].result()]  # the next file in order, waited for

@@ -1,16 +1,17 @@
 """Warm sandbox sessions, kept per ``SandboxSpec`` and shared by the processor's worker threads.
 
-A session is slow to start (a process now, a container later), so it is reused across files and
-loops. Sessions are keyed by their spec: today every file of a directory has the same spec; with
-the Docker runtime each resolved image gets its own key, so the pool holds one set of warm
+A session is slow to start (a process, or a container), so it is reused across files and loops.
+Sessions are keyed by their spec: with processes every file of a directory has the same spec;
+with the Docker runtime each resolved image gets its own key, so the pool holds one set of warm
 sessions per image without the manager knowing about images. A session that crashed or timed out
-is closed instead of being returned, and the next lease starts a fresh one.
+is closed instead of being returned, and the next lease starts a fresh one; :meth:`retain` stops
+the sessions of specs nothing uses any more (an image that changed).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
 from dagseal.runtime.base import SandboxRuntime, SandboxSession, SandboxSpec
@@ -26,6 +27,7 @@ class SessionPool:
         self._size = size
         self._idle: dict[SandboxSpec, list[SandboxSession]] = {}
         self._count: dict[SandboxSpec, int] = {}
+        self._used: set[SandboxSpec] = set()  # specs leased since the last retain()
         self._cond = threading.Condition()
 
     @contextmanager
@@ -39,6 +41,24 @@ class SessionPool:
             raise
         self._release(spec, session)
 
+    def retain(self, keep: Collection[SandboxSpec]) -> int:
+        """Close idle sessions of specs neither in ``keep`` nor leased since the last call; how many.
+
+        Why: when a file's image changes its spec changes, and the old spec's warm sandbox would
+        otherwise live as long as the processor. Busy sessions are left alone (nothing leases
+        them while the manager calls this between loops).
+        """
+        with self._cond:
+            closing: list[SandboxSession] = []
+            for spec in [spec for spec in self._idle if spec not in keep and spec not in self._used]:
+                idle = self._idle.pop(spec)
+                self._count[spec] -= len(idle)
+                closing += idle
+            self._used.clear()
+        for session in closing:
+            session.close()
+        return len(closing)
+
     def close(self) -> None:
         """Close every idle session (call when no lease is outstanding)."""
         with self._cond:
@@ -50,6 +70,7 @@ class SessionPool:
 
     def _acquire(self, spec: SandboxSpec) -> SandboxSession:
         with self._cond:
+            self._used.add(spec)
             while True:
                 idle = self._idle.setdefault(spec, [])
                 while idle:

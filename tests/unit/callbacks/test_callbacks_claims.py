@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 
 from dagseal.callbacks import DatabaseCallbackSink, claim_callbacks, complete_callback
+from dagseal.callbacks.claims import release_callback
 from dagseal.db.jobs import end_job, start_job
 from dagseal.db.models import CallbackClaimModel, CallbackRequestModel, JobModel
 from dagseal.db.session import session_scope
@@ -184,3 +185,15 @@ def test_two_processes_claim_every_row_exactly_once(
         assert session.scalar(select(func.count()).select_from(CallbackClaimModel)) == 200
     assert sorted(claimed) == sorted(all_ids)
     _assert_both_won_some(migrated_db_url, outputs)
+
+
+def test_release_frees_only_our_own_claim(session_factory) -> None:
+    _enqueue(session_factory, 1)
+    mine, other = _processor(session_factory), _processor(session_factory)
+    (claimed,) = claim_callbacks(session_factory, SUBDIR, mine, limit=1, claim_timeout=60)
+    assert not release_callback(session_factory, claimed.callback_id, other)
+    assert _claim(session_factory, other) == []
+    assert release_callback(session_factory, claimed.callback_id, mine)
+    assert _claim(session_factory, other) == ["run_0"]
+    with session_scope(session_factory) as session:
+        assert session.scalar(select(func.count()).select_from(CallbackRequestModel)) == 1

@@ -53,3 +53,20 @@ def test_bad_arguments_are_one_line(
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("dagseal: error: ") and message in err[-1]
     assert not any("Traceback" in line for line in err)
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_import_errors_subdir_is_resolved_like_the_processor_stores_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "team_cli"
+    folder.mkdir()
+    (folder / "broken.py").write_text("raise ValueError('broken at import')\n")
+    assert main(["dag-processor", "--subdir", str(folder), "--num-runs", "1", "-P", "1"]) == 0
+    capsys.readouterr()
+    monkeypatch.chdir(folder)
+    assert main(["import-errors", "list", "--subdir", "."]) == 0
+    out = capsys.readouterr().out
+    assert "broken.py" in out and "ValueError: broken at import" in out
+    assert main(["import-errors", "list", "--subdir", str(tmp_path / "other")]) == 0
+    assert "no import errors" in capsys.readouterr().out

@@ -82,3 +82,18 @@ def test_lease_waits_for_a_free_session_when_the_spec_is_at_its_cap() -> None:
     waiter.join(5)
     assert got_second.is_set()
     assert len(runtime.started) == 1
+
+
+def test_retain_closes_idle_sessions_of_specs_nothing_uses_any_more() -> None:
+    runtime = CountingRuntime()
+    pool = SessionPool(runtime, size=2)
+    with pool.lease(A):
+        pass
+    with pool.lease(B) as old_image:
+        pass
+    assert pool.retain({A}) == 0  # B was leased during this loop: kept for now
+    assert pool.retain({A}) == 1  # a loop without B: its warm session goes
+    assert old_image.closed and not runtime.started[0].closed
+    with pool.lease(B) as fresh:
+        assert fresh is not old_image  # the count was given back: a new one starts
+    pool.close()
