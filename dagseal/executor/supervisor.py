@@ -21,9 +21,9 @@ from types import FrameType
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.callbacks.database_sink import DatabaseCallbackSink
-from dagseal.db.jobs import end_job, heartbeat, start_job
+from dagseal.db.jobs import add_job, close_job, end_job, heartbeat
 from dagseal.db.models import JobState, JobType
-from dagseal.db.session import create_engine_from_conn, session_factory
+from dagseal.db.session import create_engine_from_conn, session_factory, session_scope
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.task_runtime import task_runtime, task_spec
 from dagseal.executor.try_record import ClaimedTry, claim_try, record_outcome, still_owned
@@ -130,6 +130,17 @@ def _summary(outcome: TaskOutcome) -> str:
     return f"[dagseal] try ended: {outcome.state}, exit code {outcome.exit_code}{timed_out}{error}\n"
 
 
+def _register_and_claim(factory: sessionmaker[Session], ti_id: int) -> tuple[int, ClaimedTry | None]:
+    """Insert this supervisor's ``LocalTaskJob`` and claim the try in one commit; a try that is not
+    queued any more ends the job in that same commit."""
+    with session_scope(factory) as session:
+        job_id = add_job(session, JobType.LOCAL_TASK)
+        claimed = claim_try(session, ti_id, job_id, utcnow())
+        if claimed is None:
+            close_job(session, job_id, JobState.SUCCESS)
+    return job_id, claimed
+
+
 def supervise(
     settings: SupervisorSettings,
     factory: sessionmaker[Session],
@@ -140,13 +151,11 @@ def supervise(
     not ours to run (not queued any more). Task callbacks go to ``send_callback`` or, by default,
     to ``callback_request`` rows."""
     send = send_callback or DatabaseCallbackSink(factory).send
-    job_id = start_job(factory, JobType.LOCAL_TASK)
+    job_id, claimed = _register_and_claim(factory, ti_id)
+    if claimed is None:
+        return None
     ended = JobState.FAILED
     try:
-        claimed = claim_try(factory, ti_id, job_id, utcnow())
-        if claimed is None:
-            ended = JobState.SUCCESS
-            return None
         outcome, exited_at = _run_try(settings, factory, claimed)
         state, request = record_outcome(factory, claimed, outcome, exited_at)
         if request is not None:

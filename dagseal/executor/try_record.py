@@ -108,59 +108,59 @@ def upstream_results(session: Session, run_id: int, upstream: list[str]) -> dict
     return {task_id: json.loads(value) for task_id, value in rows}
 
 
-def claim_try(factory: sessionmaker[Session], ti_id: int, job_id: int, now: datetime) -> ClaimedTry | None:
-    """queued → running for this job; None if the try is not (or no longer) queued."""
-    with session_scope(factory) as session:
-        claimed = move_task(
-            session,
-            ti_id,
-            [TaskState.QUEUED],
-            TaskState.RUNNING,
-            try_number=TaskInstanceModel.try_number + 1,
-            start_date=now,
-            end_date=None,
-            exited_at=None,
-            duration=None,
-            exit_code=None,
-            error=None,
-            return_value=None,
-            next_retry_at=None,
-            hostname=socket.gethostname(),
-            pid=os.getpid(),
-            job_id=job_id,
-        )
-        if not claimed:
-            return None
-        ti = session.get(TaskInstanceModel, ti_id)
-        run = session.get(DagRunModel, ti.dag_run_id)
-        dag_row = session.get(DagModel, ti.dag_id)
-        dag, source = pinned_dag(session, run.dag_hash)
-        task = dag.get_task(ti.task_id)
-        request = RunTaskRequest(
-            id=1,
-            dag_folder=dag_folder_of(dag_row),
-            file=dag.fileloc,
-            source=source,
-            dag_id=ti.dag_id,
-            task_id=ti.task_id,
-            run_id=ti.run_id,
-            try_number=ti.try_number,
-            logical_date=run.logical_date.isoformat() if run.logical_date else None,
-            params=dict(dag.params),
-            conf=dict(run.conf or {}),
-            upstream_results=upstream_results(session, run.id, task.upstream_task_ids),
-        )
-        return ClaimedTry(
-            ti_id=ti_id,
-            job_id=job_id,
-            try_number=ti.try_number,
-            max_tries=ti.max_tries,
-            retry_delay=task.retry_delay,
-            execution_timeout=task.execution_timeout,
-            dag_folder=request.dag_folder,
-            image_digest=run.image_digest,
-            request=request,
-        )
+def claim_try(session: Session, ti_id: int, job_id: int, now: datetime) -> ClaimedTry | None:
+    """queued → running for this job, in the caller's transaction; None if the try is not (or no
+    longer) queued."""
+    claimed = move_task(
+        session,
+        ti_id,
+        [TaskState.QUEUED],
+        TaskState.RUNNING,
+        try_number=TaskInstanceModel.try_number + 1,
+        start_date=now,
+        end_date=None,
+        exited_at=None,
+        duration=None,
+        exit_code=None,
+        error=None,
+        return_value=None,
+        next_retry_at=None,
+        hostname=socket.gethostname(),
+        pid=os.getpid(),
+        job_id=job_id,
+    )
+    if not claimed:
+        return None
+    ti = session.get(TaskInstanceModel, ti_id)
+    run = session.get(DagRunModel, ti.dag_run_id)
+    dag_row = session.get(DagModel, ti.dag_id)
+    dag, source = pinned_dag(session, run.dag_hash)
+    task = dag.get_task(ti.task_id)
+    request = RunTaskRequest(
+        id=1,
+        dag_folder=dag_folder_of(dag_row),
+        file=dag.fileloc,
+        source=source,
+        dag_id=ti.dag_id,
+        task_id=ti.task_id,
+        run_id=ti.run_id,
+        try_number=ti.try_number,
+        logical_date=run.logical_date.isoformat() if run.logical_date else None,
+        params=dict(dag.params),
+        conf=dict(run.conf or {}),
+        upstream_results=upstream_results(session, run.id, task.upstream_task_ids),
+    )
+    return ClaimedTry(
+        ti_id=ti_id,
+        job_id=job_id,
+        try_number=ti.try_number,
+        max_tries=ti.max_tries,
+        retry_delay=task.retry_delay,
+        execution_timeout=task.execution_timeout,
+        dag_folder=request.dag_folder,
+        image_digest=run.image_digest,
+        request=request,
+    )
 
 
 def still_owned(factory: sessionmaker[Session], claimed: ClaimedTry) -> bool:
