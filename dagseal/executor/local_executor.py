@@ -20,6 +20,7 @@ from dagseal.callbacks.base import BaseCallbackSink
 from dagseal.executor.base import BaseExecutor, FinishedTry
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.supervisor import supervise_in_new_process
+from dagseal.runtime.environment import compile_sandbox_bytecode
 from dagseal.scheduler.task_scheduling import QueuedTry
 from dagseal.serialization import CallbackRequest, callback_request_from_json
 
@@ -56,6 +57,7 @@ class LocalExecutor(BaseExecutor):
 
     def start(self) -> None:
         self._context.set_forkserver_preload(["dagseal.executor.forkserver_preload"])
+        compile_sandbox_bytecode()
 
     def execute(self, item: QueuedTry) -> None:
         forward = None if self._reports is None else _Forward(self._reports)
