@@ -15,7 +15,7 @@ from dagseal.deploy.registry import RegistryClient
 if TYPE_CHECKING:
     import docker
 
-__all__ = ["ensure_image"]
+__all__ = ["ensure_image", "pull_for_host"]
 
 
 def ensure_image(client: docker.DockerClient, ref: ImageReference | str) -> str:
@@ -42,3 +42,26 @@ def ensure_image(client: docker.DockerClient, ref: ImageReference | str) -> str:
             ) from exc
         detail = (exc.explanation or str(exc)).splitlines()[0]
         raise DeployError(f"cannot pull {ref}: {detail}") from exc
+
+
+def pull_for_host(socket_path: str, ref: ImageReference | str) -> str:
+    """``ensure_image`` through a client of its own on the engine at ``socket_path``.
+
+    For callers that only hold configuration (a task supervisor, a DAG processor): an engine
+    that cannot be reached is a one-line ``DeployError`` like a registry that cannot.
+    """
+    import docker
+    import docker.errors
+    import requests.exceptions
+
+    try:
+        client = docker.DockerClient(base_url=socket_path, version="auto")
+    except (docker.errors.DockerException, requests.exceptions.ConnectionError) as exc:
+        raise DeployError(f"cannot pull {ref}: Docker engine unreachable at {socket_path} ({exc})") from exc
+    try:
+        return ensure_image(client, ref)
+    except (docker.errors.DockerException, requests.exceptions.ConnectionError) as exc:
+        detail = " ".join(str(exc).split())
+        raise DeployError(f"cannot pull {ref}: Docker engine at {socket_path} failed ({detail})") from exc
+    finally:
+        client.close()

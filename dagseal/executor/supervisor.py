@@ -3,14 +3,18 @@
 It registers a ``LocalTaskJob`` and heartbeats it, claims the queued try, writes the try's log to
 ``<base_log_folder>/<dag>/<run>/<task>/<try>.log``, asks the task runtime to run the sandbox
 ``run_task`` request (the ``--raw`` part: scrubbed environment, no DB access), and records state,
-duration, exit code, host and return value. The runtime enforces ``execution_timeout`` by killing
-the try's whole process group. If the row is taken away (cleared, run timed out, declared a
-zombie), the heartbeat notices and kills the try. SIGTERM kills the try and records it as failed.
+duration, exit code, host, return value and the image the try ran in. With the Docker runtime the
+try runs in the image pinned on its DagRun (a deployed run's image is pulled by digest on first
+use); an image that cannot be had fails the try with one line naming the cause. The runtime
+enforces ``execution_timeout`` by killing the try's process group or container. If the row is
+taken away (cleared, run timed out, declared a zombie), the heartbeat notices and kills the try.
+SIGTERM kills the try and records it as failed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import threading
@@ -21,36 +25,47 @@ from types import FrameType
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.callbacks.database_sink import DatabaseCallbackSink
+from dagseal.config import load_config
 from dagseal.db.jobs import add_job, close_job, end_job, heartbeat
 from dagseal.db.models import JobState, JobType
 from dagseal.db.session import create_engine_from_conn, session_factory, session_scope
+from dagseal.errors import DagsealError
 from dagseal.executor.settings import SupervisorSettings
-from dagseal.executor.task_runtime import task_runtime, task_spec
+from dagseal.executor.task_runtime import pinned_task_image, task_runtime, task_spec
 from dagseal.executor.try_record import ClaimedTry, claim_try, record_outcome, still_owned
-from dagseal.runtime.base import TaskHandle, TaskOutcome
+from dagseal.runtime.base import SandboxRuntime, SandboxSpec, TaskHandle, TaskOutcome
 from dagseal.scheduler.states import TaskState
 from dagseal.serialization import CallbackRequest
 from dagseal.timeutil import utcnow
 
 SendCallback = Callable[[CallbackRequest], None]
+log = logging.getLogger(__name__)
 
 
 class Terminated(BaseException):
     """SIGTERM reached the supervisor: stop the try and record it (BaseException: user-agnostic)."""
 
 
-def _kill_group(handle: TaskHandle | None) -> None:
-    if handle is not None and handle.pgid is not None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(handle.pgid, signal.SIGKILL)
+def _kill(runtime: SandboxRuntime, handle: TaskHandle | None) -> None:
+    """Kill the try's process group or container; an engine that is down is logged, not raised
+    (the try's own wait then ends with the engine's error)."""
+    if handle is None:
+        return
+    try:
+        runtime.kill(handle)
+    except DagsealError as exc:
+        log.warning("could not kill the try: %s", exc)
 
 
 class _Heartbeat(threading.Thread):
     """Beats the job row; kills the try once the task instance is no longer ours."""
 
-    def __init__(self, factory: sessionmaker[Session], claimed: ClaimedTry, interval: float) -> None:
+    def __init__(
+        self, factory: sessionmaker[Session], claimed: ClaimedTry, interval: float, runtime: SandboxRuntime
+    ) -> None:
         super().__init__(name="dagseal-supervisor-heartbeat", daemon=True)
         self._factory = factory
+        self._runtime = runtime
         self._claimed = claimed
         self._interval = interval
         self._halt = threading.Event()
@@ -62,7 +77,7 @@ class _Heartbeat(threading.Thread):
             heartbeat(self._factory, self._claimed.job_id)
             if not still_owned(self._factory, self._claimed):
                 self.taken_away = True
-                _kill_group(self.handle)
+                _kill(self._runtime, self.handle)
                 return
 
     def stop(self) -> None:
@@ -85,22 +100,41 @@ def _sigterm_raises() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _sandbox(
+    settings: SupervisorSettings, factory: sessionmaker[Session], claimed: ClaimedTry
+) -> tuple[SandboxRuntime, SandboxSpec, str | None]:
+    """The try's runtime and sandbox, and the image digest to record for it (None: no container)."""
+    kind = settings.task_execution_runtime
+    config = load_config()
+    runtime = task_runtime(kind, config)
+    pinned = claimed.image_digest
+    if kind == "docker":
+        pinned = pinned_task_image(factory, claimed.image_digest, claimed.deployment_id, config)
+    file, timeout = claimed.request.file, claimed.execution_timeout
+    spec = task_spec(kind, claimed.dag_folder, file, pinned, timeout, config)
+    return runtime, spec, (claimed.image_digest or spec.image) if kind == "docker" else None
+
+
 def _run_try(
     settings: SupervisorSettings, factory: sessionmaker[Session], claimed: ClaimedTry
-) -> tuple[TaskOutcome, datetime]:
-    """Run the try; returns its outcome and when its sandbox was gone (start + measured duration)."""
-    kind = settings.task_execution_runtime
-    runtime = task_runtime(kind)
-    spec = task_spec(
-        kind, claimed.dag_folder, claimed.request.file, claimed.image_digest, claimed.execution_timeout
-    )
+) -> tuple[TaskOutcome, datetime, str | None]:
+    """Run the try; returns its outcome, when its sandbox was gone (start + measured duration) and
+    the image digest it ran in."""
     path = claimed.log_path(settings.base_log_folder)
     path.parent.mkdir(parents=True, exist_ok=True)
-    beat = _Heartbeat(factory, claimed, settings.heartbeat_interval)
     r = claimed.request
-    with path.open("ab") as log:
-        log.write(f"[dagseal] {r.dag_id}.{r.task_id} run {r.run_id} try {claimed.try_number}\n".encode())
-        log.flush()
+    with path.open("ab") as log_file:
+        log_file.write(f"[dagseal] {r.dag_id}.{r.task_id} run {r.run_id} try {claimed.try_number}\n".encode())
+        try:
+            runtime, spec, image_digest = _sandbox(settings, factory, claimed)
+        except DagsealError as exc:  # engine or registry down, digest missing, image unresolvable
+            outcome = TaskOutcome(state="failed", error=f"no sandbox for the try: {exc}")
+            log_file.write(_summary(outcome).encode())
+            return outcome, utcnow(), None
+        if spec.image:
+            log_file.write(f"[dagseal] image {spec.image}\n".encode())
+        log_file.flush()
+        beat = _Heartbeat(factory, claimed, settings.heartbeat_interval, runtime)
 
         def on_start(handle: TaskHandle) -> None:
             beat.handle = handle
@@ -109,9 +143,9 @@ def _run_try(
         started = utcnow()
         try:
             with _sigterm_raises():
-                outcome = runtime.run_task(spec, r, log, spec.task_timeout, on_start)
+                outcome = runtime.run_task(spec, r, log_file, spec.task_timeout, on_start)
         except Terminated:
-            _kill_group(beat.handle)
+            _kill(runtime, beat.handle)
             outcome = TaskOutcome(state="failed", error="supervisor received SIGTERM; try killed")
         finally:
             beat.stop()
@@ -120,8 +154,8 @@ def _run_try(
                 state="failed", error="task instance was changed outside this try; try killed"
             )
         exited_at = started + timedelta(seconds=outcome.duration) if outcome.duration else utcnow()
-        log.write(_summary(outcome).encode())
-    return outcome, exited_at
+        log_file.write(_summary(outcome).encode())
+    return outcome, exited_at, image_digest
 
 
 def _summary(outcome: TaskOutcome) -> str:
@@ -156,8 +190,8 @@ def supervise(
         return None
     ended = JobState.FAILED
     try:
-        outcome, exited_at = _run_try(settings, factory, claimed)
-        state, request = record_outcome(factory, claimed, outcome, exited_at)
+        outcome, exited_at, image_digest = _run_try(settings, factory, claimed)
+        state, request = record_outcome(factory, claimed, outcome, exited_at, image_digest)
         if request is not None:
             send(request)
         ended = JobState.SUCCESS

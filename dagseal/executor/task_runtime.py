@@ -8,15 +8,18 @@ hook), and the DagRun's pinned image wins, so a run finishes on the image it sta
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import attrs
+from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.config import Config, ConfigError, load_config
 from dagseal.errors import DagsealError
 from dagseal.runtime.base import SandboxRuntime, SandboxSpec
 
 TASK_DOCKER_KIND = "task_execution"
+log = logging.getLogger(__name__)
 
 
 class RuntimeUnavailableError(DagsealError):
@@ -77,3 +80,42 @@ def task_spec(
     if execution_timeout is not None and (spec.task_timeout is None or execution_timeout < spec.task_timeout):
         spec = attrs.evolve(spec, task_timeout=execution_timeout)
     return spec
+
+
+def image_for_new_run(dag_folder: str, relative_fileloc: str, config: Config | None = None) -> str | None:
+    """The image a DagRun created now, with nothing deployed, is pinned to (``dag_run.image_digest``).
+
+    Only with the Docker task runtime: what resolution gives today (digest map image id →
+    runtime.yaml → <stem>.runtime.yaml → policy hook), so the run keeps that image when the map is
+    rebuilt mid-run. None when nothing resolves: the run stays unpinned, and its tries resolve
+    their image themselves and fail with the reason if they cannot.
+    """
+    config = config or load_config()
+    if config.get("core", "task_execution_runtime").strip() != "docker":
+        return None
+    try:
+        return task_spec("docker", dag_folder, relative_fileloc, None, None, config).image
+    except DagsealError as exc:
+        log.warning("new run of %s/%s not pinned to an image: %s", dag_folder, relative_fileloc, exc)
+        return None
+
+
+def pinned_task_image(
+    factory: sessionmaker[Session], image_digest: str | None, deployment_id: int | None, config: Config
+) -> str | None:
+    """The local image a try of a run pinned to ``(image_digest, deployment_id)`` runs in.
+
+    A deployed run's image is pulled by digest from its own deployment's registry reference on
+    first use (not the current deployment's: retries and re-runs of an old run keep its image); a
+    run stamped from the digest map runs its stamped image as is.
+    """
+    from dagseal.db.session import session_scope
+    from dagseal.deploy.deployments import image_ref_for_run
+    from dagseal.deploy.pull import pull_for_host
+
+    if deployment_id is None:
+        return image_digest
+    with session_scope(factory) as session:
+        ref = image_ref_for_run(session, image_digest, deployment_id)
+    socket_path = str(config.docker_runtime_settings(TASK_DOCKER_KIND)["socket_path"])
+    return None if ref is None else pull_for_host(socket_path, ref)

@@ -50,6 +50,7 @@ class ClaimedTry:
     execution_timeout: float | None
     dag_folder: str
     image_digest: str | None  # the run's pinned image (docker runtime)
+    deployment_id: int | None  # the deployment that pinned it: where to pull it from
     request: RunTaskRequest
 
     def log_path(self, base_log_folder: str) -> Path:
@@ -159,6 +160,7 @@ def claim_try(session: Session, ti_id: int, job_id: int, now: datetime) -> Claim
         execution_timeout=task.execution_timeout,
         dag_folder=request.dag_folder,
         image_digest=run.image_digest,
+        deployment_id=run.deployment_id,
         request=request,
     )
 
@@ -190,10 +192,14 @@ def final_state(outcome: TaskOutcome, claimed: ClaimedTry) -> TaskState:
 
 
 def record_outcome(
-    factory: sessionmaker[Session], claimed: ClaimedTry, outcome: TaskOutcome, exited_at: datetime
+    factory: sessionmaker[Session],
+    claimed: ClaimedTry,
+    outcome: TaskOutcome,
+    exited_at: datetime,
+    image_digest: str | None,
 ) -> tuple[TaskState | None, TaskCallbackRequest | None]:
-    """Store the try's end; returns the state written (None if the row was taken from us) and the
-    callback request the pinned DAG defines for it, if any."""
+    """Store the try's end and the image it ran in (None: no container); returns the state written
+    (None if the row was taken from us) and the callback request the pinned DAG defines for it."""
     state = final_state(outcome, claimed)
     now = utcnow()
     with session_scope(factory) as session:
@@ -212,6 +218,7 @@ def record_outcome(
                 exit_code=outcome.exit_code,
                 error=outcome.error,
                 return_value=None if outcome.return_value is None else json.dumps(outcome.return_value),
+                image_digest=image_digest,
                 next_retry_at=now + timedelta(seconds=claimed.retry_delay)
                 if state is TaskState.UP_FOR_RETRY
                 else None,

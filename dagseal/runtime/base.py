@@ -158,3 +158,11 @@ class SandboxRuntime(ABC):
         ``timeout`` bounds the whole try; when it expires everything the try started is killed
         and the outcome has ``timed_out=True``. ``on_start`` gets the handle as soon as it exists.
         """
+
+    def kill(self, handle: TaskHandle) -> None:
+        """Kill a running try from another thread (its row was taken away, or SIGTERM); gone is fine.
+
+        A backend whose ``run_task`` hands out handles must implement this, or a cleared or
+        timed-out try would keep running.
+        """
+        raise NotImplementedError(f"{type(self).__name__} cannot kill a running try: implement kill()")

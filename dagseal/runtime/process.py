@@ -204,6 +204,12 @@ class ProcessRuntime(SandboxRuntime):
     def start_session(self, spec: SandboxSpec) -> ProcessSandboxSession:
         return ProcessSandboxSession(spec, self._spawn(spec, self.stderr_sink))
 
+    def kill(self, handle: TaskHandle) -> None:
+        """SIGKILL the try's process group (children that detached with setsid are out of reach)."""
+        if handle.pgid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is already gone
+                os.killpg(handle.pgid, signal.SIGKILL)
+
     def run_task(
         self,
         spec: SandboxSpec,
