@@ -1,9 +1,10 @@
 """Creating DAG runs (on schedule and on trigger) and starting queued ones within max_active_runs.
 
 A run is pinned at creation to the DAG's latest dag_hash and, once something is deployed, to the
-current deployment's image digest for the DAG's directory; its task instances are created from
-that version when it starts, so an edit of the DAG file or a new deploy mid-run only affects
-later runs.
+current deployment's image digest for the DAG's directory; with nothing deployed and the Docker
+task runtime, to the image the digest map (and runtime.yaml, policy hook) gives now. Its task
+instances are created from that version when it starts, so an edit of the DAG file, a rebuilt
+map or a new deploy mid-run only affects later runs.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Session
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
 from dagseal.deploy.deployments import pin_for_new_run
 from dagseal.errors import DagsealError
+from dagseal.executor.task_runtime import image_for_new_run
+from dagseal.executor.try_record import dag_folder_of
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.locking import skip_locked
 from dagseal.scheduler.states import DagRunState
@@ -54,9 +57,13 @@ def _insert_run(session: Session, run: DagRunModel) -> bool:
 
 
 def _image_pin(session: Session, dag: DagModel) -> dict[str, Any]:
-    """``image_digest`` and ``deployment_id`` for a new run: the current deployment's, if any."""
+    """``image_digest`` and ``deployment_id`` for a new run: the current deployment's, else the
+    digest map's image (Docker task runtime only)."""
     pin = pin_for_new_run(session, dag.fileloc)
-    return {} if pin is None else {"image_digest": pin.image_digest, "deployment_id": pin.deployment_id}
+    if pin is not None:
+        return {"image_digest": pin.image_digest, "deployment_id": pin.deployment_id}
+    image = image_for_new_run(dag_folder_of(dag), dag.relative_fileloc)
+    return {} if image is None else {"image_digest": image}
 
 
 def _last_scheduled(session: Session, dag_id: str) -> DagRunInfo | None:

@@ -1,11 +1,16 @@
-"""New DAG runs (scheduled and triggered) are pinned to the current deployment's image digest."""
+"""New DAG runs (scheduled and triggered) are pinned to the current deployment's image digest,
+or with nothing deployed (Docker task runtime) to the digest map's image."""
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from deploy_maps import digest_map, repo
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.db.models import DagModel, SerializedDagModel
+from dagseal.db.models import DagModel, DagRunModel, SerializedDagModel
 from dagseal.db.session import session_scope
 from dagseal.deploy.deployments import record_deployment
 from dagseal.scheduler.dagrun_creation import trigger_dag
@@ -35,3 +40,28 @@ def test_triggered_runs_take_the_current_deployment(session_factory: sessionmake
             run = trigger_dag(session, "etl", {}, NOW, run_id=f"after_{version}")
             assert run.deployment_id == deployment.id
             assert run.image_digest == document["repos"]["dag_repos/team_x"]["manifest_digest"]
+
+
+def test_without_a_deployment_docker_runs_keep_the_digest_map_image(
+    session_factory: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing deployed: a run is stamped with the map's image when created; a rebuilt map only
+    affects later runs (with the process runtime nothing is stamped)."""
+    _dag(session_factory, "team_x")
+    map_path = tmp_path / "digest_map.json"
+    monkeypatch.setenv("DAGSEAL__CORE__DIGEST_MAP", str(map_path))
+    monkeypatch.setenv("DAGSEAL__CORE__TASK_EXECUTION_RUNTIME", "process")
+    with session_scope(session_factory) as session:
+        assert trigger_dag(session, "etl", {}, NOW, run_id="process").image_digest is None
+    monkeypatch.setenv("DAGSEAL__CORE__TASK_EXECUTION_RUNTIME", "docker")
+    for version in ("v1", "v2"):
+        document = digest_map(repo("team_x", version, registry=None))
+        map_path.write_text(json.dumps(document))
+        with session_scope(session_factory) as session:
+            run = trigger_dag(session, "etl", {}, NOW, run_id=version)
+            assert (run.image_digest, run.deployment_id) == (
+                document["repos"]["dag_repos/team_x"]["image_id"], None
+            )
+    with session_scope(session_factory) as session:
+        first = session.scalars(select(DagRunModel).where(DagRunModel.run_id == "v1")).one()
+        assert first.image_digest == repo("team_x", "v1")["image_id"]
