@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from dagseal.db.session import session_scope
+from dagseal.deploy.deployments import image_ref_for_run
 from dagseal.deploy.errors import DeployError, ImageMissing
 from dagseal.deploy.reference import ImageReference
 from dagseal.deploy.registry import RegistryClient
@@ -15,7 +19,7 @@ from dagseal.deploy.registry import RegistryClient
 if TYPE_CHECKING:
     import docker
 
-__all__ = ["ensure_image", "pull_for_host"]
+__all__ = ["ensure_image", "image_for_run", "pull_for_host"]
 
 
 def ensure_image(client: docker.DockerClient, ref: ImageReference | str) -> str:
@@ -65,3 +69,19 @@ def pull_for_host(socket_path: str, ref: ImageReference | str) -> str:
         raise DeployError(f"cannot pull {ref}: Docker engine at {socket_path} failed ({detail})") from exc
     finally:
         client.close()
+
+
+def image_for_run(
+    factory: sessionmaker[Session], image_digest: str | None, deployment_id: int | None, socket_path: str
+) -> str | None:
+    """The local image a try or callback of a run pinned to ``(image_digest, deployment_id)`` runs in.
+
+    A deployed run's image is pulled by digest from its own deployment's reference on first use
+    (not the current deployment's: retries, re-runs and callbacks of an old run keep its image);
+    a run stamped from the digest map runs its stamped image id as is.
+    """
+    if deployment_id is None:
+        return image_digest
+    with session_scope(factory) as session:
+        ref = image_ref_for_run(session, image_digest, deployment_id)
+    return None if ref is None else pull_for_host(socket_path, ref)

@@ -29,9 +29,10 @@ from dagseal.config import load_config
 from dagseal.db.jobs import add_job, close_job, end_job, heartbeat
 from dagseal.db.models import JobState, JobType
 from dagseal.db.session import create_engine_from_conn, session_factory, session_scope
+from dagseal.deploy.pull import image_for_run
 from dagseal.errors import DagsealError
 from dagseal.executor.settings import SupervisorSettings
-from dagseal.executor.task_runtime import pinned_task_image, task_runtime, task_spec
+from dagseal.executor.task_runtime import TASK_DOCKER_KIND, task_runtime, task_spec
 from dagseal.executor.try_record import ClaimedTry, claim_try, record_outcome, still_owned
 from dagseal.runtime.base import SandboxRuntime, SandboxSpec, TaskHandle, TaskOutcome
 from dagseal.scheduler.states import TaskState
@@ -109,7 +110,8 @@ def _sandbox(
     runtime = task_runtime(kind, config)
     pinned = claimed.image_digest
     if kind == "docker":
-        pinned = pinned_task_image(factory, claimed.image_digest, claimed.deployment_id, config)
+        socket_path = str(config.docker_runtime_settings(TASK_DOCKER_KIND)["socket_path"])
+        pinned = image_for_run(factory, claimed.image_digest, claimed.deployment_id, socket_path)
     file, timeout = claimed.request.file, claimed.execution_timeout
     spec = task_spec(kind, claimed.dag_folder, file, pinned, timeout, config)
     return runtime, spec, (claimed.image_digest or spec.image) if kind == "docker" else None

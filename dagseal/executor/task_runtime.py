@@ -12,7 +12,6 @@ import logging
 from pathlib import Path
 
 import attrs
-from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.config import Config, ConfigError, load_config
 from dagseal.errors import DagsealError
@@ -98,24 +97,3 @@ def image_for_new_run(dag_folder: str, relative_fileloc: str, config: Config | N
     except DagsealError as exc:
         log.warning("new run of %s/%s not pinned to an image: %s", dag_folder, relative_fileloc, exc)
         return None
-
-
-def pinned_task_image(
-    factory: sessionmaker[Session], image_digest: str | None, deployment_id: int | None, config: Config
-) -> str | None:
-    """The local image a try of a run pinned to ``(image_digest, deployment_id)`` runs in.
-
-    A deployed run's image is pulled by digest from its own deployment's registry reference on
-    first use (not the current deployment's: retries and re-runs of an old run keep its image); a
-    run stamped from the digest map runs its stamped image as is.
-    """
-    from dagseal.db.session import session_scope
-    from dagseal.deploy.deployments import image_ref_for_run
-    from dagseal.deploy.pull import pull_for_host
-
-    if deployment_id is None:
-        return image_digest
-    with session_scope(factory) as session:
-        ref = image_ref_for_run(session, image_digest, deployment_id)
-    socket_path = str(config.docker_runtime_settings(TASK_DOCKER_KIND)["socket_path"])
-    return None if ref is None else pull_for_host(socket_path, ref)
