@@ -13,7 +13,10 @@ Rules (why each one):
   An unreadable file is due like any other; the caller records its read error without a sandbox.
   The inputs of a file are its own content digest **and the digests of every listed ``.py`` file**:
   a DAG file that imports a helper module must be parsed again when only the helper changed.
-  Re-parsing unchanged inputs is harmless (same ``dag_hash``, no new rows) but wasted work.
+  The directory's ``runtime.yaml`` and every ``<stem>.runtime.yaml`` count too, and so does the
+  caller's ``context`` (the directory's deployed image): a file parsed in another image may
+  produce other DAGs. Re-parsing unchanged inputs is harmless (same ``dag_hash``, no new rows)
+  but wasted work.
 - Every re-parse except the first is rate limited by ``min_file_process_interval`` per file.
 - mtime and size are a shortcut: a file is hashed again only when one of them changed.
 """
@@ -26,16 +29,29 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+RUNTIME_YAML = "runtime.yaml"
 
-def list_py_files(root: Path) -> list[str]:
-    """Relative POSIX paths of the ``.py`` files under ``root``, sorted, skipping hidden/pycache."""
+
+def _is_runtime_yaml(rel: str) -> bool:
+    """The directory's runtime.yaml or a ``<stem>.runtime.yaml`` (image resolution reads both)."""
+    return rel == RUNTIME_YAML or rel.endswith(f".{RUNTIME_YAML}")
+
+
+def list_files(root: Path, accept: Callable[[str], bool]) -> list[str]:
+    """Relative POSIX paths under ``root`` that ``accept`` takes, sorted, skipping hidden/pycache."""
     found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
         for name in filenames:
-            if name.endswith(".py") and not name.startswith("."):
-                found.append(Path(dirpath, name).relative_to(root).as_posix())
+            rel = Path(dirpath, name).relative_to(root).as_posix()
+            if not name.startswith(".") and accept(rel):
+                found.append(rel)
     return sorted(found)
+
+
+def list_py_files(root: Path) -> list[str]:
+    """The DAG files (``.py``) under ``root``."""
+    return list_files(root, lambda rel: rel.endswith(".py"))
 
 
 @dataclass
@@ -75,26 +91,37 @@ class FileTracker:
         self._min_interval = min_file_process_interval
         self._clock = clock
         self._states: dict[str, _FileState] = {}
+        self._runtime_files: dict[str, _FileState] = {}  # runtime.yaml files: inputs, never parsed
+        self._context = ""
         self._last_listed: float | None = None
 
     @property
     def files(self) -> tuple[str, ...]:
         return tuple(self._states)
 
-    def scan(self) -> FileScan:
-        """Re-list if the interval elapsed, refresh digests, and decide which files are due."""
+    def scan(self, context: str = "") -> FileScan:
+        """Re-list if the interval elapsed, refresh digests, and decide which files are due.
+
+        ``context`` is an input of every file beside the files themselves (the image they parse in).
+        """
         now = self._clock()
+        self._context = context
         relisted = self._last_listed is None or now - self._last_listed >= self._list_interval
         vanished: list[str] = []
         if relisted:
             listed = list_py_files(self.root)
             vanished = sorted(set(self._states) - set(listed))
             self._states = {rel: self._states.get(rel, _FileState()) for rel in listed}
+            runtime_files = list_files(self.root, _is_runtime_yaml)
+            self._runtime_files = {rel: self._runtime_files.get(rel, _FileState()) for rel in runtime_files}
             self._last_listed = now
         for rel in list(self._states):
-            if not self._refresh(rel):
+            if not self._refresh(self._states[rel], rel):
                 del self._states[rel]
                 vanished.append(rel)
+        for rel in list(self._runtime_files):
+            if not self._refresh(self._runtime_files[rel], rel):
+                del self._runtime_files[rel]
         inputs = self._inputs_key()
         due = [rel for rel, st in self._states.items() if self._is_due(st, inputs, now)]
         unreadable = {rel: st.read_error for rel, st in self._states.items() if st.read_error}
@@ -119,9 +146,8 @@ class FileTracker:
         state = self._states.get(rel)
         return state.digest if state else None
 
-    def _refresh(self, rel: str) -> bool:
+    def _refresh(self, state: _FileState, rel: str) -> bool:
         """Re-hash ``rel`` if its mtime/size changed; False when the file is gone."""
-        state = self._states[rel]
         path = self.root / rel
         try:
             st = path.stat()
@@ -146,7 +172,8 @@ class FileTracker:
         return True
 
     def _inputs_key(self) -> str:
-        return _combine((rel, st.digest or "") for rel, st in self._states.items())
+        files = (*self._states.items(), *self._runtime_files.items())
+        return _combine([("", self._context), *((rel, st.digest or "") for rel, st in files)])
 
     def _is_due(self, st: _FileState, inputs: str, now: float) -> bool:
         if st.last_parsed is None:

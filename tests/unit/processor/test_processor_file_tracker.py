@@ -129,3 +129,24 @@ def test_permission_denied_is_reported_unreadable(tmp_path: Path) -> None:
     path.chmod(0)
     scan = _tracker(tmp_path, FakeClock()).scan()
     assert "Permission denied" in scan.unreadable["secret.py"]
+
+
+def test_runtime_yaml_and_the_image_context_are_inputs_of_every_file(tmp_path: Path) -> None:
+    """A changed runtime.yaml / <stem>.runtime.yaml or a new deployed image re-parses; the yaml
+    files themselves are never parsed."""
+    clock = FakeClock()
+    _write(tmp_path / "a.py", "a = 1\n")
+    _write(tmp_path / "runtime.yaml", "memory: 512m\n")
+    tracker = _tracker(tmp_path, clock)
+    scan = tracker.scan("image-1")
+    assert scan.files == ("a.py",)
+    for rel in scan.due:
+        tracker.mark_parsed(rel)
+    assert tracker.scan("image-1").due == ()
+    _write(tmp_path / "runtime.yaml", "memory: 1g\n")
+    assert tracker.scan("image-1").due == ("a.py",)
+    tracker.mark_parsed("a.py")
+    _write(tmp_path / "a.runtime.yaml", "network: host\n")
+    assert tracker.scan("image-1").due == ("a.py",)
+    tracker.mark_parsed("a.py")
+    assert tracker.scan("image-2").due == ("a.py",)
