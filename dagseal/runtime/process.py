@@ -10,6 +10,7 @@ that hole: everything dies with the container's PID namespace and cgroup.
 """
 
 import contextlib
+import logging
 import os
 import queue
 import signal
@@ -38,6 +39,9 @@ from dagseal.runtime.session import (
     last_line,
     task_outcome_fields,
 )
+from dagseal.runtime.zygote import ZygoteChild, ZygoteUnavailable
+
+log = logging.getLogger(__name__)
 
 STDERR_TAIL_BYTES = 8192
 DRAIN_GRACE_SECONDS = 2.0
@@ -71,13 +75,29 @@ class StderrDrain(threading.Thread):
             return self._tail.decode("utf-8", "replace")
 
 
+def _forked(zygote: str | None, cwd: str, env: dict[str, str]) -> ZygoteChild | None:
+    """A sandbox forked by the zygote at ``zygote``; None (start a fresh one) without or if it is gone."""
+    if zygote is None:
+        return None
+    try:
+        return ZygoteChild(zygote, cwd, env)
+    except ZygoteUnavailable as exc:
+        log.warning("%s; starting a fresh sandbox interpreter instead", exc)
+        return None
+
+
 class SandboxProcess(ProtocolChannel):
     """One sandbox child: protocol pipes, a stdout reader thread, a stderr drain, group kill."""
 
     def __init__(
-        self, command: list[str], env: dict[str, str], cwd: str, sink: Callable[[bytes], Any] | None
+        self,
+        command: list[str],
+        env: dict[str, str],
+        cwd: str,
+        sink: Callable[[bytes], Any] | None,
+        zygote: str | None = None,
     ):
-        self.proc = subprocess.Popen(
+        self.proc = _forked(zygote, cwd, env) or subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -186,19 +206,26 @@ class ProcessRuntime(SandboxRuntime):
     """Runs sandboxes as ``python -m dagseal.sandbox`` subprocesses with a scrubbed environment.
 
     ``stderr_sink`` receives the raw stderr of warm sessions (user prints at import); None drops it
-    after keeping the per-request tail for error messages.
+    after keeping the per-request tail for error messages. ``zygote`` is the socket of a
+    ``SandboxZygote``: sandboxes are forked from it (own process, own group, own environment) instead
+    of starting an interpreter, unless the spec sets ``PYTHON*`` variables (read at interpreter start).
     """
 
     def __init__(
-        self, python: str = sys.executable, stderr_sink: Callable[[bytes], Any] | None = None
+        self,
+        python: str = sys.executable,
+        stderr_sink: Callable[[bytes], Any] | None = None,
+        zygote: str | None = None,
     ) -> None:
         self.python = python
         self.stderr_sink = stderr_sink
+        self.zygote = zygote
 
     def _spawn(self, spec: SandboxSpec, sink: Callable[[bytes], Any] | None) -> SandboxProcess:
         env = sandbox_environment(spec.environment)
+        zygote = None if any(key.startswith("PYTHON") for key, _ in spec.environment) else self.zygote
         return SandboxProcess(
-            [self.python, "-m", "dagseal.sandbox"], env, os.path.abspath(spec.dag_folder), sink
+            [self.python, "-m", "dagseal.sandbox"], env, os.path.abspath(spec.dag_folder), sink, zygote
         )
 
     def start_session(self, spec: SandboxSpec) -> ProcessSandboxSession:

@@ -1,4 +1,5 @@
-"""``python3 -m dagseal.sandbox [--version]``: serve the sandbox protocol on stdin/stdout."""
+"""``python3 -m dagseal.sandbox [--version | --zygote SOCKET]``: serve the sandbox protocol on stdin/stdout,
+or fork one sandbox per connection on SOCKET (see ``zygote.py``)."""
 
 import argparse
 import sys
@@ -9,13 +10,15 @@ from dagseal.sandbox.protocol import PROTOCOL_VERSION
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m dagseal.sandbox", description=__doc__)
     parser.add_argument("--version", action="version", version=f"dagseal-sandbox-protocol {PROTOCOL_VERSION}")
-    parser.parse_args(argv)
-    sys.dont_write_bytecode = True  # DAG folders may be read-only and must stay unchanged
-    from dagseal.sandbox.output import claim_protocol_streams
-    from dagseal.sandbox.server import Server
+    parser.add_argument("--zygote", metavar="SOCKET", help="fork a fresh sandbox per connection on SOCKET")
+    args = parser.parse_args(argv)
+    if args.zygote:
+        from dagseal.sandbox.zygote import serve_zygote
 
-    requests, replies = claim_protocol_streams()
-    return Server(requests, replies).serve()
+        return serve_zygote(args.zygote)
+    from dagseal.sandbox.server import serve_stdio
+
+    return serve_stdio()
 
 
 if __name__ == "__main__":

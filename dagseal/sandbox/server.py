@@ -6,6 +6,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
+from dagseal.sandbox.output import claim_protocol_streams
 from dagseal.sandbox.parse import parse_file
 from dagseal.sandbox.protocol import (
     PROTOCOL_VERSION,
@@ -74,6 +75,13 @@ class Server:
             return ErrorReply(
                 id=request.id, message=f"sandbox failed on {request.type}: {type(exc).__name__}: {exc}"
             )
+
+
+def serve_stdio() -> int:
+    """Serve on this process's stdin/stdout, taken away from user code (a fresh or a forked sandbox)."""
+    sys.dont_write_bytecode = True  # DAG folders may be read-only and must stay unchanged
+    requests, replies = claim_protocol_streams()
+    return Server(requests, replies).serve()
 
 
 def _request_id(line: bytes) -> int | None:
