@@ -116,11 +116,12 @@ class QueueCallbackSource:
 
 @dataclass(frozen=True)
 class PinnedCode:
-    """The DAG file text a callback must run on, and the image its run was pinned to."""
+    """The DAG file text a callback must run on, and the image (and deployment) its run was pinned to."""
 
     relative_fileloc: str
     source: str
     image_digest: str | None
+    deployment_id: int | None = None
 
 
 def pinned_code(session: Session, dag_id: str, run_id: str | None) -> PinnedCode | None:
@@ -139,7 +140,9 @@ def pinned_code(session: Session, dag_id: str, run_id: str | None) -> PinnedCode
     if version is None or code is None:
         return None
     relative_fileloc = json.loads(version.data)["dag"]["fileloc"]
-    return PinnedCode(relative_fileloc, code.source, run.image_digest if run is not None else None)
+    if run is None:
+        return PinnedCode(relative_fileloc, code.source, None)
+    return PinnedCode(relative_fileloc, code.source, run.image_digest, run.deployment_id)
 
 
 @dataclass(frozen=True)
@@ -177,8 +180,8 @@ class CallbackRunner:
         """Run ``callback`` in a sandbox for its pinned image; ``ran=False`` when none could start."""
         assert callback.request is not None, "prepare() refuses undecodable callbacks"
         try:
-            spec = self._specs.for_callback(code.relative_fileloc, code.image_digest)
-        except DagsealError as exc:  # bad runtime.yaml, refused image: maybe fixed by a later loop
+            spec = self._specs.for_callback(code.relative_fileloc, code.image_digest, code.deployment_id)
+        except DagsealError as exc:  # bad runtime.yaml, refused image, failed pull: maybe fixed later
             return CallbackResult(callback, ran=False, error=f"no sandbox to run it in: {exc}")
         message = {
             "type": "run_callbacks",

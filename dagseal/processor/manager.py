@@ -171,7 +171,7 @@ class DagProcessorManager:
             root,
             session_factory=session_factory,
             runtime=runtime_for_parsing(config),
-            specs=parsing_specs(config, root, settings.parse_timeout),
+            specs=parsing_specs(config, root, settings.parse_timeout, session_factory),
             settings=settings,
             policy=load_dag_policy(config.get("core", "policy_module").strip()),
             callbacks=callbacks,
@@ -216,7 +216,7 @@ class DagProcessorManager:
         """One loop: scan, parse and store due files, then run a batch of callbacks."""
         if self.job_id is None or self._callbacks is None:
             raise RuntimeError("enter the manager (`with manager:`) before running loops")
-        scan = self._tracker.scan()
+        scan = self._tracker.scan(self._specs.refresh())
         self._forget_missing(scan)
         with current_subdir(self.processor_subdir):
             parsed, errors = self._parse_due(scan)

@@ -2,21 +2,25 @@
 
 ``[core] scheduler_dag_parsing_runtime`` picks the backend: ``process`` (default) or ``docker``.
 The manager never looks at images: it asks a :class:`SpecResolver` for the spec of each file and
-of each callback, and the session pool keeps warm sessions per distinct spec. Today every file of
-a directory shares one spec with processes; with Docker, ``dagseal.runtime.resolution`` resolves
-each file's image (digest map → runtime.yaml → <stem>.runtime.yaml → policy hook) and each
-callback runs in its DagRun's pinned image.
+of each callback, and the session pool keeps warm sessions per distinct spec. Every file of a
+directory shares one spec with processes; with Docker, :class:`~dagseal.processor.docker_specs.
+DockerSpecs` follows the current deployment (else ``[core] digest_map``) and resolves each file's
+image (entry → runtime.yaml → <stem>.runtime.yaml → policy hook); each callback runs in its
+DagRun's pinned image.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
 from dagseal.config import Config, ConfigError
 from dagseal.runtime.base import SandboxRuntime, SandboxSpec
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 PARSING_DOCKER_KIND = "scheduler_dag_parsing"
 
@@ -24,12 +28,19 @@ PARSING_DOCKER_KIND = "scheduler_dag_parsing"
 class SpecResolver(Protocol):
     """Maps work to the sandbox it must run in."""
 
+    def refresh(self) -> str:
+        """Re-read what decides images (once per loop); returns a key that changes when they do."""
+        ...
+
     def for_file(self, relative_fileloc: str) -> SandboxSpec:
         """The spec that parses ``relative_fileloc``."""
         ...
 
-    def for_callback(self, relative_fileloc: str, image_digest: str | None) -> SandboxSpec:
-        """The spec that runs a callback of a DAG run pinned to ``image_digest`` (None: not pinned)."""
+    def for_callback(
+        self, relative_fileloc: str, image_digest: str | None, deployment_id: int | None
+    ) -> SandboxSpec:
+        """The spec that runs a callback of a DAG run pinned to ``image_digest`` (None: not pinned),
+        by ``deployment_id`` (None: stamped from the digest map)."""
         ...
 
 
@@ -39,10 +50,16 @@ class DirectorySpecs:
 
     base: SandboxSpec
 
+    def refresh(self) -> str:
+        """Nothing to re-read: the spec is fixed."""
+        return ""
+
     def for_file(self, relative_fileloc: str) -> SandboxSpec:
         return self.base
 
-    def for_callback(self, relative_fileloc: str, image_digest: str | None) -> SandboxSpec:
+    def for_callback(
+        self, relative_fileloc: str, image_digest: str | None, deployment_id: int | None = None
+    ) -> SandboxSpec:
         if image_digest and self.base.image is not None:
             return attrs.evolve(self.base, image=image_digest)
         return self.base
@@ -73,16 +90,12 @@ def runtime_for_parsing(config: Config) -> SandboxRuntime:
     )
 
 
-def parsing_specs(config: Config, dag_directory: Path, parse_timeout: float) -> SpecResolver:
-    """The directory's specs: one for every file with processes; per file with Docker (resolve_image)."""
+def parsing_specs(
+    config: Config, dag_directory: Path, parse_timeout: float, session_factory: sessionmaker[Session]
+) -> SpecResolver:
+    """The directory's specs: one for every file with processes; per file with Docker (DockerSpecs)."""
     if runtime_kind(config) == "docker":
-        from dagseal.runtime.digest_map import DigestMapError, load_digest_map
-        from dagseal.runtime.resolution import DirectoryResolver
+        from dagseal.processor.docker_specs import DockerSpecs
 
-        map_path = config.get("core", "digest_map").strip()
-        try:
-            digest_map = load_digest_map(map_path) if map_path else None
-        except DigestMapError as exc:
-            raise ConfigError(f"[core] digest_map: {exc}") from exc
-        return DirectoryResolver(config, dag_directory, PARSING_DOCKER_KIND, digest_map)
+        return DockerSpecs(config, dag_directory, PARSING_DOCKER_KIND, session_factory)
     return DirectorySpecs(SandboxSpec(dag_folder=str(dag_directory), parse_timeout=parse_timeout))

@@ -171,7 +171,8 @@ def resolve_image(
 
 @attrs.frozen
 class DirectoryResolver:
-    """The processor's `SpecResolver` for the Docker runtime: `resolve_image` per file and callback."""
+    """`resolve_image` per file and callback of one directory (the processor's `DockerSpecs` keeps
+    one per deployed image)."""
 
     config: Config
     dag_directory: Path

@@ -18,7 +18,12 @@ class Unresolvable:
     def for_file(self, relative_fileloc: str) -> SandboxSpec:
         raise ImageResolutionError(f"refusing image 'python:3.11' for {relative_fileloc}: a mutable tag")
 
-    def for_callback(self, relative_fileloc: str, image_digest: str | None) -> SandboxSpec:
+    def refresh(self) -> str:
+        return ""
+
+    def for_callback(
+        self, relative_fileloc: str, image_digest: str | None, deployment_id: int | None
+    ) -> SandboxSpec:
         return self.for_file(relative_fileloc)
 
 
