@@ -1,4 +1,4 @@
-"""Image build benchmarks: cold build, one-line DAG edit rebuild, layer sizes, and `docker build`.
+"""Image benchmarks: cold build, one-line DAG edit rebuild, layer sizes, `docker build`, start time.
 
 Works on a private copy of the checkout with its own Bazel output base, so the tree others work
 in is never edited. Prints figures (medians where several runs make sense); asserts no timing.
@@ -105,6 +105,27 @@ def docker_builds(checkout: Checkout, work: Path, runs: int) -> tuple[list[float
     return times, ids
 
 
+def start_times(checkout: Checkout, image_id: str, runs: int) -> dict[str, list[float]]:
+    """Seconds of ``docker run`` of the team_x image as the sandbox runs it, with and without its .pyc.
+
+    ``-X pycache_prefix`` points the importer away from ``__pycache__``: the same image as if it
+    shipped no .pyc (the root is read-only, so nothing is written).
+    """
+    checkout.bazel("run", "//dag_repos/team_x:load")
+    docker_run = ("docker", "run", "--rm", "--network", "none", "--read-only", "--user", "1000")
+    commands = {
+        "python3 -c pass": ("-c", "pass"),
+        "python3 -m dagseal.sandbox --version": ("-m", "dagseal.sandbox", "--version"),
+    }
+    times: dict[str, list[float]] = {}
+    for _ in range(runs):
+        for name, args in commands.items():
+            for label, extra in (("", ()), (" (.pyc ignored)", ("-X", "pycache_prefix=/nonexistent"))):
+                cmd = (*docker_run, "--label", LABEL, image_id, "python3", *extra, *args)
+                times.setdefault(name + label, []).append(timed(*cmd, cwd=checkout.path))
+    return times
+
+
 def main() -> None:
     """Run everything and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -136,6 +157,7 @@ def main() -> None:
                 )
             )
         docker_times, docker_ids = docker_builds(checkout, work, args.runs)
+        starts = start_times(checkout, checkout.digest_map()[TEAM]["image_id"], args.runs + 2)
     finally:
         checkout.close()
         subprocess.run(["chmod", "-R", "u+w", str(work)], check=False)
@@ -164,6 +186,10 @@ def main() -> None:
         f"  docker build image ids: {', '.join(i[:19] + '…' for i in docker_ids)}; "
         f"all identical: {len(set(docker_ids)) == 1}"
     )
+    flags = "--rm --network none --read-only --user 1000"
+    print(f"team_x container start (docker run {flags}), median of {args.runs + 2}:")
+    for name, runs in starts.items():
+        print(f"  {name}: {statistics.median(runs):.2f} s (runs: {', '.join(f'{t:.2f}' for t in runs)})")
 
 
 if __name__ == "__main__":

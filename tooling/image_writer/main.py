@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tooling.image_writer import debian, oci, wheels
+from tooling.image_writer import bytecode, debian, oci, wheels
 from tooling.image_writer.digest_map import build_digest_map
 from tooling.image_writer.tarball import Tree, write_layer
 
@@ -36,6 +36,11 @@ def build_tree(spec: dict[str, Any]) -> Tree:
         tree.add_file(item["path"], src.read_bytes(), executable=bool(src.stat().st_mode & 0o100))
     for item in spec.get("symlinks", []):
         tree.add_symlink(item["path"], item["target"])
+    if spec.get("pyc_python"):
+        skipped = bytecode.add_pyc(tree, spec["pyc_python"], spec.get("pyc_under", ""))
+        if skipped:
+            reason = "invalid Python or a link out of the layer"
+            print(f"no .pyc for {len(skipped)} sources ({reason}): /{', /'.join(skipped)}", file=sys.stderr)
     return tree
 
 

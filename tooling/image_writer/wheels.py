@@ -1,4 +1,4 @@
-"""Unpack wheels straight into a site-packages directory of a layer (no .pyc, no installer)."""
+"""Unpack wheels straight into a site-packages directory of a layer (no installer, no wheel .pyc)."""
 
 from __future__ import annotations
 

@@ -36,6 +36,29 @@ def test_images_run_as_dagseal_without_network(loaded: dict[str, str]) -> None:
     assert out.split() == ["1000", "dagseal", "True", "Asia/Tokyo"]
 
 
+# Run inside the image by its own Python: every shipped .pyc has its magic and is checked-hash.
+PYC_SCRIPT = """
+import importlib.util, pathlib
+pycs = [p for root in ("/usr/lib/python3.11", "/opt/dagseal") for p in pathlib.Path(root).rglob("*.pyc")]
+bad = [str(p) for p in pycs if p.read_bytes()[:8] != importlib.util.MAGIC_NUMBER + (3).to_bytes(4, "little")]
+print(len(pycs), len([p for p in pycs if p.parts[1:3] == ("opt", "dagseal")]), bad)
+"""
+
+
+def test_shipped_pyc_match_the_image_python_and_are_used(loaded: dict[str, str]) -> None:
+    for image in loaded.values():
+        count, in_opt, bad = docker_run(image, "python3", "-c", PYC_SCRIPT).split(maxsplit=2)
+        assert int(count) > 500 and int(in_opt) > 50 and bad.strip() == "[]"
+        verbose = subprocess.run(
+            ["docker", "run", "--rm", "--read-only", "--network", "none", "--user", "1000",
+             "--label", TEST_LABEL, image, "python3", "-v", "-c", "import dagseal.sandbox, tabulate"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        loaded_code = [line for line in verbose.stderr.splitlines() if line.startswith("# code object from")]
+        assert len(loaded_code) > 50
+        assert [line for line in loaded_code if not line.endswith(".pyc'")] == []
+
+
 def _run_task(image: str, dag_dir: str, team: str) -> dict:
     source = (ROOT / dag_dir / "report_versions.py").read_text()
     request = {

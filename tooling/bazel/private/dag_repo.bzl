@@ -83,6 +83,7 @@ dag_processor = rule(
 def dag_repo(
         name,
         runtime = "//runtimes/python311",
+        pyc_python = "3.11",
         wheels = None,
         dags = None,
         image_name = None,
@@ -93,6 +94,7 @@ def dag_repo(
     Args:
       name: the team name; also the DagRepoInfo target listed in //:digest_map.
       runtime: a runtimes/ package providing `:image` (base) and `:sdk_layer`.
+      pyc_python: the runtime's Python minor; the wheels layer gets checked-hash .pyc for it.
       wheels: a filegroup of pinned wheels (a pip_wheels repository), or None.
       dags: the DAG layer's files; default: *.py, runtime.yaml and *.runtime.yaml here.
       image_name: image name for tags; default dagseal/<name>.
@@ -104,7 +106,7 @@ def dag_repo(
     dags = dags if dags != None else native.glob(DAG_GLOBS, exclude = ["**/__pycache__/**"])
     tars = []
     if wheels:
-        py_layer(name = "wheels_layer", wheels = [wheels], site_packages = SITE_PACKAGES, role = "wheels")
+        py_layer(name = "wheels_layer", wheels = [wheels], site_packages = SITE_PACKAGES, pyc_python = pyc_python, role = "wheels")
         tars.append(":wheels_layer")
     py_layer(
         name = "dags_layer",
