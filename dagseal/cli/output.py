@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-__all__ = ["format_cell", "format_table", "print_table"]
+__all__ = ["format_cell", "format_table", "print_table", "short_digest"]
 
 
 def format_cell(value: object) -> str:
@@ -33,3 +33,12 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]], empty:
     """Print the table, or ``empty`` (e.g. "no import errors") when there are no rows."""
     rows = list(rows)
     print(format_table(headers, rows) if rows else empty)
+
+
+def short_digest(value: str | None, length: int = 12) -> str | None:
+    """``sha256:`` and the first ``length`` hex digits (a ``name@`` prefix is kept): enough to tell
+    the images in a table apart; ``dags versions`` shows them in full."""
+    if value is None:
+        return None
+    head, sep, digits = value.rpartition("sha256:")
+    return f"{head}{sep}{digits[:length]}" if sep else value

@@ -1,14 +1,17 @@
-"""``dagseal runs list [--dag DAG_ID]``: DAG runs with state, the dag_hash they run, start and duration."""
+"""``dagseal runs list [--dag DAG_ID] [--format ids]``: DAG runs with state, the dag_hash and image
+they run, start and duration; ``--format ids`` prints only run ids, newest first, for scripts."""
 
 from __future__ import annotations
 
 import argparse
 from typing import TYPE_CHECKING
 
-from dagseal.cli.output import print_table
+from dagseal.cli.output import print_table, short_digest
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
+
+    from dagseal.db.models import DagRunModel
 
 SHORT_HASH = 12
 
@@ -19,6 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing = commands.add_parser("list", help="DAG runs, newest first")
     listing.add_argument("--dag", dest="dag_id", help="only runs of this DAG")
     listing.add_argument("--tasks", action="store_true", help="also list each run's task instances")
+    listing.add_argument(
+        "--format", choices=("table", "ids"), default="table", help="ids: one run id a line, newest first"
+    )
     listing.set_defaults(handler=list_command)
 
 
@@ -28,11 +34,10 @@ def _duration(start: object, end: object) -> str | None:
     return f"{(end - start).total_seconds():.1f}s"  # type: ignore[operator]
 
 
-def print_runs(factory: sessionmaker[Session], dag_id: str | None, with_tasks: bool) -> None:
-    """The runs table, and per run its task table when ``with_tasks``."""
+def _runs(factory: sessionmaker[Session], dag_id: str | None) -> list[DagRunModel]:
+    """Runs, newest first."""
     from sqlalchemy import select
 
-    from dagseal.cli.tasks import print_task_instances
     from dagseal.db.models import DagRunModel
     from dagseal.db.session import session_scope
 
@@ -40,7 +45,14 @@ def print_runs(factory: sessionmaker[Session], dag_id: str | None, with_tasks: b
     if dag_id is not None:
         query = query.where(DagRunModel.dag_id == dag_id)
     with session_scope(factory) as session:
-        runs = session.scalars(query).all()
+        return list(session.scalars(query))
+
+
+def print_runs(factory: sessionmaker[Session], dag_id: str | None, with_tasks: bool) -> None:
+    """The runs table, and per run its task table when ``with_tasks``."""
+    from dagseal.cli.tasks import print_task_instances
+
+    runs = _runs(factory, dag_id)
     rows = [
         (
             run.dag_id,
@@ -48,7 +60,7 @@ def print_runs(factory: sessionmaker[Session], dag_id: str | None, with_tasks: b
             run.run_type,
             run.state,
             run.dag_hash[:SHORT_HASH],
-            run.image_digest,
+            short_digest(run.image_digest),
             run.start_date,
             _duration(run.start_date, run.end_date),
         )
@@ -65,4 +77,8 @@ def print_runs(factory: sessionmaker[Session], dag_id: str | None, with_tasks: b
 def list_command(args: argparse.Namespace) -> None:
     from dagseal.cli.common import open_database
 
+    if args.format == "ids":
+        for run in _runs(open_database(), args.dag_id):
+            print(run.run_id)
+        return
     print_runs(open_database(), args.dag_id, args.tasks)

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from dagseal.cli.output import print_table
+from dagseal.cli.output import print_table, short_digest
 from dagseal.errors import DagsealError
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def print_task_instances(factory: sessionmaker[Session], run_id: str, dag_id: st
                 None if ti.duration is None else f"{ti.duration:.2f}s",
                 ti.hostname,
                 ti.exit_code,
-                ti.image_digest,
+                short_digest(ti.image_digest),
                 ti.error,
             )
             for ti in session.scalars(query.order_by(TaskInstanceModel.dag_id, TaskInstanceModel.task_id))

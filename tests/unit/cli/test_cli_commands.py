@@ -219,3 +219,29 @@ def test_import_errors_list(cli_db, session_factory) -> None:
     assert code == 0
     assert out.splitlines()[1].split()[:2] == ["broken.py", "dag_repos/team_y"]
     assert out.splitlines()[1].endswith("SyntaxError: invalid syntax")
+
+
+def test_runs_and_tasks_list_show_the_short_image_digest_and_ids_for_scripts(cli_db, session_factory) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from dagseal.db.models import TaskInstanceModel
+    from dagseal.scheduler.dagrun_creation import trigger_dag
+
+    _store_dag(session_factory)
+    image = "sha256:" + "ab" * 32
+    with session_scope(session_factory) as session:
+        first = datetime(2026, 1, 1, tzinfo=UTC)
+        for number, when in enumerate((first, first + timedelta(hours=1)), start=1):
+            run = trigger_dag(session, "team_x.etl", {}, when, run_id=f"r{number}")
+            run.image_digest = image
+            session.flush()
+            session.add(TaskInstanceModel(
+                dag_run_id=run.id, dag_id=run.dag_id, run_id=run.run_id, task_id="extract",
+                try_number=1, max_tries=0, image_digest=image,
+            ))
+    code, out, _ = cli_db("runs", "list", "--dag", "team_x.etl", "--format", "ids")
+    assert (code, out) == (0, "r2\nr1\n")
+    code, out, _ = cli_db("runs", "list")
+    assert code == 0 and "sha256:abababababab " in out and image not in out
+    code, out, _ = cli_db("tasks", "list", "r1")
+    assert code == 0 and "sha256:abababababab " in out and image not in out
