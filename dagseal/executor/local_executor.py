@@ -2,8 +2,10 @@
 
 A fresh ``python -m dagseal tasks run --local`` interpreter costs hundreds of milliseconds of
 imports (SQLAlchemy, the runtime); forking a server that imported the supervisor once costs a
-few. Each try still has its own supervisor process (own pid, own ``LocalTaskJob`` heartbeat, own
-new session, killable alone) and its own sandbox process. Supervisors survive a scheduler that
+few. Likewise, with the process runtime each sandbox is forked by a warm sandbox zygote
+(``dagseal.runtime.zygote``) instead of importing the SDK again. Each try still has its own
+supervisor process (own pid, own ``LocalTaskJob`` heartbeat, own new session, killable alone)
+and its own sandbox process in its own process group. Supervisors survive a scheduler that
 dies: they finish their try and record it, and a restarted scheduler carries on from the DB.
 """
 
@@ -16,11 +18,14 @@ import signal
 from multiprocessing.connection import wait as wait_for
 from multiprocessing.process import BaseProcess
 
+import attrs
+
 from dagseal.callbacks.base import BaseCallbackSink
 from dagseal.executor.base import BaseExecutor, FinishedTry
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.supervisor import supervise_in_new_process
 from dagseal.runtime.environment import compile_sandbox_bytecode
+from dagseal.runtime.zygote import SandboxZygote
 from dagseal.scheduler.task_scheduling import QueuedTry
 from dagseal.serialization import CallbackRequest, callback_request_from_json
 
@@ -47,6 +52,7 @@ class LocalExecutor(BaseExecutor):
         self._settings = settings
         self._context = multiprocessing.get_context("forkserver")
         self._running: dict[int, BaseProcess] = {}
+        self._zygote: SandboxZygote | None = None
         # Database sink: supervisors write callback rows themselves (durable even if we die).
         # Pipe sink: they report back here and we forward to the embedded processor.
         self._reports = None if settings.standalone_dag_processor else self._context.SimpleQueue()
@@ -58,6 +64,9 @@ class LocalExecutor(BaseExecutor):
     def start(self) -> None:
         self._context.set_forkserver_preload(["dagseal.executor.forkserver_preload"])
         compile_sandbox_bytecode()
+        if self._settings.task_execution_runtime == "process":
+            self._zygote = SandboxZygote()
+            self._settings = attrs.evolve(self._settings, sandbox_zygote=self._zygote.start())
 
     def execute(self, item: QueuedTry) -> None:
         forward = None if self._reports is None else _Forward(self._reports)
@@ -93,10 +102,16 @@ class LocalExecutor(BaseExecutor):
             handles.append(self._reports._reader)  # type: ignore[attr-defined]
         wait_for(handles, timeout)  # with no handles: a plain sleep
 
+    def _stop_zygote(self) -> None:
+        if self._zygote is not None:
+            self._zygote.stop()
+            self._zygote = None
+
     def end(self) -> None:
         for process in self._running.values():
             process.join()
         self.sync()
+        self._stop_zygote()
 
     def terminate(self) -> None:
         for process in self._running.values():
@@ -108,3 +123,4 @@ class LocalExecutor(BaseExecutor):
                 process.kill()
                 process.join()
         self.sync()
+        self._stop_zygote()

@@ -16,6 +16,8 @@ class SupervisorSettings:
     zombie_threshold: float
     task_execution_runtime: str
     standalone_dag_processor: bool
+    sandbox_zygote: str | None = None
+    """Socket of the executor's warm sandbox zygote (process runtime): tries fork from it."""
 
     @property
     def heartbeat_interval(self) -> float:

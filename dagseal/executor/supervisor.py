@@ -107,7 +107,7 @@ def _sandbox(
     """The try's runtime and sandbox, and the image digest to record for it (None: no container)."""
     kind = settings.task_execution_runtime
     config = load_config()
-    runtime = task_runtime(kind, config)
+    runtime = task_runtime(kind, config, settings.sandbox_zygote)
     pinned = claimed.image_digest
     if kind == "docker":
         socket_path = str(config.docker_runtime_settings(TASK_DOCKER_KIND)["socket_path"])

@@ -37,12 +37,13 @@ def docker_task_runtime(config: Config | None = None) -> SandboxRuntime:
     )
 
 
-def task_runtime(kind: str, config: Config | None = None) -> SandboxRuntime:
+def task_runtime(kind: str, config: Config | None = None, zygote: str | None = None) -> SandboxRuntime:
+    """``zygote``: the socket of a sandbox zygote the process runtime forks tries from (or None)."""
     if kind == "docker":
         return docker_task_runtime(config)
     from dagseal.runtime.process import ProcessRuntime
 
-    return ProcessRuntime()
+    return ProcessRuntime(zygote=zygote)
 
 
 def task_spec(
