@@ -139,8 +139,13 @@ class SchedulerJob:
             self.executor.send_callback_to_execute(request)
 
     def _reap(self) -> None:
-        """Tries whose supervisor exited without claiming them failed to start."""
+        """Tries whose supervisor failed (exit code not 0) without claiming them failed to start.
+
+        A supervisor that exits 0 either recorded its try or found it not queued any more, so its
+        try needs no write here (on SQLite every such write competes for the one write lock)."""
         for finished in self.executor.sync():
+            if finished.exit_code == 0:
+                continue
             reason = f"supervisor exited with code {finished.exit_code} before starting the try"
             if fail_unstarted(self.factory, finished.ti_id, reason, utcnow()):
                 log.warning("task instance %s: %s", finished.ti_id, reason)
