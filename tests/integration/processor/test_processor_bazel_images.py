@@ -10,7 +10,6 @@ error. Without Bazel or the engine the test fails with the tooling/ script to ru
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.db.models import DagModel, ImportErrorModel
-from dagseal.runtime.digest_map import load_digest_map
 
 pytestmark = [pytest.mark.docker, pytest.mark.bazel]
 
@@ -36,18 +34,9 @@ def run(*cmd: str, env: dict[str, str] | None = None) -> str:
     return result.stdout + result.stderr
 
 
-@pytest.fixture(scope="module")
-def team_images() -> Iterator[dict[str, str]]:
-    """Every team of the digest map loaded into the engine: dag_dir -> pinned image id."""
-    if shutil.which("bazel") is None:
-        pytest.fail("bazel is not installed: run tooling/install_bazel.sh")
-    if shutil.which("docker") is None or subprocess.run(["docker", "info"], capture_output=True).returncode:
-        pytest.fail("the Docker engine is not reachable: run tooling/start_docker.sh")
-    run("bazel", "build", "--noshow_progress", "//:digest_map")
-    digest_map = load_digest_map(ROOT / "bazel-bin/digest_map.json", ROOT)
-    for dag_dir in digest_map.repos:
-        run("bazel", "run", "--noshow_progress", f"//{dag_dir}:load")
-    yield {dag_dir: entry.image_id for dag_dir, entry in digest_map.repos.items()}
+@pytest.fixture(autouse=True)
+def _remove_leftover_containers() -> Iterator[None]:
+    yield
     leftovers = run("docker", "ps", "-aq", "--filter", f"label={TEST_LABEL}").split()
     if leftovers:
         run("docker", "rm", "-f", *leftovers)
