@@ -1,37 +1,56 @@
 #!/usr/bin/env bash
 # The README's main command: set up a fresh machine, build every team's image with Bazel, publish
 # the images to the loopback registry, deploy the published digest map, then run the example DAGs
-# of both teams end to end — parsing, tasks and callbacks each inside its team's image — and show
-# the runs, their task states and the dependency versions each team's task saw.
+# of both teams end to end — parsing, tasks and callbacks each inside its team's image, pulled by
+# digest on first use — and show the runs, their task states and images, and the tabulate version
+# each team's task saw (team_x pins 0.8.10, team_y 0.9.0: the same package side by side).
 #
 #   DAGSEAL_RUNTIME=process bash tooling/demo.sh   runs the same DAGs in the process runtime.
+#
+# Every run starts from an empty demo database (.dagseal/dagseal.db), so what it prints is its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+runtime="${DAGSEAL_RUNTIME:-docker}"
+case "$runtime" in
+  docker | process) ;;
+  *) echo "demo: DAGSEAL_RUNTIME must be docker or process, not '$runtime'" >&2; exit 2 ;;
+esac
+
 bash tooling/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 
-runtime="${DAGSEAL_RUNTIME:-docker}"
+unset DAGSEAL_CONFIG
 export DAGSEAL_HOME="$PWD/.dagseal"
 export DAGSEAL__CORE__SQL_ALCHEMY_CONN="sqlite:///$DAGSEAL_HOME/dagseal.db"
+export DAGSEAL__CORE__DAGS_FOLDER="$PWD/dag_repos"
 export DAGSEAL__LOGGING__BASE_LOG_FOLDER="$DAGSEAL_HOME/logs"
 export DAGSEAL__CORE__SCHEDULER_DAG_PARSING_RUNTIME="$runtime"
 export DAGSEAL__CORE__TASK_EXECUTION_RUNTIME="$runtime"
 mkdir -p "$DAGSEAL_HOME"
-dagseal db migrate
+rm -rf "$DAGSEAL__LOGGING__BASE_LOG_FOLDER"
+dagseal db reset --yes
 
 if [ "$runtime" = docker ]; then
-  bazel build //:digest_map
+  echo "== build every team's image: bazel build //:digest_map"
+  bazel build --noshow_progress //:digest_map
   export DAGSEAL__CORE__DIGEST_MAP="$PWD/bazel-bin/digest_map.json"
-  export DAGSEAL__DEPLOY__REGISTRY="$(bash tooling/start_registry.sh)"
+  DAGSEAL__DEPLOY__REGISTRY="$(bash tooling/start_registry.sh)"
+  export DAGSEAL__DEPLOY__REGISTRY
+  echo "== publish by digest to $DAGSEAL__DEPLOY__REGISTRY, then deploy"
   dagseal images publish --out "$DAGSEAL_HOME/published_digest_map.json"
   dagseal deploy "$DAGSEAL_HOME/published_digest_map.json" --created-from "tooling/demo.sh"
 fi
 
-dagseal standalone --trigger team_x.etl --trigger team_y.metrics \
-  --trigger team_x.report_versions --trigger team_y.report_versions --until-idle
+echo "== run both teams' example DAGs ($runtime runtime): dagseal standalone --until-idle"
+dagseal standalone --until-idle \
+  --trigger team_x.etl --trigger team_y.metrics \
+  --trigger team_x.report_versions --trigger team_y.report_versions
 
 for team in team_x team_y; do
-  run_id="$(dagseal runs list --dag "$team.report_versions" | awk 'NR == 3 {print $2}')"
-  echo "== $team.report_versions: log of task tabulate_version ($run_id)"
-  dagseal tasks logs "$team.report_versions" tabulate_version "$run_id"
+  dag_id="$team.report_versions"
+  run_id="$(dagseal runs list --dag "$dag_id" --format ids | head -n 1)"
+  echo
+  echo "== $dag_id run $run_id: log of task tabulate_version"
+  dagseal tasks logs "$dag_id" tabulate_version "$run_id"
 done
