@@ -76,7 +76,7 @@ class ZygoteChild:
             line = self._read_line(timeout)
             if line.startswith("exit "):
                 self.returncode = int(line.split()[1])
-            else:  # the zygote died: nobody can tell how the child ended, so make sure it did
+            else:  # the zygote was killed: nobody can tell how the child ended, so make sure it did
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(self.pid, signal.SIGKILL)
                 self.returncode = -signal.SIGKILL
@@ -122,7 +122,8 @@ class SandboxZygote:
         return self.socket_path
 
     def stop(self) -> None:
-        """Close its stdin (it exits at once) and remove the socket; running sandboxes are not touched."""
+        """Close its stdin (it stops accepting, and exits once its running sandboxes ended; killed
+        after 5 s) and remove the socket."""
         if self._process is not None:
             assert self._process.stdin is not None
             self._process.stdin.close()

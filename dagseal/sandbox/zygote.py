@@ -14,7 +14,9 @@ must equal the zygote's) with the three descriptors attached (SCM_RIGHTS); the z
 ``pid <n>`` once the child's process group exists, then ``exit <code>`` when it reaped the child
 (negative: killed by that signal).
 What children share with each other, unlike separate interpreters: the hash seed (``str`` hash
-randomization); ``random`` is reseeded at fork. The zygote exits when its stdin closes.
+randomization); ``random`` is reseeded at fork. When its stdin closes (the executor is done or
+gone) the zygote stops accepting and exits once its last child was reaped, so supervisors that
+outlive the executor still learn how their sandbox ended.
 """
 
 import contextlib
@@ -63,13 +65,19 @@ class Zygote:
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.listener, selectors.EVENT_READ, self._accept)
         self.selector.register(0, selectors.EVENT_READ, self._control)
-        self.running = True
+        self.accepting = True
+        self.children = 0
 
     def _control(self, _key: selectors.SelectorKey) -> None:
         if not os.read(0, 4096):
-            self.running = False  # stdin closed: the executor is done (or gone)
+            self.selector.unregister(0)
+            self.selector.unregister(self.listener)
+            self.listener.close()
+            self.accepting = False
 
     def _accept(self, _key: selectors.SelectorKey) -> None:
+        if not self.accepting:
+            return  # stdin closed in the same round of events
         conn, _ = self.listener.accept()
         try:
             message, fds, _flags, _addr = socket.recv_fds(conn, 65536, 3)
@@ -84,6 +92,7 @@ class Zygote:
         pid = self._fork(fds, cwd, env)
         pidfd = os.pidfd_open(pid)
         self.selector.register(pidfd, selectors.EVENT_READ, lambda _key: self._reap(pid, pidfd, conn))
+        self.children += 1
         self._tell(conn, f"pid {pid}\n")
 
     def _fork(self, fds: list[int], cwd: str, env: dict[str, str]) -> int:
@@ -105,6 +114,7 @@ class Zygote:
         self.selector.unregister(pidfd)
         os.close(pidfd)
         _, status = os.waitpid(pid, 0)
+        self.children -= 1
         self._tell(conn, f"exit {os.waitstatus_to_exitcode(status)}\n")
         conn.close()
 
@@ -115,7 +125,7 @@ class Zygote:
 
     def serve(self) -> int:
         print("ready", flush=True)
-        while self.running:
+        while self.accepting or self.children:
             for key, _events in self.selector.select():
                 key.data(key)
         return 0

@@ -12,8 +12,9 @@ import pytest
 from test_process_tasks import FIXTURES, _running
 
 from dagseal.runtime.base import SandboxSpec, TaskHandle, TaskOutcome
+from dagseal.runtime.environment import sandbox_environment
 from dagseal.runtime.process import ProcessRuntime
-from dagseal.runtime.zygote import SandboxZygote
+from dagseal.runtime.zygote import SandboxZygote, ZygoteChild
 from dagseal.sandbox.protocol import RunTaskRequest
 
 
@@ -128,3 +129,18 @@ def test_stopping_the_zygote_leaves_no_process_and_no_socket() -> None:
     assert process is not None and _parent(process.pid) == os.getpid()
     zygote.stop()
     assert process.returncode == 0 and not os.path.exists(zygote.socket_path)
+
+
+def test_a_stopping_zygote_still_reports_how_its_running_tries_end(dag_dir: Path) -> None:
+    zygote = SandboxZygote()
+    zygote.start()
+    process = zygote._process
+    assert process is not None and process.stdin is not None
+    child = ZygoteChild(zygote.socket_path, str(dag_dir), sandbox_environment())
+    process.stdin.close()  # the executor is done (or gone) while a supervisor's try still runs
+    assert child.stdout.readline().startswith(b'{"type":"hello"')
+    child.stdin.write(b'{"type":"shutdown","id":1}\n')
+    child.stdin.flush()
+    assert child.wait(10) == 0
+    assert process.wait(10) == 0
+    zygote.stop()
