@@ -7,22 +7,18 @@ them by that label at the end.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
-import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from docker_helpers import SOCKET, TEST_LABELS
 from testimage import TEST_LABEL, build_test_image
 
 from dagseal.runtime.base import SandboxSpec
 from dagseal.runtime.docker import DockerRuntime
 from dagseal.runtime.docker_engine import DockerEngine, EngineUnavailable
-
-SOCKET = os.environ.get("DAGSEAL__DOCKER_RUNTIME__SOCKET_PATH", "unix:///var/run/docker.sock")
-TEST_LABELS = {TEST_LABEL: "1"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -74,13 +70,6 @@ def dag_folder() -> Iterator[Path]:
         path.chmod(0o755)
     yield folder
     shutil.rmtree(root, ignore_errors=True)
-
-
-def write_dag(folder: Path, name: str, source: str) -> Path:
-    path = folder / name
-    path.write_text(textwrap.dedent(source))
-    path.chmod(0o644)
-    return path
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import docker
 import pytest
-from conftest import SOCKET, TEST_LABELS, write_dag
+from docker_helpers import SOCKET, TEST_LABELS, write_dag
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 

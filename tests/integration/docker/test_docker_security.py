@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import write_dag
+from docker_helpers import write_dag
 from test_docker_tasks import run_task
 
 from dagseal.runtime.base import SandboxSpec

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import docker
 import pytest
-from conftest import SOCKET, write_dag
+from docker_helpers import SOCKET, write_dag
 from testimage import build_test_image
 
 from dagseal.runtime.base import SandboxCrashed, SandboxSession, SandboxSpec, SandboxTimeout

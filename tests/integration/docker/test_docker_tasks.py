@@ -6,7 +6,7 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import write_dag
+from docker_helpers import write_dag
 
 from dagseal.runtime.base import SandboxSpec, TaskHandle, TaskOutcome
 from dagseal.runtime.docker import DockerRuntime

@@ -7,18 +7,15 @@ in the engine before are removed at the end (the images' own labels are part of 
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from image_helpers import ROOT, TEST_LABEL, run
 
 from dagseal.runtime.digest_map import DigestMap, load_digest_map
-
-ROOT = Path(__file__).resolve().parents[3]
-TEST_LABEL = "io.dagseal.test=images"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -27,14 +24,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.bazel)
             item.add_marker(pytest.mark.docker)
-
-
-def run(*cmd: str, cwd: Path = ROOT, stdin: str | None = None) -> str:
-    """Run ``cmd``; fail the test with its output if it fails."""
-    result = subprocess.run(cmd, cwd=cwd, input=stdin, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        pytest.fail(f"{' '.join(cmd)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
 
 
 @pytest.fixture(scope="session")
@@ -68,25 +57,3 @@ def loaded(digest_map: DigestMap, engine: None) -> Iterator[dict[str, str]]:
         subprocess.run(["docker", "rmi", "--force", *new], capture_output=True, check=False)
 
 
-def docker_run(image: str, *args: str, stdin: str | None = None) -> str:
-    """``docker run`` as the sandbox does: no network, uid 1000, labeled for cleanup."""
-    return run(
-        "docker",
-        "run",
-        "--rm",
-        "-i",
-        "--network",
-        "none",
-        "--user",
-        "1000",
-        "--label",
-        TEST_LABEL,
-        image,
-        *args,
-        stdin=stdin,
-    )
-
-
-def inspect(image: str) -> dict:
-    """``docker image inspect`` of one image."""
-    return json.loads(run("docker", "image", "inspect", image))[0]

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, TEST_LABEL, docker_run, inspect, run
+from image_helpers import ROOT, TEST_LABEL, docker_run, inspect, run
 
 from dagseal.runtime.digest_map import DigestMap
 from dagseal.sandbox.protocol import PROTOCOL_VERSION
