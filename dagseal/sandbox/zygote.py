@@ -16,7 +16,8 @@ must equal the zygote's) with the three descriptors attached (SCM_RIGHTS); the z
 What children share with each other, unlike separate interpreters: the hash seed (``str`` hash
 randomization); ``random`` is reseeded at fork. When its stdin closes (the executor is done or
 gone) the zygote stops accepting and exits once its last child was reaped, so supervisors that
-outlive the executor still learn how their sandbox ended.
+outlive the executor still learn how their sandbox ended; it then removes its socket and the
+private directory holding it (also when the executor was killed and could not).
 """
 
 import contextlib
@@ -59,6 +60,7 @@ class Zygote:
     """The accept / fork / reap loop; single-threaded so forking is safe."""
 
     def __init__(self, socket_path: str) -> None:
+        self.socket_path = socket_path
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(socket_path)
         self.listener.listen(64)
@@ -73,6 +75,7 @@ class Zygote:
             self.selector.unregister(0)
             self.selector.unregister(self.listener)
             self.listener.close()
+            os.unlink(self.socket_path)
             self.accepting = False
 
     def _accept(self, _key: selectors.SelectorKey) -> None:
@@ -128,6 +131,8 @@ class Zygote:
         while self.accepting or self.children:
             for key, _events in self.selector.select():
                 key.data(key)
+        with contextlib.suppress(OSError):  # the host may have removed it first
+            os.rmdir(os.path.dirname(self.socket_path))
         return 0
 
 

@@ -143,4 +143,5 @@ def test_a_stopping_zygote_still_reports_how_its_running_tries_end(dag_dir: Path
     child.stdin.flush()
     assert child.wait(10) == 0
     assert process.wait(10) == 0
+    assert not os.path.exists(os.path.dirname(zygote.socket_path))  # the zygote cleaned up itself
     zygote.stop()
