@@ -27,7 +27,7 @@ from dagseal.db.models import (
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
 from dagseal.runtime.base import RunTaskRequest, TaskOutcome
-from dagseal.scheduler.callback_builder import task_callback
+from dagseal.scheduler.callback_builder import task_callback, task_callback_kinds
 from dagseal.scheduler.locking import db_state, move_task
 from dagseal.scheduler.states import TaskState
 from dagseal.serialization import SerializedDag, TaskCallbackRequest, dag_from_envelope
@@ -52,6 +52,7 @@ class ClaimedTry:
     image_digest: str | None  # the run's pinned image (docker runtime)
     deployment_id: int | None  # the deployment that pinned it: where to pull it from
     request: RunTaskRequest
+    callback_kinds: frozenset[str]  # the task's callbacks: recording needs the DAG again only for these
 
     def log_path(self, base_log_folder: str) -> Path:
         r = self.request
@@ -162,6 +163,7 @@ def claim_try(session: Session, ti_id: int, job_id: int, now: datetime) -> Claim
         image_digest=run.image_digest,
         deployment_id=run.deployment_id,
         request=request,
+        callback_kinds=task_callback_kinds(task),
     )
 
 
@@ -228,7 +230,7 @@ def record_outcome(
         if moved != 1:
             return None, None
         kind = _CALLBACK_KIND.get(state)
-        if kind is None:
+        if kind not in claimed.callback_kinds:
             return state, None
         ti = session.get(TaskInstanceModel, claimed.ti_id)
         run = session.get(DagRunModel, ti.dag_run_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
-from dagseal.serialization import DagCallbackRequest, SerializedDag, TaskCallbackRequest
+from dagseal.serialization import DagCallbackRequest, SerializedDag, SerializedTask, TaskCallbackRequest
 
 _TASK_CALLBACK_FIELD = {
     "task_success": "on_success_callback",
@@ -20,6 +20,11 @@ _TASK_CALLBACK_FIELD = {
 
 def _iso(value: Any) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def task_callback_kinds(task: SerializedTask) -> frozenset[str]:
+    """The kinds (task_success/task_failure/task_retry) for which ``task`` defines a callback."""
+    return frozenset(kind for kind, field in _TASK_CALLBACK_FIELD.items() if getattr(task, field) is not None)
 
 
 def task_callback(
