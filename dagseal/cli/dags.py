@@ -1,4 +1,4 @@
-"""``dagseal dags list | show ID | pause ID | unpause ID``: what the processors stored."""
+"""``dagseal dags list | show | trigger | versions | pause | unpause``: what the processors stored and ran."""
 
 from __future__ import annotations
 
