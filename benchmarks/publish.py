@@ -79,8 +79,8 @@ def new_blob_bytes(client: RegistryClient, name: str, old: str, new: str) -> int
 
 def docker_push(
     checkout: Checkout, engine: docker.DockerClient, registry: str, tag: str
-) -> tuple[str, float]:
-    """``docker load`` the Bazel-built tar of team_x, ``docker push`` it; returns pushed digest, seconds."""
+) -> tuple[str, str, float]:
+    """``docker load`` the Bazel-built tar of team_x and ``docker push`` it: image id, digest, seconds."""
     checkout.bazel("build", f"//{TEAM}:load")
     with (checkout.path / f"bazel-bin/{TEAM}/load.tar").open("rb") as tar:
         (image,) = engine.images.load(tar.read())
@@ -88,17 +88,19 @@ def docker_push(
     image.tag(target, tag)
     lines, seconds = timed(lambda: list(engine.images.push(target, tag, stream=True, decode=True)))
     digest = next(line["aux"]["Digest"] for line in lines if "aux" in line)
-    engine.images.remove(image.id, force=True)  # the edited build exists only for this benchmark
-    return digest, seconds
+    return image.id, digest, seconds
 
 
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="dagseal-bench-publish-", dir="/root"))
     checkout = Checkout(work)
     registry, pid = start_registry(work / "registry")
+    # docker push gets a registry of its own: pushed next to skopeo's copies it would mount their
+    # blobs across repositories and upload nothing, which is not a cold push
+    docker_registry, docker_registry_pid = start_registry(work / "docker-registry")
     engine = docker.from_env()
     client = RegistryClient(registry)
-    pulled: list[str] = []
+    loaded: set[str] = set()
     try:
         build = checkout.bazel("build", "//:digest_map")
         print(f"registry {registry} (throwaway); build of all images in a private checkout: {build:.1f} s")
@@ -115,25 +117,28 @@ def main() -> None:
         report("push after the DAG-only edit", edited, edited_s)
 
         old, new = (entries(doc)[0].require_ref() for doc in (v1, v2))
-        pulled.append(ensure_image(engine, old))
+        loaded.add(ensure_image(engine, old))
         pulled_new, pull_s = timed(lambda: ensure_image(engine, new))
-        pulled.append(pulled_new)
+        loaded.add(pulled_new)
         print(f"pull of the new team_x version on a host holding the previous one: "
               f"{new_blob_bytes(client, new.name, old.digest, new.digest):,} B in {pull_s:.2f} s "
               f"(image {sum(size for _, size in client.manifest(new.name, new.digest).blobs()):,} B)")
 
         # docker push of the same (edited) image: docker recompresses, so the digest changes
-        digest, push_s = docker_push(checkout, engine, registry, "edited")
-        size = sum(s for _, s in client.manifest("dockerpush/team_x", digest).blobs())
+        image_id, digest, push_s = docker_push(checkout, engine, docker_registry, "edited")
+        loaded.add(image_id)
+        manifest = RegistryClient(docker_registry).manifest("dockerpush/team_x", digest)
+        size = sum(s for _, s in manifest.blobs())
         print(f"docker push of the same team_x image, cold: {size:,} B in {push_s:.2f} s; manifest "
               f"{digest[:19]}… vs built {new.digest[:19]}… (digest preserved: {digest == new.digest})")
         print(f"skopeo cold push of team_x for comparison: "
               f"{next(r for r in cold if r.dag_dir == TEAM).seconds:.2f} s")
     finally:
-        for image_id in pulled:
+        for image_id in loaded:
             engine.images.remove(image_id, force=True)
         engine.close()
         os.kill(pid, signal.SIGTERM)
+        os.kill(docker_registry_pid, signal.SIGTERM)
         checkout.close()
         subprocess.run(["chmod", "-R", "u+w", str(work)], check=False)
         shutil.rmtree(work, ignore_errors=True)
