@@ -54,3 +54,8 @@ for team in team_x team_y; do
   echo "== $dag_id run $run_id: log of task tabulate_version"
   dagseal tasks logs "$dag_id" tabulate_version "$run_id"
 done
+
+echo
+echo "== what the DAG processors stored: dagseal dags list"
+dagseal dags list
+dagseal import-errors list
