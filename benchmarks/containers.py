@@ -1,10 +1,12 @@
 """What containers cost, measured side by side in one run against the same engine and image.
 
-    python3 benchmarks/containers.py [--image ID] [--files 200] [--parallelism 2] [--runs 3]
+    python3 benchmarks/containers.py [--image ID] [--files 200] [--parallelism 2] [--runs 5]
                                      [--task-samples 10] [--tasks 100] [--task-parallelism 4]
 
-1. Parse throughput: the same generated DAG files through warm parse containers (DockerRuntime)
-   and through warm processes (ProcessRuntime). Goal: containers at most 1.3x slower.
+1. Parse throughput: the same generated DAG files through warm parse containers (DockerRuntime;
+   the protocol over each container's Unix socket) and through warm processes (ProcessRuntime),
+   the runs of the two alternating so a change in host load hits both. Goal: containers at most
+   1.3x slower.
 2. Per-task wall time: a no-op task try through DockerRuntime.run_task (container create,
    attach, start, hello, run, result, removal) vs a bare
    `docker run --rm --network none --entrypoint python3 IMAGE -c pass` measured here too.
@@ -159,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--image", help="image id or digest to measure (default: the test image)")
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--parallelism", type=int, default=2)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--task-samples", type=int, default=10)
     parser.add_argument("--tasks", type=int, default=100)
     parser.add_argument("--task-parallelism", type=int, default=4)
@@ -182,12 +184,11 @@ def main(argv: list[str] | None = None) -> int:
         process_spec = SandboxSpec(dag_folder=str(folder))
 
         print(f"image {image}; {args.files} files; P={args.parallelism}; median of {args.runs} runs")
-        process_wall = median_of(
-            args.runs, lambda: parse_wall(process_runtime, process_spec, names, args.parallelism)
-        )
-        docker_wall = median_of(
-            args.runs, lambda: parse_wall(docker_runtime, docker_spec, names, args.parallelism)
-        )
+        walls: dict[str, list[float]] = {"process": [], "docker": []}
+        for _ in range(args.runs):
+            walls["process"].append(parse_wall(process_runtime, process_spec, names, args.parallelism))
+            walls["docker"].append(parse_wall(docker_runtime, docker_spec, names, args.parallelism))
+        process_wall, docker_wall = (statistics.median(walls[kind]) for kind in ("process", "docker"))
         print(f"parse, process runtime:  {args.files / process_wall:7.1f} files/s ({process_wall:.2f}s)")
         print(
             f"parse, warm containers:  {args.files / docker_wall:7.1f} files/s ({docker_wall:.2f}s)"

@@ -1,4 +1,4 @@
-"""DockerRuntime: every sandbox is a container of its team's image, spoken to over the attach socket.
+"""DockerRuntime: every sandbox is a container of its team's image, spoken to over a Unix socket.
 
 Mirrors ProcessRuntime (same protocol, same errors, same outcomes) with what only a container
 gives: the image pins the code's dependencies, the PID namespace takes every process a task
@@ -7,6 +7,12 @@ non-root user. Warm parse sessions are long-lived containers (one per image and 
 try is one container, removed afterwards. Engine trouble (down, image missing or built for
 another protocol) surfaces as `SandboxStartFailed` for sessions and as a failed `TaskOutcome`
 with one line naming the cause for tasks, so the loops that call us keep running.
+
+Two paths per container: the protocol over a socket the host listens on in a per-container
+directory (`docker_socket.py`; the engine is not on it, so a request costs what it costs a local
+process), and the container's output over the engine's attach stream (`docker_stream.py`).
+Output and replies take different paths, so the stderr tail of a request that got its reply may
+still grow for a moment; after a crash or a timeout the host waits for the output to end first.
 """
 
 from __future__ import annotations
@@ -42,7 +48,8 @@ from dagseal.runtime.docker_container import (
     identity_labels,
 )
 from dagseal.runtime.docker_engine import DockerEngine, EngineError, ImageMissing
-from dagseal.runtime.docker_stream import AttachedStreams
+from dagseal.runtime.docker_socket import ProtocolSocket, default_socket_root
+from dagseal.runtime.docker_stream import AttachedOutput
 from dagseal.runtime.session import ProtocolChannel, ProtocolSession, last_line, task_outcome_fields
 from dagseal.sandbox.protocol import PROTOCOL_VERSION
 
@@ -68,15 +75,18 @@ def _memory_reason(state: Mapping[str, Any]) -> str | None:
 
 
 class ContainerChannel(ProtocolChannel):
-    """The protocol over one container's attach socket.
+    """The protocol over one container's socket, its output over the attach stream.
 
     The container twin of the process runtime's SandboxProcess; it attaches before starting so
     no output is lost, and records pids-limit hits just before killing (the cgroup goes with it).
     """
 
-    def __init__(self, handle: ContainerHandle, sink: Callable[[bytes], Any] | None) -> None:
+    def __init__(
+        self, handle: ContainerHandle, protocol: ProtocolSocket, sink: Callable[[bytes], Any] | None
+    ) -> None:
         self.handle = handle
-        self.streams = AttachedStreams(handle.attach(), sink)
+        self.protocol = protocol
+        self.output = AttachedOutput(handle.attach(), sink)
         self.pids_limit_hits = 0
         try:
             handle.start()
@@ -89,44 +99,47 @@ class ContainerChannel(ProtocolChannel):
         return f"sandbox container {self.handle.name}"
 
     def write_line(self, data: bytes) -> None:
-        self.streams.send_line(data)
+        self.protocol.send_line(data)
 
     def read_line(self, timeout: float | None) -> bytes:
-        return self.streams.readline(timeout)
+        return self.protocol.readline(timeout, self.exited)
 
     def crashed(self) -> SandboxCrashed:
         """How the container ended; with the engine gone, that is the cause named instead."""
         try:
             code = self.handle.wait(EXIT_GRACE_SECONDS)
-            self.streams.drain(EXIT_GRACE_SECONDS)
-            reason = _memory_reason(self.handle.state()) or last_line(self.streams.stderr_tail())
+            self.output.drain(EXIT_GRACE_SECONDS)
+            reason = _memory_reason(self.handle.state()) or last_line(self.output.stderr_tail())
         except EngineError as exc:
             code, reason = None, str(exc)
         return SandboxCrashed(f"{self.name} exited with code {code}: {reason}", code, self.stderr_tail())
 
     def kill(self) -> None:
-        """Kill the container; an engine failure here is logged, the sandbox error that follows is raised."""
+        """Kill the container and let its last output arrive; an engine failure here is logged, the
+        sandbox error that follows is raised."""
         self.pids_limit_hits = max(self.pids_limit_hits, self.handle.pids_limit_hits())
         try:
             self.handle.stop()
         except EngineError as exc:
             log.warning("could not kill %s: %s", self.name, exc)
+        self.output.drain(EXIT_GRACE_SECONDS)
 
     def exited(self) -> bool:
-        return self.streams.ended
+        return self.output.ended
 
     def stderr_tail(self) -> str:
-        return self.streams.stderr_tail()
+        return self.output.stderr_tail()
 
     def reset_tail(self) -> None:
-        self.streams.reset_tail()
+        self.output.reset_tail()
 
     def close(self) -> None:
-        """Kill and remove the container; the streams end with it."""
+        """Kill and remove the container; its output, socket and socket directory go with it."""
         try:
             self.handle.stop()
-            self.streams.close()
+            self.output.close()
         finally:
+            self.protocol.close()
             self.handle.remove()
 
 
@@ -161,7 +174,8 @@ class DockerRuntime(SandboxRuntime):
     """Runs sandboxes as containers through one engine.
 
     `cgroup_root` (`[docker_runtime] cgroup_mount_path`) lets the host tell a fork bomb stopped
-    by the pids limit from an ordinary failure; `stderr_sink` receives warm sessions' stderr.
+    by the pids limit from an ordinary failure; `stderr_sink` receives warm sessions' stderr;
+    `socket_root` holds one protocol socket directory per container (`default_socket_root()`).
     """
 
     def __init__(
@@ -170,10 +184,12 @@ class DockerRuntime(SandboxRuntime):
         *,
         cgroup_root: Path | None = Path("/sys/fs/cgroup"),
         stderr_sink: Callable[[bytes], Any] | None = None,
+        socket_root: Path | None = None,
     ) -> None:
         self.engine = engine
         self.cgroup_root = cgroup_root
         self.stderr_sink = stderr_sink
+        self.socket_root = socket_root or default_socket_root()
         self._checked_images: set[str] = set()
         self._slots: dict[SandboxSpec, set[int]] = {}
         self._lock = threading.Lock()
@@ -213,6 +229,25 @@ class DockerRuntime(SandboxRuntime):
         with self._lock:
             self._slots.get(spec, set()).discard(slot)
 
+    def _start(
+        self,
+        role: str,
+        identity: Mapping[str, str | int],
+        spec: SandboxSpec,
+        sink: Callable[[bytes], Any] | None,
+    ) -> ContainerChannel:
+        """A started container of `spec` named and labelled by `identity`, with its protocol socket."""
+        self.check_image(spec.image)
+        name = container_name(role, identity)
+        protocol = ProtocolSocket(self.socket_root, name)
+        try:
+            body = container_body(spec, identity_labels(role, identity), protocol)
+            handle = ContainerHandle.create(self.engine, name, body, self.cgroup_root)
+        except DagsealError:
+            protocol.close()
+            raise
+        return ContainerChannel(handle, protocol, sink)
+
     def start_session(self, spec: SandboxSpec) -> DockerSession:
         slot = self._take_slot(spec)
         identity = {
@@ -222,16 +257,12 @@ class DockerRuntime(SandboxRuntime):
             "slot": slot,
         }
         try:
-            self.check_image(spec.image)
-            body = container_body(spec, identity_labels("parse", identity))
-            handle = ContainerHandle.create(
-                self.engine, container_name("parse", identity), body, self.cgroup_root
-            )
-            channel = ContainerChannel(handle, self.stderr_sink)
+            channel = self._start("parse", identity, spec, self.stderr_sink)
         except DagsealError as exc:
             self._free_slot(spec, slot)
             raise SandboxStartFailed(f"cannot start a parse container for {spec.dag_folder}: {exc}") from exc
-        log.info("parse container %s started from image %s for %s", handle.name, spec.image, spec.dag_folder)
+        name = channel.handle.name
+        log.info("parse container %s started from image %s for %s", name, spec.image, spec.dag_folder)
         return DockerSession(spec, channel, lambda: self._free_slot(spec, slot))
 
     def run_task(
@@ -259,16 +290,12 @@ class DockerRuntime(SandboxRuntime):
             "try_number": request.try_number,
         }
         try:
-            self.check_image(spec.image)
-            body = container_body(spec, identity_labels("task", identity))
-            handle = ContainerHandle.create(
-                self.engine, container_name("task", identity), body, self.cgroup_root
-            )
-            channel = ContainerChannel(handle, write_log)
+            channel = self._start("task", identity, spec, write_log)
         except DagsealError as exc:
             error = f"cannot start the task container: {exc}"
             write_log(f"dagseal: {error}\n".encode())
             return TaskOutcome(state="failed", error=error, duration=time.monotonic() - started)
+        handle = channel.handle
         on_start(TaskHandle(container_id=handle.container_id))
         try:
             outcome = self._converse(

@@ -9,7 +9,9 @@ Why these defaults: user code is untrusted. Every container runs the sandbox und
 (so every process the task started, detached or not, dies with the container's PID namespace),
 non-root, network `none` unless a runtime.yaml asks for `host`, read-only root filesystem with a
 private /tmp, all capabilities dropped, no privilege escalation, memory (no swap), pids and cpu
-limits, and the DAG directory mounted read-only — never another team's.
+limits, and the DAG directory mounted read-only — never another team's. The protocol travels
+over a Unix socket in a per-container directory mounted read-only (see `docker_socket.py`); no
+mount may expose the directory holding every container's socket directory.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import attrs
 from dagseal.errors import DagsealError
 from dagseal.runtime.base import SandboxSpec
 from dagseal.runtime.docker_engine import DockerEngine
+from dagseal.runtime.docker_socket import CONTAINER_SOCKET, ProtocolSocket
 from dagseal.runtime.environment import checked_variables
 from dagseal.runtime.runtime_yaml import parse_size
 
@@ -41,7 +44,7 @@ __all__ = [
     "identity_labels",
 ]
 
-SANDBOX_ENTRYPOINT = ["python3", "-m", "dagseal.sandbox"]
+SANDBOX_ENTRYPOINT = ["python3", "-m", "dagseal.sandbox", "--connect", CONTAINER_SOCKET]
 CONTAINER_DAGS_ROOT = "/opt/dagseal/dags"
 DEFAULT_USER = "1000"
 DEFAULT_MEMORY = "2g"
@@ -82,15 +85,21 @@ def container_dag_folder(spec: SandboxSpec) -> str:
     return posixpath.join(CONTAINER_DAGS_ROOT, Path(host).name)
 
 
-def _binds(spec: SandboxSpec) -> list[str]:
-    """The DAG folder read-only at its container path, then the spec's other mounts."""
+def _binds(spec: SandboxSpec, protocol: ProtocolSocket) -> list[str]:
+    """The DAG folder read-only at its container path, the spec's other mounts, the protocol socket's
+    directory; a mount that would show the container other containers' sockets is refused."""
     host = str(Path(spec.dag_folder).resolve())
     binds = [f"{host}:{container_dag_folder(spec)}:ro"]
     for mount in spec.mounts:
         source, target, mode = _split_mount(mount)
         if str(Path(source).resolve()) != host:
             binds.append(f"{source}:{target}:{mode}")
-    return binds
+    sockets = protocol.directory.parent.resolve()
+    for bind in binds:
+        source = Path(_split_mount(bind)[0]).resolve()
+        if source.is_relative_to(sockets) or sockets.is_relative_to(source):
+            raise DagsealError(f"refusing to mount {source}: it holds the sandboxes' protocol sockets")
+    return [*binds, protocol.bind]
 
 
 def _user(spec: SandboxSpec) -> str:
@@ -106,8 +115,9 @@ def _environment(spec: SandboxSpec) -> dict[str, str]:
     return {**checked_variables(spec.environment), "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-def container_body(spec: SandboxSpec, labels: Mapping[str, str]) -> dict[str, Any]:
-    """The engine's create arguments for a sandbox container running `spec.image`."""
+def container_body(spec: SandboxSpec, labels: Mapping[str, str], protocol: ProtocolSocket) -> dict[str, Any]:
+    """The engine's create arguments for a sandbox container running `spec.image`, speaking the
+    protocol over `protocol`."""
     if not spec.image:
         raise DagsealError(
             f"no image for the Docker runtime of {spec.dag_folder} (see docs/docker-runtime.md)"
@@ -116,7 +126,7 @@ def container_body(spec: SandboxSpec, labels: Mapping[str, str]) -> dict[str, An
         raise DagsealError(f"network {spec.network!r} is not allowed: use none or host")
     memory = parse_size(spec.memory or DEFAULT_MEMORY)
     host_config: dict[str, Any] = {
-        "binds": _binds(spec),
+        "binds": _binds(spec, protocol),
         "network_mode": spec.network,
         "init": True,
         "read_only": True,
@@ -132,7 +142,6 @@ def container_body(spec: SandboxSpec, labels: Mapping[str, str]) -> dict[str, An
     return {
         "image": spec.image,
         "entrypoint": SANDBOX_ENTRYPOINT,
-        "stdin_open": True,
         "tty": False,
         "user": _user(spec),
         "working_dir": "/tmp",

@@ -88,11 +88,11 @@ class DockerEngine:
             return client.create_container(name=name, host_config=host_config, **kwargs)["Id"]
 
     def attach(self, container_id: str) -> socket.socket:
-        """A raw, blocking, full-duplex socket on the container's stdin/stdout/stderr (multiplexed).
+        """A raw, blocking socket carrying the container's stdout and stderr (multiplexed).
 
         Attach before start so not a byte of output is lost.
         """
-        params = {"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
+        params = {"stdout": 1, "stderr": 1, "stream": 1}
         with self._call(f"attach to {container_id[:12]}") as client:
             raw = client.attach_socket(container_id, params=params)
         sock: socket.socket = getattr(raw, "_sock", raw)  # unix sockets come wrapped in SocketIO

@@ -1,5 +1,6 @@
-"""``python3 -m dagseal.sandbox [--version | --zygote SOCKET]``: serve the sandbox protocol on stdin/stdout,
-or fork one sandbox per connection on SOCKET (see ``zygote.py``)."""
+"""``python3 -m dagseal.sandbox [--version | --connect SOCKET | --zygote SOCKET]``: serve the sandbox
+protocol on stdin/stdout, or over a connection to the host's Unix socket SOCKET (containers), or
+fork one sandbox per connection on SOCKET (see ``zygote.py``)."""
 
 import argparse
 import sys
@@ -10,15 +11,17 @@ from dagseal.sandbox.protocol import PROTOCOL_VERSION
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m dagseal.sandbox", description=__doc__)
     parser.add_argument("--version", action="version", version=f"dagseal-sandbox-protocol {PROTOCOL_VERSION}")
-    parser.add_argument("--zygote", metavar="SOCKET", help="fork a fresh sandbox per connection on SOCKET")
+    transport = parser.add_mutually_exclusive_group()
+    transport.add_argument("--connect", metavar="SOCKET", help="serve over a connection to SOCKET")
+    transport.add_argument("--zygote", metavar="SOCKET", help="fork a fresh sandbox per connection on SOCKET")
     args = parser.parse_args(argv)
     if args.zygote:
         from dagseal.sandbox.zygote import serve_zygote
 
         return serve_zygote(args.zygote)
-    from dagseal.sandbox.server import serve_stdio
+    from dagseal.sandbox import server
 
-    return serve_stdio()
+    return server.serve_socket(args.connect) if args.connect else server.serve_stdio()
 
 
 if __name__ == "__main__":

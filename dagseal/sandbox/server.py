@@ -6,7 +6,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
-from dagseal.sandbox.output import claim_protocol_streams
+from dagseal.sandbox.output import claim_protocol_streams, connect_protocol_streams
 from dagseal.sandbox.parse import parse_file
 from dagseal.sandbox.protocol import (
     PROTOCOL_VERSION,
@@ -79,8 +79,17 @@ class Server:
 
 def serve_stdio() -> int:
     """Serve on this process's stdin/stdout, taken away from user code (a fresh or a forked sandbox)."""
+    return _serve(*claim_protocol_streams())
+
+
+def serve_socket(path: str) -> int:
+    """Serve over a connection to the host's Unix socket at ``path`` (containers: the engine's attach
+    stream adds a hop through the engine to every message)."""
+    return _serve(*connect_protocol_streams(path))
+
+
+def _serve(requests: BinaryIO, replies: BinaryIO) -> int:
     sys.dont_write_bytecode = True  # DAG folders may be read-only and must stay unchanged
-    requests, replies = claim_protocol_streams()
     return Server(requests, replies).serve()
 
 

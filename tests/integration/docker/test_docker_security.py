@@ -201,3 +201,40 @@ def test_detached_grandchild_leaves_nothing_behind_on_the_host(
     outcome, log, _ = run_task(runtime, spec_for(), dag_folder, "probe")
     assert (outcome.state, outcome.return_value) == ("success", 2), log
     assert _host_processes_with(MARKER) == []
+
+
+def test_the_protocol_socket_directory_gives_user_code_nothing(
+    runtime: DockerRuntime, spec_for: Callable[..., SandboxSpec], dag_folder: Path
+) -> None:
+    """Read-only, unlistable, and the socket is gone once the sandbox connected: no second channel,
+    no file to plant; the host removes the directory with the container."""
+    task_file(
+        dag_folder,
+        """
+        def attempt(action):
+            try:
+                action()
+                return "allowed"
+            except OSError as exc:
+                return exc.strerror
+        def second_channel():
+            socket.socket(socket.AF_UNIX).connect("/run/dagseal/protocol.sock")
+        return {
+            "list": attempt(lambda: os.listdir("/run/dagseal")),
+            "plant": attempt(lambda: open("/run/dagseal/planted", "w").close()),
+            "connect": attempt(second_channel),
+            "mount": [line.split()[3].split(",")[0] for line in open("/proc/self/mounts")
+                      if line.split()[1] == "/run/dagseal"],
+        }
+        """,
+    )
+    before = set(runtime.socket_root.iterdir())
+    outcome, log, _ = run_task(runtime, spec_for(), dag_folder, "probe")
+    assert outcome.state == "success", log
+    assert outcome.return_value == {
+        "list": "Permission denied",
+        "plant": "Read-only file system",
+        "connect": "No such file or directory",
+        "mount": ["ro"],
+    }
+    assert set(runtime.socket_root.iterdir()) == before

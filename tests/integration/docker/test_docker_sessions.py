@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,6 +39,10 @@ def test_warm_container_parses_many_files_and_is_reused(
             reply = parse(session, f"dag_{n}.py")
             assert reply["import_errors"] == []
             assert [d["dag"]["dag_id"] for d in reply["dags"]] == [f"dag_{n}"]
+        # output travels the attach stream, replies the protocol socket: the print may land a moment later
+        deadline = time.monotonic() + 5
+        while "user print at import" not in session.stderr_tail() and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert "user print at import" in session.stderr_tail()
         assert len(engine.containers({"io.dagseal.role": "parse", "io.dagseal.test": "1"})) == 1
     finally:
@@ -73,6 +78,19 @@ def test_crash_is_reported_with_exit_code_and_session_dies(
     assert caught.value.exit_code == 7
     assert not session.alive()
     session.close()
+
+
+def test_a_sandbox_that_dies_before_connecting_is_a_crash_not_a_timeout(
+    runtime: DockerRuntime, spec_for: Callable[..., SandboxSpec]
+) -> None:
+    """E.g. an image whose sandbox predates `--connect`: its own complaint, at once (here the
+    interpreter cannot even start)."""
+    started = time.monotonic()
+    with pytest.raises(SandboxCrashed, match="exited with code 1") as caught:
+        runtime.start_session(spec_for(environment={"PYTHONHOME": "/nonexistent"}, parse_timeout=120.0))
+    assert time.monotonic() - started < 60
+    assert caught.value.exit_code == 1
+    assert "Fatal Python error" in caught.value.stderr_tail
 
 
 def test_two_sessions_of_one_spec_get_distinct_deterministic_containers(

@@ -118,26 +118,28 @@ def test_execution_timeout_kills_the_container(
 def test_same_try_again_replaces_a_leftover_container(
     runtime: DockerRuntime, spec_for: Callable[..., SandboxSpec], dag_folder: Path, engine: DockerEngine
 ) -> None:
-    """A supervisor that died left its container; the rerun of that try finds it by name and replaces it."""
+    """A supervisor that died left its container and socket directory; the rerun of that try finds
+    them by name and replaces them."""
     from dagseal.runtime.docker_container import (
         ContainerHandle,
         container_body,
         container_name,
         identity_labels,
     )
+    from dagseal.runtime.docker_socket import ProtocolSocket
 
     identity = {"dag_id": "tasks", "run_id": "r1", "task_id": "value", "try_number": 1}
     spec = spec_for()
+    name = container_name("task", identity)
+    left_socket = ProtocolSocket(runtime.socket_root, name)
     leftover = ContainerHandle.create(
-        engine,
-        container_name("task", identity),
-        container_body(spec, identity_labels("task", identity)),
-        None,
+        engine, name, container_body(spec, identity_labels("task", identity), left_socket), None
     )
     write_dag(dag_folder, "tasks.py", TASKS)
     outcome, _, _ = run_task(runtime, spec, dag_folder, "value")
     assert outcome.state == "success"
     assert engine.inspect(leftover.container_id) is None
+    assert not left_socket.directory.exists()
 
 
 def test_engine_down_fails_the_task_with_one_line(

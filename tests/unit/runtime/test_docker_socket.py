@@ -1,0 +1,165 @@
+"""The containers' protocol socket without an engine: a local sandbox connects the way a container's does."""
+
+from __future__ import annotations
+
+import json
+import socket
+import stat
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dagseal.errors import DagsealError
+from dagseal.runtime.base import SandboxSpec
+from dagseal.runtime.docker_container import SANDBOX_ENTRYPOINT, container_body
+from dagseal.runtime.docker_socket import CONTAINER_SOCKET, ProtocolSocket
+from dagseal.runtime.environment import sandbox_environment
+from dagseal.runtime.session import ChannelClosed
+from dagseal.sandbox.protocol import PROTOCOL_VERSION, encode
+
+
+def never_exited() -> bool:
+    return False
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return tmp_path / "sockets"  # short: AF_UNIX paths are limited to 107 bytes
+
+
+@pytest.fixture
+def protocol(root: Path) -> Iterator[ProtocolSocket]:
+    opened = ProtocolSocket(root, "dagseal-parse-0123")
+    yield opened
+    opened.close()
+
+
+def connect(protocol: ProtocolSocket) -> socket.socket:
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client.connect(str(protocol.path))
+    return client
+
+
+def test_layout_is_private_to_the_host_and_reachable_for_the_container(
+    root: Path, protocol: ProtocolSocket
+) -> None:
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    assert stat.S_IMODE(protocol.directory.stat().st_mode) == 0o711
+    assert stat.S_ISSOCK(protocol.path.stat().st_mode)
+    assert stat.S_IMODE(protocol.path.stat().st_mode) == 0o666
+    assert protocol.bind == f"{protocol.directory}:/run/dagseal:ro"
+
+
+def test_a_local_sandbox_serves_over_the_socket(tmp_path: Path, protocol: ProtocolSocket) -> None:
+    """`python -m dagseal.sandbox --connect` is what the containers run: hello, a parse, shutdown."""
+    folder = tmp_path / "dags"
+    folder.mkdir()
+    (folder / "one.py").write_text(
+        "from dagseal import DAG, EmptyOperator\nprint('import-time print')\n"
+        "with DAG('one'):\n    EmptyOperator(task_id='t')\n"
+    )
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "dagseal.sandbox", "--connect", str(protocol.path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=sandbox_environment(),
+    )
+    try:
+        hello = json.loads(protocol.readline(30, never_exited))
+        assert (hello["type"], hello["protocol_version"]) == ("hello", PROTOCOL_VERSION)
+        assert not protocol.path.exists()  # one connection only: nothing can connect after the sandbox
+        protocol.send_line(encode({"type": "parse", "id": 1, "dag_folder": str(folder), "file": "one.py"}))
+        reply = json.loads(protocol.readline(30, never_exited))
+        assert (reply["type"], reply["id"]) == ("parse_result", 1)
+        assert [d["dag"]["dag_id"] for d in reply["dags"]] == ["one"]
+        protocol.send_line(encode({"type": "shutdown", "id": 2}))
+        with pytest.raises(ChannelClosed):
+            protocol.readline(30, never_exited)
+        stdout, stderr = sandbox.communicate(timeout=30)
+    finally:
+        sandbox.kill()
+    assert sandbox.returncode == 0
+    assert stdout == b""  # user output goes to stderr, never near the protocol
+    assert b"import-time print" in stderr
+
+
+def test_lines_are_cut_across_chunks_and_kept_in_order(protocol: ProtocolSocket) -> None:
+    client = connect(protocol)
+    client.sendall(b'{"a":')
+    client.sendall(b'1}\n{"b":2}\n{"c"')
+    assert protocol.readline(5, never_exited) == b'{"a":1}'
+    assert protocol.readline(5, never_exited) == b'{"b":2}'
+    with pytest.raises(TimeoutError):
+        protocol.readline(0.2, never_exited)
+    client.sendall(b":3}\n")
+    assert protocol.readline(5, never_exited) == b'{"c":3}'
+    big = b'{"source":"' + b"x" * 600_000 + b'"}'  # a large parse reply: many recv chunks
+    sender = threading.Thread(target=client.sendall, args=(big + b"\n",))
+    sender.start()
+    assert protocol.readline(5, never_exited) == big
+    sender.join()
+    client.close()
+    with pytest.raises(ChannelClosed):
+        protocol.readline(5, never_exited)
+
+
+def test_waiting_for_the_sandbox_ends_at_the_timeout_or_when_the_container_exits(
+    protocol: ProtocolSocket,
+) -> None:
+    with pytest.raises(TimeoutError):
+        protocol.readline(0.2, never_exited)
+    started = time.monotonic()
+    with pytest.raises(ChannelClosed, match="exited before connecting"):
+        protocol.readline(60, lambda: True)
+    assert time.monotonic() - started < 30  # not the whole timeout
+
+
+def test_writing_before_the_sandbox_connected_is_a_closed_channel(protocol: ProtocolSocket) -> None:
+    with pytest.raises(ChannelClosed, match="has not connected"):
+        protocol.send_line(b"{}\n")
+
+
+def test_close_removes_the_directory_and_a_leftover_of_the_same_name_is_replaced(root: Path) -> None:
+    leftover = ProtocolSocket(root, "dagseal-task-abc")  # its host died without closing it
+    fresh = ProtocolSocket(root, "dagseal-task-abc")
+    client = connect(fresh)
+    client.sendall(b"{}\n")
+    assert fresh.readline(5, never_exited) == b"{}"
+    fresh.close()
+    leftover.close()
+    client.close()
+    assert not fresh.directory.exists()
+
+
+def test_a_root_others_can_enter_is_refused(root: Path) -> None:
+    root.mkdir(mode=0o755)
+    root.chmod(0o755)
+    with pytest.raises(DagsealError, match=r"must be a directory owned by uid \d+ with mode 0700"):
+        ProtocolSocket(root, "dagseal-parse-0123")
+
+
+def test_containers_connect_to_their_socket_mounted_read_only(
+    protocol: ProtocolSocket, tmp_path: Path
+) -> None:
+    spec = SandboxSpec(dag_folder=str(tmp_path / "team"), image="sha256:" + "1" * 64)
+    body = container_body(spec, {}, protocol)
+    assert body["entrypoint"] == SANDBOX_ENTRYPOINT
+    assert SANDBOX_ENTRYPOINT[-2:] == ["--connect", CONTAINER_SOCKET]
+    assert body["host_config"]["binds"][-1] == protocol.bind
+    assert "stdin_open" not in body  # nothing reaches the sandbox through the engine
+
+
+@pytest.mark.parametrize("source", ["{root}", "{root}/dagseal-parse-other", "{parent}"])
+def test_no_mount_may_show_a_container_other_containers_sockets(
+    protocol: ProtocolSocket, root: Path, tmp_path: Path, source: str
+) -> None:
+    mount = source.format(root=root, parent=root.parent) + ":/peek:ro"
+    spec = SandboxSpec(dag_folder=str(tmp_path / "team"), image="sha256:" + "1" * 64, mounts=(mount,))
+    with pytest.raises(DagsealError, match="holds the sandboxes' protocol sockets"):
+        container_body(spec, {}, protocol)
+
