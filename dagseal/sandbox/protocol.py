@@ -1,4 +1,8 @@
-"""Sandbox protocol version 1: JSON-lines messages tagged by ``type`` (see docs/architecture.md)."""
+"""The sandbox protocol: JSON-lines messages tagged by ``type`` (see docs/architecture.md).
+
+Version 2 added ``--connect SOCKET`` (the protocol over a unix socket); images label the version
+they speak and hosts refuse any other.
+"""
 
 import json
 from typing import Any, Literal
@@ -8,7 +12,7 @@ from attrs import field, frozen
 from dagseal.serialization.converter import JsonMessage, decode_tagged, loads, unstructure
 from dagseal.serialization.errors import SerializationError
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 CallbackKind = Literal["task_failure", "task_success", "task_retry", "dag_success", "dag_failure", "sla_miss"]
 

@@ -11,6 +11,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+from dagseal.sandbox.protocol import PROTOCOL_VERSION
 from tooling.image_writer import oci
 from tooling.image_writer.tarball import Tree, write_layer
 
@@ -28,7 +29,12 @@ def _layer(out: Path, role: str, files: dict[str, bytes]) -> oci.Layer:
 
 
 def build_layout(
-    root: Path, team: str, image: str, dag_source: str, base_bytes: int = 200_000, protocol: str = "1"
+    root: Path,
+    team: str,
+    image: str,
+    dag_source: str,
+    base_bytes: int = 200_000,
+    protocol: str = str(PROTOCOL_VERSION),
 ) -> dict[str, Any]:
     """Write ``root/<team>/image`` (an OCI layout, where Bazel would put ``//<team>:image``) and
     return its digest-map entry (unpublished).

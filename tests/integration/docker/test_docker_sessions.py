@@ -14,6 +14,7 @@ from testimage import build_test_image
 from dagseal.runtime.base import SandboxCrashed, SandboxSession, SandboxSpec, SandboxTimeout
 from dagseal.runtime.docker import DockerRuntime, IncompatibleImage, SandboxStartFailed
 from dagseal.runtime.docker_engine import DockerEngine, ImageMissing
+from dagseal.sandbox.protocol import PROTOCOL_VERSION
 
 GOOD = """
 from dagseal import DAG, BashOperator
@@ -122,7 +123,8 @@ def test_incompatible_image_names_image_and_both_versions(
     other = build_test_image(client, protocol="99")
     with pytest.raises(
         IncompatibleImage,
-        match=f"refusing image {other}: it speaks sandbox protocol 99, this host speaks sandbox protocol 1",
+        match=f"refusing image {other}: it speaks sandbox protocol 99, "
+        f"this host speaks sandbox protocol {PROTOCOL_VERSION}",
     ):
         runtime.check_image(other)
     with pytest.raises(SandboxStartFailed, match="sandbox protocol 99"):
