@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.callbacks.database_sink import DatabaseCallbackSink
-from dagseal.config import load_config
+from dagseal.config import Config, load_config
 from dagseal.db.models import DagRunModel, JobModel, TaskInstanceModel
 from dagseal.db.session import create_engine_from_conn, migrate, session_factory, session_scope
 from dagseal.executor.local_executor import LocalExecutor
@@ -154,6 +154,7 @@ def run_dag(
     parallelism: int,
     settings: SupervisorSettings,
     scheduler_settings: SchedulerSettings,
+    config: Config,
 ) -> int:
     """Trigger one run and drive the real scheduler loop until it finished; returns its id."""
     with session_scope(factory) as session:
@@ -165,7 +166,7 @@ def run_dag(
         return state in ("success", "failed")
 
     executor = LocalExecutor(parallelism, DatabaseCallbackSink(factory), settings)
-    SchedulerJob(factory, executor, scheduler_settings, after_pass=finished).run()
+    SchedulerJob(factory, executor, scheduler_settings, config, after_pass=finished).run()
     return run_id
 
 
@@ -210,7 +211,7 @@ def main() -> None:
     for repeat in range(1, args.repeat + 1):
         for dag_id, runs in results.items():
             started = time.monotonic()
-            run_id = run_dag(factory, dag_id, args.parallelism, settings, scheduler_settings)
+            run_id = run_dag(factory, dag_id, args.parallelism, settings, scheduler_settings, config)
             print(f"(wall {time.monotonic() - started:.1f} s including scheduler start)", file=sys.stderr)
             runs.append(measure(factory, run_id, args.parallelism))
             print_figures(f"{dag_id} #{repeat}", runs[-1])

@@ -1,45 +1,37 @@
 """LocalExecutor: each try gets its own supervisor process, forked from a warm fork server.
 
 A fresh ``python -m dagseal tasks run --local`` interpreter costs hundreds of milliseconds of
-imports (SQLAlchemy, the runtime); forking a server that imported the supervisor once costs a
-few. Likewise, with the process runtime each sandbox is forked by a warm sandbox zygote
-(``dagseal.runtime.zygote``) instead of importing the SDK again. Each try still has its own
-supervisor process (own pid, own ``LocalTaskJob`` heartbeat, own new session, killable alone)
-and its own sandbox process in its own process group. Supervisors survive a scheduler that
-dies: they finish their try and record it, and a restarted scheduler carries on from the DB.
+imports (SQLAlchemy, the runtime); forking the supervisor fork server (``fork_server.py``), which
+imported the supervisor and compiled its SQL once, costs a few. Likewise, with the process runtime
+each sandbox is forked by a warm sandbox zygote (``dagseal.runtime.zygote``) instead of importing
+the SDK again. Each try still has its own supervisor process (own pid, own ``LocalTaskJob``
+heartbeat, own connections, killable alone) and its own sandbox process in its own process group.
+Supervisors survive a scheduler that dies: they finish their try and record it, and a restarted
+scheduler carries on from the DB.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import logging
 import os
+import select
 import signal
-from multiprocessing.connection import wait as wait_for
-from multiprocessing.process import BaseProcess
+import time
 
 import attrs
 
 from dagseal.callbacks.base import BaseCallbackSink
 from dagseal.executor.base import BaseExecutor, FinishedTry
+from dagseal.executor.fork_server import ForkServerUnavailable, SupervisorForkServer, SupervisorHandle
 from dagseal.executor.settings import SupervisorSettings
-from dagseal.executor.supervisor import supervise_in_new_process
 from dagseal.runtime.environment import compile_sandbox_bytecode
 from dagseal.runtime.zygote import SandboxZygote
 from dagseal.scheduler.task_scheduling import QueuedTry
-from dagseal.serialization import CallbackRequest, callback_request_from_json
 
 TERMINATE_GRACE_SECONDS = 10.0
-
-
-class _Forward:
-    """Picklable callable a supervisor uses to hand task callbacks back to the executor's sink."""
-
-    def __init__(self, queue: multiprocessing.SimpleQueue) -> None:
-        self._queue = queue
-
-    def __call__(self, request: CallbackRequest) -> None:
-        self._queue.put(request.to_json())
+PID_TIMEOUT_SECONDS = 5.0
+log = logging.getLogger(__name__)
 
 
 class LocalExecutor(BaseExecutor):
@@ -50,77 +42,90 @@ class LocalExecutor(BaseExecutor):
     ) -> None:
         super().__init__(parallelism, callback_sink)
         self._settings = settings
-        self._context = multiprocessing.get_context("forkserver")
-        self._running: dict[int, BaseProcess] = {}
+        self._running: dict[int, SupervisorHandle] = {}
+        self._server: SupervisorForkServer | None = None
         self._zygote: SandboxZygote | None = None
-        # Database sink: supervisors write callback rows themselves (durable even if we die).
-        # Pipe sink: they report back here and we forward to the embedded processor.
-        self._reports = None if settings.standalone_dag_processor else self._context.SimpleQueue()
 
     @property
     def running_count(self) -> int:
         return len(self._running)
 
     def start(self) -> None:
-        self._context.set_forkserver_preload(["dagseal.executor.forkserver_preload"])
         compile_sandbox_bytecode()
         if self._settings.task_execution_runtime == "process":
             self._zygote = SandboxZygote()
             self._settings = attrs.evolve(self._settings, sandbox_zygote=self._zygote.start())
+        self._server = SupervisorForkServer(self._settings)
+        self._server.start()
 
     def execute(self, item: QueuedTry) -> None:
-        forward = None if self._reports is None else _Forward(self._reports)
-        process = self._context.Process(
-            target=supervise_in_new_process,
-            args=(self._settings, item.ti_id, forward),
-            name=f"dagseal-supervisor-{item.dag_id}.{item.task_id}",
-        )
-        process.start()
-        self._running[item.ti_id] = process
+        assert self._server is not None, "start() first"
+        try:
+            handle = self._server.fork(item.ti_id)
+        except ForkServerUnavailable as exc:  # it died: its running supervisors still report to us
+            log.warning("%s; starting a new supervisor fork server", exc)
+            self._server.stop()
+            self._server = SupervisorForkServer(self._settings)
+            self._server.start()
+            handle = self._server.fork(item.ti_id)
+        self._running[item.ti_id] = handle
 
-    def _forward_reports(self) -> None:
-        while self._reports is not None and not self._reports.empty():
-            self.send_callback_to_execute(callback_request_from_json(self._reports.get()))
+    def _take(self, handle: SupervisorHandle, timeout: float | None = 0.0, until_pid: bool = False) -> None:
+        """Read what a supervisor reported; with the pipe sink it hands task callbacks back here
+        (with the database sink it writes them itself, durable even if we die)."""
+        for request in handle.read(timeout, until_pid):
+            self.send_callback_to_execute(request)
 
     def sync(self) -> list[FinishedTry]:
-        self._forward_reports()
         finished = []
-        for ti_id, process in list(self._running.items()):
-            if process.exitcode is None:
-                continue
-            process.join()
-            del self._running[ti_id]
-            code = process.exitcode
-            finished.append(FinishedTry(ti_id, code if code >= 0 else None))
-        if finished:
-            self._forward_reports()  # a supervisor reports before it exits
+        for ti_id, handle in list(self._running.items()):
+            self._take(handle)
+            if handle.finished:
+                del self._running[ti_id]
+                code = handle.exit_code
+                finished.append(FinishedTry(ti_id, code if code is not None and code >= 0 else None))
         return finished
 
     def wait(self, timeout: float) -> None:
-        handles: list = [process.sentinel for process in self._running.values()]
-        if self._reports is not None:
-            handles.append(self._reports._reader)  # type: ignore[attr-defined]
-        wait_for(handles, timeout)  # with no handles: a plain sleep
+        """Sleep until a supervisor exits or forwards a callback. What arrived since ``sync`` (a new
+        supervisor's pid line) is taken first, so it does not cost the scheduler a pass."""
+        sentinels = []
+        for handle in self._running.values():
+            self._take(handle)
+            if handle.finished:
+                return
+            sentinels.append(handle.sentinel)
+        if sentinels:
+            select.select(sentinels, [], [], timeout)
+        else:
+            time.sleep(timeout)
 
-    def _stop_zygote(self) -> None:
+    def _stop_helpers(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
         if self._zygote is not None:
             self._zygote.stop()
             self._zygote = None
 
     def end(self) -> None:
-        for process in self._running.values():
-            process.join()
+        for handle in self._running.values():
+            self._take(handle, timeout=None)
         self.sync()
-        self._stop_zygote()
+        self._stop_helpers()
 
     def terminate(self) -> None:
-        for process in self._running.values():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(process.pid, signal.SIGTERM)
-        for process in self._running.values():
-            process.join(TERMINATE_GRACE_SECONDS)
-            if process.exitcode is None:
-                process.kill()
-                process.join()
+        for handle in self._running.values():
+            self._take(handle, PID_TIMEOUT_SECONDS, until_pid=True)
+            if handle.pid is not None and not handle.finished:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(handle.pid, signal.SIGTERM)
+        deadline = time.monotonic() + TERMINATE_GRACE_SECONDS
+        for handle in self._running.values():
+            self._take(handle, max(0.0, deadline - time.monotonic()))
+            if not handle.finished and handle.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(handle.pid, signal.SIGKILL)
+                self._take(handle, timeout=None)
         self.sync()
-        self._stop_zygote()
+        self._stop_helpers()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -25,10 +24,10 @@ from types import FrameType
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.callbacks.database_sink import DatabaseCallbackSink
-from dagseal.config import load_config
+from dagseal.config import Config, load_config
 from dagseal.db.jobs import add_job, close_job, end_job, heartbeat
 from dagseal.db.models import JobState, JobType
-from dagseal.db.session import create_engine_from_conn, session_factory, session_scope
+from dagseal.db.session import session_scope
 from dagseal.deploy.pull import image_for_run
 from dagseal.errors import DagsealError
 from dagseal.executor.settings import SupervisorSettings
@@ -102,11 +101,10 @@ def _sigterm_raises() -> Iterator[None]:
 
 
 def _sandbox(
-    settings: SupervisorSettings, factory: sessionmaker[Session], claimed: ClaimedTry
+    settings: SupervisorSettings, factory: sessionmaker[Session], claimed: ClaimedTry, config: Config
 ) -> tuple[SandboxRuntime, SandboxSpec, str | None]:
     """The try's runtime and sandbox, and the image digest to record for it (None: no container)."""
     kind = settings.task_execution_runtime
-    config = load_config()
     runtime = task_runtime(kind, config, settings.sandbox_zygote)
     pinned = claimed.image_digest
     if kind == "docker":
@@ -118,7 +116,7 @@ def _sandbox(
 
 
 def _run_try(
-    settings: SupervisorSettings, factory: sessionmaker[Session], claimed: ClaimedTry
+    settings: SupervisorSettings, factory: sessionmaker[Session], claimed: ClaimedTry, config: Config
 ) -> tuple[TaskOutcome, datetime, str | None]:
     """Run the try; returns its outcome, when its sandbox was gone (start + measured duration) and
     the image digest it ran in."""
@@ -128,7 +126,7 @@ def _run_try(
     with path.open("ab") as log_file:
         log_file.write(f"[dagseal] {r.dag_id}.{r.task_id} run {r.run_id} try {claimed.try_number}\n".encode())
         try:
-            runtime, spec, image_digest = _sandbox(settings, factory, claimed)
+            runtime, spec, image_digest = _sandbox(settings, factory, claimed, config)
         except DagsealError as exc:  # engine or registry down, digest missing, image unresolvable
             outcome = TaskOutcome(state="failed", error=f"no sandbox for the try: {exc}")
             log_file.write(_summary(outcome).encode())
@@ -182,17 +180,19 @@ def supervise(
     factory: sessionmaker[Session],
     ti_id: int,
     send_callback: SendCallback | None = None,
+    config: Config | None = None,
 ) -> TaskState | None:
     """Run the queued try of task instance ``ti_id``; returns the recorded state, or None if it was
     not ours to run (not queued any more). Task callbacks go to ``send_callback`` or, by default,
-    to ``callback_request`` rows."""
+    to ``callback_request`` rows. ``config`` defaults to ``load_config()`` (the fork server loads
+    it once for all its supervisors)."""
     send = send_callback or DatabaseCallbackSink(factory).send
     job_id, claimed = _register_and_claim(factory, ti_id)
     if claimed is None:
         return None
     ended = JobState.FAILED
     try:
-        outcome, exited_at, image_digest = _run_try(settings, factory, claimed)
+        outcome, exited_at, image_digest = _run_try(settings, factory, claimed, config or load_config())
         state, request = record_outcome(factory, claimed, outcome, exited_at, image_digest)
         if request is not None:
             send(request)
@@ -200,13 +200,3 @@ def supervise(
         return state
     finally:
         end_job(factory, job_id, ended)
-
-
-def supervise_in_new_process(settings: SupervisorSettings, ti_id: int, forward: SendCallback | None) -> None:
-    """Entry point of a supervisor process started by the LocalExecutor (own session, own engine)."""
-    os.setsid()  # Ctrl-C on the terminal goes to the scheduler, which stops supervisors itself
-    engine = create_engine_from_conn(settings.sql_alchemy_conn)
-    try:
-        supervise(settings, session_factory(engine), ti_id, forward)
-    finally:
-        engine.dispose()

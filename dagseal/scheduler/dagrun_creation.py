@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dagseal.config import Config
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
 from dagseal.deploy.deployments import pin_for_new_run
 from dagseal.errors import DagsealError
@@ -56,13 +57,14 @@ def _insert_run(session: Session, run: DagRunModel) -> bool:
     return True
 
 
-def _image_pin(session: Session, dag: DagModel) -> dict[str, Any]:
+def _image_pin(session: Session, dag: DagModel, config: Config | None) -> dict[str, Any]:
     """``image_digest`` and ``deployment_id`` for a new run: the current deployment's, else the
-    digest map's image (Docker task runtime only)."""
+    digest map's image (Docker task runtime only). ``config``: the caller's (the scheduler's), so
+    it is not read again from the environment and working directory for every run."""
     pin = pin_for_new_run(session, dag.fileloc)
     if pin is not None:
         return {"image_digest": pin.image_digest, "deployment_id": pin.deployment_id}
-    image = image_for_new_run(dag_folder_of(dag), dag.relative_fileloc)
+    image = image_for_new_run(dag_folder_of(dag), dag.relative_fileloc, config)
     return {} if image is None else {"image_digest": image}
 
 
@@ -84,7 +86,7 @@ def _active_runs(session: Session, dag_id: str) -> int:
     )
 
 
-def create_scheduled_runs(session: Session, bag: SerializedDagBag, now: datetime) -> int:
+def create_scheduled_runs(session: Session, bag: SerializedDagBag, now: datetime, config: Config) -> int:
     """Create every due scheduled run of active, unpaused DAGs, up to max_active_runs each."""
     dags = session.scalars(
         skip_locked(
@@ -117,7 +119,7 @@ def create_scheduled_runs(session: Session, bag: SerializedDagBag, now: datetime
                 dag_hash=dag.latest_dag_hash,
                 conf={},
                 created_at=now,
-                **_image_pin(session, dag),
+                **_image_pin(session, dag, config),
             )
             if _insert_run(session, run):
                 created += 1
@@ -130,9 +132,15 @@ def create_scheduled_runs(session: Session, bag: SerializedDagBag, now: datetime
 
 
 def trigger_dag(
-    session: Session, dag_id: str, conf: dict[str, Any], now: datetime, run_id: str | None = None
+    session: Session,
+    dag_id: str,
+    conf: dict[str, Any],
+    now: datetime,
+    run_id: str | None = None,
+    config: Config | None = None,
 ) -> DagRunModel:
-    """Queue a manual run of the DAG's latest version (``dags trigger``)."""
+    """Queue a manual run of the DAG's latest version (``dags trigger``); without ``config`` the
+    image pin reads it from the environment and working directory (a one-shot CLI command)."""
     if not isinstance(conf, dict):
         raise TriggerError(f"--conf must be a JSON object, got {type(conf).__name__}")
     dag = session.get(DagModel, dag_id)
@@ -151,7 +159,7 @@ def trigger_dag(
         dag_hash=dag.latest_dag_hash,
         conf=conf,
         created_at=now,
-        **_image_pin(session, dag),
+        **_image_pin(session, dag, config),
     )
     if not _insert_run(session, run):
         raise TriggerError(f"DAG {dag_id!r} already has a run with run_id {run.run_id!r}")

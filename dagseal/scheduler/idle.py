@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from dagseal.config import Config
 from dagseal.db.models import DagModel, DagRunModel
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
@@ -29,8 +30,10 @@ class StandaloneMonitor:
         processors: EmbeddedProcessors,
         triggers: list[str],
         until_idle: bool,
+        config: Config,
     ) -> None:
         self._factory = factory
+        self._config = config
         self._executor = executor
         self._processors = processors
         self._triggers = list(triggers)
@@ -49,7 +52,7 @@ class StandaloneMonitor:
                     raise DagsealError(
                         f"--trigger {dag_id}: no such active DAG after parsing; see `dagseal dags list`"
                     )
-                run = trigger_dag(session, dag_id, {}, utcnow())
+                run = trigger_dag(session, dag_id, {}, utcnow(), config=self._config)
                 self.triggered.append(f"{dag_id} {run.run_id}")
                 self._triggers.remove(dag_id)
 

@@ -1,9 +1,11 @@
 """SchedulerJob: the scheduler loop. Reads serialized DAGs only; never imports user code.
 
-Each pass: reap finished supervisors, create and start DAG runs, decide task instances, queue
-ready tries into free executor slots, and time out runs; every ``zombie_detection_interval``
-handle zombies and stranded queued tries; every ``stale_dag_cleanup_interval`` deactivate stale
-DAGs. Between passes it sleeps until a supervisor exits or ``scheduler_heartbeat_sec`` passes.
+Each pass: reap finished supervisors and refill their slots with tries already scheduled (before
+the rest of the pass, so a freed slot does not wait for it), create and start DAG runs, decide
+task instances, queue the tries that made ready, and time out runs; every
+``zombie_detection_interval`` handle zombies and stranded queued tries; every
+``stale_dag_cleanup_interval`` deactivate stale DAGs. Between passes it sleeps until a supervisor
+exits or reports, or ``scheduler_heartbeat_sec`` passes.
 """
 
 from __future__ import annotations
@@ -74,19 +76,21 @@ class _Every:
 
 class SchedulerJob:
     """One scheduler process. ``num_runs > 0`` stops after that many passes; ``after_pass`` may stop
-    it too (returns True), e.g. ``standalone --until-idle``."""
+    it too (returns True), e.g. ``standalone --until-idle``. ``config`` pins new runs to images."""
 
     def __init__(
         self,
         factory: sessionmaker[Session],
         executor: BaseExecutor,
         settings: SchedulerSettings,
+        config: Config,
         num_runs: int = 0,
         after_pass: Callable[[], bool] | None = None,
     ) -> None:
         self.factory = factory
         self.executor = executor
         self.settings = settings
+        self.config = config
         self.num_runs = num_runs
         self.after_pass = after_pass
         self.job_id: int | None = None
@@ -150,6 +154,15 @@ class SchedulerJob:
             if fail_unstarted(self.factory, finished.ti_id, reason, utcnow()):
                 log.warning("task instance %s: %s", finished.ti_id, reason)
 
+    def _queue(self) -> None:
+        """Move scheduled tries into the free executor slots and start their supervisors."""
+        if self.executor.slots_available <= 0:
+            return
+        with session_scope(self.factory) as session:
+            queued = queue_scheduled(session, self.executor.slots_available, utcnow())
+        for item in queued:
+            self.executor.execute(item)
+
     def run_pass(self) -> None:
         """One scheduling pass; callback requests are sent only after their state change committed."""
         assert self.job_id is not None
@@ -157,18 +170,16 @@ class SchedulerJob:
             heartbeat(self.factory, self.job_id)
         self._reap()
         now = utcnow()
+        self._queue()
         requests: list[CallbackRequest] = []
         with session_scope(self.factory) as session:
-            create_scheduled_runs(session, self._bag, now)
+            create_scheduled_runs(session, self._bag, now, self.config)
             start_queued_runs(session, self._bag, now)
         with session_scope(self.factory) as session:
             schedule_running_runs(session, self._bag, now, requests.append)
             time_out_runs(session, self._bag, now, requests.append)
         self._send_all(requests)
-        with session_scope(self.factory) as session:
-            queued = queue_scheduled(session, self.executor.slots_available, now)
-        for item in queued:
-            self.executor.execute(item)
+        self._queue()
         if self._zombies.due():
             requests = []
             with session_scope(self.factory) as session:

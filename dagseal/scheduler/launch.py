@@ -37,9 +37,11 @@ def run_scheduler(
     sink = processors.callback_sink() if processors else DatabaseCallbackSink(factory)
     executor = LocalExecutor(config.getint("core", "parallelism"), sink, settings)
     monitor = (
-        StandaloneMonitor(factory, executor, processors, triggers or [], until_idle) if processors else None
+        StandaloneMonitor(factory, executor, processors, triggers or [], until_idle, config)
+        if processors
+        else None
     )
-    job = SchedulerJob(factory, executor, SchedulerSettings.from_config(config), num_runs, monitor)
+    job = SchedulerJob(factory, executor, SchedulerSettings.from_config(config), config, num_runs, monitor)
     if processors:
         processors.start()
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from graphlib import TopologicalSorter
 
 from attrs import define
 from sqlalchemy import select, update
@@ -17,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
 from dagseal.scheduler.callback_builder import dag_callback
-from dagseal.scheduler.dag_bag import SerializedDagBag
+from dagseal.scheduler.dag_bag import DagVersion, SerializedDagBag
 from dagseal.scheduler.locking import move_task, skip_locked, task_state
 from dagseal.scheduler.states import FINISHED_TASK_STATES, DagRunState, TaskState
 from dagseal.scheduler.trigger_rules import Decision, evaluate
-from dagseal.serialization import CallbackRequest, SerializedDag
+from dagseal.serialization import CallbackRequest
 
 SendCallback = Callable[[CallbackRequest], None]
 
@@ -41,16 +40,13 @@ class _Ti:
     next_retry_at: datetime | None
 
 
-def topological_order(dag: SerializedDag) -> list[str]:
-    graph = {task.task_id: set(task.upstream_task_ids) for task in dag.tasks}
-    return list(TopologicalSorter(graph).static_order())
-
-
-def schedule_run(session: Session, run: DagRunModel, dag: SerializedDag, now: datetime) -> DagRunState | None:
+def schedule_run(
+    session: Session, run: DagRunModel, version: DagVersion, now: datetime
+) -> DagRunState | None:
     """One scheduling pass over a running run; returns its final state if this pass finished it."""
     tis = {
         task_id: _Ti(ti_id, task_state(state), next_retry_at)
-        for ti_id, task_id, state, next_retry_at in session.execute(
+        for ti_id, task_id, state, next_retry_at in session.connection().execute(
             select(
                 TaskInstanceModel.id,
                 TaskInstanceModel.task_id,
@@ -59,8 +55,7 @@ def schedule_run(session: Session, run: DagRunModel, dag: SerializedDag, now: da
             ).where(TaskInstanceModel.dag_run_id == run.id)
         )
     }
-    tasks = {task.task_id: task for task in dag.tasks}
-    for task_id in topological_order(dag):
+    for task_id in version.order:
         ti = tis.get(task_id)
         if ti is None:
             continue
@@ -70,7 +65,7 @@ def schedule_run(session: Session, run: DagRunModel, dag: SerializedDag, now: da
             continue
         if ti.state is not TaskState.NONE:
             continue
-        task = tasks[task_id]
+        task = version.tasks[task_id]
         upstream = [tis[up].state for up in task.upstream_task_ids if up in tis]
         decision = evaluate(task.trigger_rule, upstream)
         if decision is Decision.WAIT:
@@ -79,15 +74,12 @@ def schedule_run(session: Session, run: DagRunModel, dag: SerializedDag, now: da
         extra = {"scheduled_dttm": now} if target is TaskState.SCHEDULED else {"end_date": now}
         if move_task(session, ti.id, [TaskState.NONE], target, **extra):
             ti.state = target
-    session.execute(
-        update(DagRunModel)
-        .where(DagRunModel.id == run.id)
-        .values(last_scheduling_decision=now)
-        .execution_options(synchronize_session=False)
+    session.connection().execute(
+        update(DagRunModel).where(DagRunModel.id == run.id).values(last_scheduling_decision=now)
     )
     if not all(ti.state in FINISHED_TASK_STATES for ti in tis.values()):
         return None
-    leaves = [tis[task.task_id] for task in dag.tasks if not task.downstream_task_ids and task.task_id in tis]
+    leaves = [tis[task_id] for task_id in version.leaves if task_id in tis]
     failed = any(ti.state in (TaskState.FAILED, TaskState.UPSTREAM_FAILED) for ti in leaves)
     final = DagRunState.FAILED if failed else DagRunState.SUCCESS
     return final if finish_run(session, run, final, now) else None
@@ -95,12 +87,15 @@ def schedule_run(session: Session, run: DagRunModel, dag: SerializedDag, now: da
 
 def finish_run(session: Session, run: DagRunModel, final: DagRunState, now: datetime) -> bool:
     """running → success/failed, exactly once; True if this call made the change."""
-    moved = session.execute(
-        update(DagRunModel)
-        .where(DagRunModel.id == run.id, DagRunModel.state == DagRunState.RUNNING.value)
-        .values(state=final.value, end_date=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    moved = (
+        session.connection()
+        .execute(
+            update(DagRunModel)
+            .where(DagRunModel.id == run.id, DagRunModel.state == DagRunState.RUNNING.value)
+            .values(state=final.value, end_date=now)
+        )
+        .rowcount
+    )
     return moved == 1
 
 
@@ -119,14 +114,14 @@ def schedule_running_runs(
     ).all()
     finished = 0
     for run in runs:
-        dag = bag.get(session, run.dag_hash)
-        final = schedule_run(session, run, dag, now)
+        version = bag.version(session, run.dag_hash)
+        final = schedule_run(session, run, version, now)
         if final is None:
             continue
         finished += 1
         dag_row = session.get(DagModel, run.dag_id)
         request = dag_row and dag_callback(
-            dag_row, dag, run, final is DagRunState.SUCCESS, msg=f"run {final.value}"
+            dag_row, version.dag, run, final is DagRunState.SUCCESS, msg=f"run {final.value}"
         )
         if request:
             send(request)
@@ -147,29 +142,33 @@ def queue_scheduled(session: Session, limit: int, now: datetime) -> list[QueuedT
     """scheduled → queued for up to ``limit`` tries, highest priority first, oldest first."""
     if limit <= 0:
         return []
-    rows = session.execute(
-        skip_locked(
-            session,
-            select(
-                TaskInstanceModel.id,
-                TaskInstanceModel.dag_id,
-                TaskInstanceModel.run_id,
-                TaskInstanceModel.task_id,
+    rows = (
+        session.connection()
+        .execute(
+            skip_locked(
+                session,
+                select(
+                    TaskInstanceModel.id,
+                    TaskInstanceModel.dag_id,
+                    TaskInstanceModel.run_id,
+                    TaskInstanceModel.task_id,
+                )
+                .join(DagRunModel, DagRunModel.id == TaskInstanceModel.dag_run_id)
+                .where(
+                    TaskInstanceModel.state == TaskState.SCHEDULED.value,
+                    DagRunModel.state == DagRunState.RUNNING.value,
+                )
+                .order_by(
+                    TaskInstanceModel.priority_weight.desc(),
+                    TaskInstanceModel.scheduled_dttm,
+                    TaskInstanceModel.id,
+                )
+                .limit(limit),
+                of=TaskInstanceModel,
             )
-            .join(DagRunModel, DagRunModel.id == TaskInstanceModel.dag_run_id)
-            .where(
-                TaskInstanceModel.state == TaskState.SCHEDULED.value,
-                DagRunModel.state == DagRunState.RUNNING.value,
-            )
-            .order_by(
-                TaskInstanceModel.priority_weight.desc(),
-                TaskInstanceModel.scheduled_dttm,
-                TaskInstanceModel.id,
-            )
-            .limit(limit),
-            of=TaskInstanceModel,
         )
-    ).all()
+        .all()
+    )
     return [
         QueuedTry(ti_id, dag_id, run_id, task_id)
         for ti_id, dag_id, run_id, task_id in rows

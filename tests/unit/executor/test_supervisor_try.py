@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
 import time
 from pathlib import Path
 
+import attrs
 import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from dagseal.callbacks.pipe_sink import PipeCallbackSink
 from dagseal.config import load_config
 from dagseal.db.models import JobModel, TaskInstanceModel
 from dagseal.db.session import session_scope
+from dagseal.executor.local_executor import LocalExecutor
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.supervisor import supervise
 from dagseal.processor import DagProcessorManager
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import start_queued_runs, trigger_dag
 from dagseal.scheduler.states import TaskState
-from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
+from dagseal.scheduler.task_scheduling import QueuedTry, queue_scheduled, schedule_running_runs
 from dagseal.timeutil import utcnow
 
 DAG_SOURCE = """
@@ -154,3 +159,37 @@ def test_unknown_task_instance_is_one_clear_error(
 
     with pytest.raises(TaskInstanceNotFound, match=r"no task instance sup\.nope in run 'r1'"):
         find_task_instance(session_factory, "sup", "nope", "r1")
+
+
+def test_local_executor_forks_supervisors_that_report_back_and_survives_a_dead_fork_server(
+    dag_dir: Path, tmp_path: Path, session_factory: sessionmaker[Session], migrated_db_url: str
+) -> None:
+    """Through the fork server: each try has its own supervisor pid and job; with the pipe sink its
+    callback comes back over the connection; a killed fork server is replaced on the next try."""
+    sent: list = []
+    pipe = attrs.evolve(settings(tmp_path, migrated_db_url), standalone_dag_processor=False)
+    executor = LocalExecutor(2, PipeCallbackSink(sent.append), pipe)
+    executor.start()
+    try:
+        queued = queue_ready(session_factory)
+        for task_id in ("produce", "boom"):
+            executor.execute(QueuedTry(queued[task_id], "sup", "r1", task_id))
+        finished = []
+        deadline = time.monotonic() + 60
+        while len(finished) < 2 and time.monotonic() < deadline:
+            executor.wait(1.0)
+            finished += executor.sync()
+        assert sorted(f.exit_code for f in finished) == [0, 0]
+        assert [(r.kind, r.task_id) for r in sent] == [("task_retry", "boom")]
+        rows = [ti(session_factory, queued[task_id]) for task_id in ("produce", "boom")]
+        assert [row.state for row in rows] == ["success", "up_for_retry"]
+        assert len({row.pid for row in rows} | {os.getpid()}) == 3
+        assert rows[0].job_id != rows[1].job_id
+        assert executor._server is not None
+        os.kill(executor._server._process.pid, signal.SIGKILL)  # type: ignore[union-attr]
+        executor._server._process.wait()  # type: ignore[union-attr]
+        consume = queue_ready(session_factory)["consume"]
+        executor.execute(QueuedTry(consume, "sup", "r1", "consume"))
+    finally:
+        executor.end()
+    assert ti(session_factory, consume).state == "success"

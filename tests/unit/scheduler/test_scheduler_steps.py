@@ -4,12 +4,14 @@ zombies, stale DAGs, and the conditional updates that keep two schedulers from a
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sched_helpers import set_states, store_dag, ti_states
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from dagseal.config import load_config
 from dagseal.db.jobs import start_job
 from dagseal.db.models import DagModel, DagRunModel, JobModel, JobType, TaskInstanceModel
 from dagseal.db.session import session_scope
@@ -48,7 +50,7 @@ def step(factory: sessionmaker[Session], now: datetime = NOW) -> list:
     sent: list = []
     bag = SerializedDagBag()
     with session_scope(factory) as session:
-        create_scheduled_runs(session, bag, now)
+        create_scheduled_runs(session, bag, now, load_config(environ={}))
         start_queued_runs(session, bag, now)
         schedule_running_runs(session, bag, now, sent.append)
     return sent
@@ -244,3 +246,25 @@ def test_stale_dags_become_inactive(session_factory: sessionmaker[Session]) -> N
     with session_scope(session_factory) as session:
         active = dict(session.execute(select(DagModel.dag_id, DagModel.is_active)).all())
     assert active == {"fresh": True, "stale": False}
+
+
+def test_scheduled_runs_are_pinned_with_the_schedulers_config(
+    session_factory: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image = "registry.example/team@sha256:" + "a" * 64
+    config = load_config(
+        environ={
+            "DAGSEAL__CORE__TASK_EXECUTION_RUNTIME": "docker",
+            "DAGSEAL__DOCKER_RUNTIME__IMAGE": image,
+        },
+        cwd=tmp_path,
+    )
+
+    def no_reload(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the scheduler's config must be used, not read again")
+
+    monkeypatch.setattr("dagseal.executor.task_runtime.load_config", no_reload)
+    store_dag(session_factory, diamond(schedule="@daily", start_date=datetime(2026, 2, 28)), NOW)
+    with session_scope(session_factory) as session:
+        assert create_scheduled_runs(session, SerializedDagBag(), NOW, config) == 1
+        assert session.scalars(select(DagRunModel.image_digest)).all() == [image]

@@ -1,0 +1,265 @@
+"""The supervisor fork server: the warm process the LocalExecutor forks each try's supervisor from.
+
+A supervisor is host code on the hot path of every try: a fresh interpreter costs hundreds of ms
+of imports, and even a forked one used to spend ~20 ms compiling the same dozen SQL statements
+into an empty SQLAlchemy cache (and multiprocessing's fork server re-ran the parent's ``__main__``
+in every child). So the server, started once per executor with the ``SupervisorSettings`` as the
+first line on its stdin, imports the supervisor, loads the config, builds the engine and runs a
+try's statements once against no row in a rolled-back transaction (``try_record.rehearse``):
+the compiled-statement cache and the dialect's first-connect setup are then inherited by every
+child. It closes its connections before it prints ``ready``: no connection ever crosses a fork;
+each child drops the inherited (empty) pool and connects itself.
+
+Per connection on its Unix socket (private 0700 directory) the executor sends one line
+``{"ti_id": N}``; the server forks a child that becomes its own session, writes ``pid <n>``,
+then ``callback <json>`` lines (pipe sink only), runs ``supervise`` and exits 0 (1 if it raised).
+After reaping it the server writes ``exit <code>`` (negative: killed by that signal), so the
+executor learns how every supervisor ended. Children write only before they exit and the server
+only after, so lines never interleave. When its stdin closes the server stops accepting and exits
+after its last child, so supervisors outliving the executor still run to the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+import attrs
+from sqlalchemy import Engine
+
+import dagseal.runtime.process  # noqa: F401  (task_runtime imports it lazily; the import is the point)
+from dagseal.config import Config, load_config
+from dagseal.db.session import create_engine_from_conn, session_factory
+from dagseal.errors import DagsealError
+from dagseal.executor.settings import SupervisorSettings
+from dagseal.executor.supervisor import supervise
+from dagseal.executor.try_record import rehearse
+from dagseal.runtime.base import RunTaskRequest
+from dagseal.sandbox.protocol import encode
+from dagseal.sdk import DAG, EmptyOperator
+from dagseal.serialization import (
+    CallbackRequest,
+    callback_request_from_json,
+    dag_envelope,
+    dag_from_envelope,
+    serialize_dag,
+)
+
+START_TIMEOUT_SECONDS = 60.0
+
+
+class ForkServerUnavailable(DagsealError):
+    """The supervisor fork server did not start, or stopped answering."""
+
+
+def _warm_converters() -> None:
+    """cattrs generates its hooks for the pinned DAG and the ``run_task`` request on first use."""
+    with DAG("fork-server-warm-up", schedule=None) as dag:
+        EmptyOperator(task_id="noop")
+    envelope = json.loads(json.dumps(dag_envelope(serialize_dag(dag, fileloc="warm.py", source_digest="0"))))
+    dag_from_envelope(envelope)
+    encode(RunTaskRequest(id=0, dag_folder="", file="", source="", dag_id="", task_id="", run_id=""))
+
+
+class _ConnForward:
+    """A supervisor's task callbacks, sent back to the executor over its connection (pipe sink)."""
+
+    def __init__(self, conn: socket.socket) -> None:
+        self._conn = conn
+
+    def __call__(self, request: CallbackRequest) -> None:
+        self._conn.sendall(b"callback " + request.to_json().encode() + b"\n")
+
+
+class _Server:
+    """The accept / fork / reap loop; single-threaded so forking is safe."""
+
+    def __init__(self, socket_path: str, settings: SupervisorSettings) -> None:
+        self.settings = settings
+        self.config: Config = load_config()
+        _warm_converters()
+        self.engine: Engine = create_engine_from_conn(settings.sql_alchemy_conn)
+        rehearse(session_factory(self.engine))
+        self.engine.dispose()  # no connection may cross a fork
+        self.socket_path = socket_path
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(socket_path)
+        self.listener.listen(64)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.listener, selectors.EVENT_READ, self._accept)
+        self.selector.register(0, selectors.EVENT_READ, self._control)
+        self.accepting = True
+        self.children: dict[int, socket.socket] = {}  # pidfd → the child's connection
+
+    def _control(self, _key: selectors.SelectorKey) -> None:
+        if not os.read(0, 4096):
+            self.selector.unregister(0)
+            self.selector.unregister(self.listener)
+            self.listener.close()
+            self.accepting = False
+
+    def _accept(self, _key: selectors.SelectorKey) -> None:
+        if not self.accepting:
+            return  # stdin closed in the same round of events
+        conn, _ = self.listener.accept()
+        try:
+            with conn.makefile("rb") as reader:
+                ti_id = int(json.loads(reader.readline())["ti_id"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"dagseal supervisor fork server: bad request: {exc}", file=sys.stderr)
+            conn.close()
+            return
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            self._child(conn, ti_id)
+        pidfd = os.pidfd_open(pid)
+        self.children[pidfd] = conn
+        self.selector.register(pidfd, selectors.EVENT_READ, lambda _key: self._reap(pid, pidfd))
+
+    def _child(self, conn: socket.socket, ti_id: int) -> None:
+        """In the forked child: own session, only its connection open, then the try. Never returns."""
+        code = 1
+        try:
+            os.setsid()  # Ctrl-C on the terminal goes to the scheduler, which stops supervisors itself
+            self.selector.close()
+            if self.accepting:
+                self.listener.close()
+            for pidfd, other in self.children.items():
+                os.close(pidfd)
+                other.close()
+            self.engine.dispose(close=False)  # a fresh pool: this child opens its own connections
+            with contextlib.suppress(OSError):  # the executor died: the try runs all the same
+                conn.sendall(f"pid {os.getpid()}\n".encode())
+            forward = None if self.settings.standalone_dag_processor else _ConnForward(conn)
+            supervise(self.settings, session_factory(self.engine), ti_id, forward, self.config)
+            code = 0
+        except BaseException:  # whatever happened, the child must not return into the server loop
+            traceback.print_exc()
+        finally:
+            sys.stderr.flush()
+            os._exit(code)
+
+    def _reap(self, pid: int, pidfd: int) -> None:
+        self.selector.unregister(pidfd)
+        os.close(pidfd)
+        conn = self.children.pop(pidfd)
+        _, status = os.waitpid(pid, 0)
+        with contextlib.suppress(OSError):  # the executor is gone: nobody is left to tell
+            conn.sendall(f"exit {os.waitstatus_to_exitcode(status)}\n".encode())
+        conn.close()
+
+    def serve(self) -> None:
+        print("ready", flush=True)
+        os.dup2(2, 1)  # the executor reads our stdout only up to "ready"
+        while self.accepting or self.children:
+            for key, _events in self.selector.select():
+                key.data(key)
+
+
+class SupervisorHandle:
+    """One forked supervisor, seen from the executor: ``sentinel`` is readable when it has news."""
+
+    def __init__(self, conn: socket.socket) -> None:
+        self._conn = conn
+        self._buffer = b""
+        self.pid: int | None = None
+        self.exit_code: int | None = None  # negative: killed by that signal
+        self.finished = False
+
+    @property
+    def sentinel(self) -> socket.socket:
+        return self._conn
+
+    def read(self, timeout: float | None = 0.0, until_pid: bool = False) -> list[CallbackRequest]:
+        """Take the lines that arrive within ``timeout`` (None: until it ended, or with ``until_pid``
+        until its pid is known); returns the task callbacks it forwarded."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        callbacks = []
+        while not self.finished and not (until_pid and self.pid is not None):
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not select.select([self._conn], [], [], left)[0]:
+                break
+            chunk = self._conn.recv(65536)
+            if not chunk:  # the server died before reporting: nobody can tell how the supervisor ended
+                self.finished = True
+                self.exit_code = -signal.SIGKILL
+            *lines, self._buffer = (self._buffer + chunk).split(b"\n")
+            for line in lines:
+                kind, _, rest = line.decode().partition(" ")
+                if kind == "pid":
+                    self.pid = int(rest)
+                elif kind == "callback":
+                    callbacks.append(callback_request_from_json(rest))
+                elif kind == "exit":
+                    self.exit_code = int(rest)
+                    self.finished = True
+        if self.finished:
+            self._conn.close()
+        return callbacks
+
+
+class SupervisorForkServer:
+    """The executor's side: starts the server and asks it for one supervisor per try."""
+
+    def __init__(self, settings: SupervisorSettings, python: str = sys.executable) -> None:
+        self._settings = settings
+        self._python = python
+        self._dir = tempfile.mkdtemp(prefix="dagseal-supervisors-")  # 0700: only this user may connect
+        self.socket_path = os.path.join(self._dir, "fork.sock")
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the server (in this process's cwd and environment, like a supervisor) and wait for it."""
+        self._process = subprocess.Popen(
+            [self._python, "-m", "dagseal.executor.fork_server", self.socket_path],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            start_new_session=True,  # Ctrl-C goes to the scheduler, which stops us
+        )
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(json.dumps(attrs.asdict(self._settings)).encode() + b"\n")
+        self._process.stdin.flush()
+        ready = select.select([self._process.stdout], [], [], START_TIMEOUT_SECONDS)[0]
+        if not ready or self._process.stdout.readline() != b"ready\n":
+            self.stop()
+            raise ForkServerUnavailable("the supervisor fork server did not start; see its stderr above")
+
+    def fork(self, ti_id: int) -> SupervisorHandle:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            conn.connect(self.socket_path)
+            conn.sendall(json.dumps({"ti_id": ti_id}).encode() + b"\n")
+        except OSError as exc:
+            conn.close()
+            raise ForkServerUnavailable(f"supervisor fork server at {self.socket_path}: {exc}") from exc
+        return SupervisorHandle(conn)
+
+    def stop(self) -> None:
+        """Close its stdin (it stops accepting and exits after its last supervisor) and wait for it."""
+        if self._process is not None:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+            self._process.wait()
+            self._process = None
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def main() -> None:
+    settings = SupervisorSettings(**json.loads(sys.stdin.buffer.readline()))
+    _Server(sys.argv[1], settings).serve()
+
+
+if __name__ == "__main__":
+    main()
