@@ -16,7 +16,8 @@ then ``callback <json>`` lines (pipe sink only), runs ``supervise`` and exits 0 
 After reaping it the server writes ``exit <code>`` (negative: killed by that signal), so the
 executor learns how every supervisor ended. Children write only before they exit and the server
 only after, so lines never interleave. When its stdin closes the server stops accepting and exits
-after its last child, so supervisors outliving the executor still run to the end.
+after its last child, so supervisors outliving the executor still run to the end; it then removes
+its socket and directory itself (also when the executor was killed and could not).
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ class _Server:
             self.selector.unregister(0)
             self.selector.unregister(self.listener)
             self.listener.close()
+            os.unlink(self.socket_path)
             self.accepting = False
 
     def _accept(self, _key: selectors.SelectorKey) -> None:
@@ -166,6 +168,8 @@ class _Server:
         while self.accepting or self.children:
             for key, _events in self.selector.select():
                 key.data(key)
+        with contextlib.suppress(OSError):  # the executor may have removed it first
+            os.rmdir(os.path.dirname(self.socket_path))
 
 
 class SupervisorHandle:
