@@ -67,8 +67,10 @@ def publish(checkout: Checkout, registry: str) -> tuple[dict[str, Any], list[Pus
 def report(title: str, results: list[PushResult], seconds: float) -> None:
     print(f"{title}: {sum(r.uploaded_bytes for r in results):,} B uploaded in {seconds:.2f} s")
     for r in results:
-        print(f"  {r.dag_dir}: uploaded {r.uploaded_bytes:,} B ({r.uploaded_blobs} blobs), "
-              f"mounted {r.mounted_bytes:,} B, image {r.total_bytes:,} B, {r.seconds:.2f} s")
+        print(
+            f"  {r.dag_dir}: uploaded {r.uploaded_bytes:,} B ({r.uploaded_blobs} blobs), "
+            f"mounted {r.mounted_bytes:,} B, image {r.total_bytes:,} B, {r.seconds:.2f} s"
+        )
 
 
 def new_blob_bytes(client: RegistryClient, name: str, old: str, new: str) -> int:
@@ -120,19 +122,25 @@ def main() -> None:
         loaded.add(ensure_image(engine, old))
         pulled_new, pull_s = timed(lambda: ensure_image(engine, new))
         loaded.add(pulled_new)
-        print(f"pull of the new team_x version on a host holding the previous one: "
-              f"{new_blob_bytes(client, new.name, old.digest, new.digest):,} B in {pull_s:.2f} s "
-              f"(image {sum(size for _, size in client.manifest(new.name, new.digest).blobs()):,} B)")
+        print(
+            f"pull of the new team_x version on a host holding the previous one: "
+            f"{new_blob_bytes(client, new.name, old.digest, new.digest):,} B in {pull_s:.2f} s "
+            f"(image {sum(size for _, size in client.manifest(new.name, new.digest).blobs()):,} B)"
+        )
 
         # docker push of the same (edited) image: docker recompresses, so the digest changes
         image_id, digest, push_s = docker_push(checkout, engine, docker_registry, "edited")
         loaded.add(image_id)
         manifest = RegistryClient(docker_registry).manifest("dockerpush/team_x", digest)
         size = sum(s for _, s in manifest.blobs())
-        print(f"docker push of the same team_x image, cold: {size:,} B in {push_s:.2f} s; manifest "
-              f"{digest[:19]}… vs built {new.digest[:19]}… (digest preserved: {digest == new.digest})")
-        print(f"skopeo cold push of team_x for comparison: "
-              f"{next(r for r in cold if r.dag_dir == TEAM).seconds:.2f} s")
+        print(
+            f"docker push of the same team_x image, cold: {size:,} B in {push_s:.2f} s; manifest "
+            f"{digest[:19]}… vs built {new.digest[:19]}… (digest preserved: {digest == new.digest})"
+        )
+        print(
+            f"skopeo cold push of team_x for comparison: "
+            f"{next(r for r in cold if r.dag_dir == TEAM).seconds:.2f} s"
+        )
     finally:
         for image_id in loaded:
             engine.images.remove(image_id, force=True)
