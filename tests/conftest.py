@@ -9,6 +9,7 @@ Deselect PostgreSQL with ``-m "not postgres"``.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.db.session import create_engine_from_conn, migrate
@@ -57,8 +58,21 @@ def _fresh_pg_database(admin: Engine) -> Iterator[str]:
     try:
         yield make_url(pg_server_url()).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _drop_pg_database(admin, name)
+
+
+def _drop_pg_database(admin: Engine, name: str, attempts: int = 50) -> None:
+    """DROP ... WITH (FORCE), retried: it may not terminate an autovacuum worker that is busy with
+    the new database (a superuser process), but such a worker finishes within moments."""
+    for attempt in range(attempts):
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except ProgrammingError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
