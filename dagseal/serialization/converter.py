@@ -6,9 +6,11 @@ as SerializationError with one readable line.
 
 import json
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from types import NoneType, UnionType
+from typing import Any, Self, TypeVar, Union, get_args, get_origin
 
 from cattrs import Converter
+from cattrs.dispatch import StructureHook
 from cattrs.errors import BaseValidationError, ForbiddenExtraKeysError
 
 from dagseal.serialization.canonical import canonical_json
@@ -17,9 +19,33 @@ from dagseal.serialization.errors import SerializationError
 T = TypeVar("T")
 
 
+def _is_optional(type_: Any) -> bool:
+    """``X | None`` (or ``Optional[X]``) with exactly one other member."""
+    origin = get_origin(type_)
+    args = get_args(type_)
+    return (origin is Union or origin is UnionType) and len(args) == 2 and NoneType in args
+
+
+def _structure_optional_factory(type_: Any, converter: Converter) -> StructureHook:
+    """Structure ``X | None`` with X's hook resolved once, here.
+
+    cattrs' own optional hook looks X up on every call, and only on the first non-None value
+    builds X's hook; a fork server warmed with None fields left that work to every child.
+    """
+    (inner,) = (arg for arg in get_args(type_) if arg is not NoneType)
+    inner_hook = converter.get_structure_hook(inner)
+
+    def structure_optional(value: Any, _type: Any) -> Any:
+        return None if value is None else inner_hook(value, inner)
+
+    return structure_optional
+
+
 def make_converter() -> Converter:
     """A strict converter: unknown keys are errors, so a schema drift never passes silently."""
-    return Converter(forbid_extra_keys=True)
+    converter = Converter(forbid_extra_keys=True)
+    converter.register_structure_hook_factory(_is_optional, _structure_optional_factory)
+    return converter
 
 
 converter = make_converter()
