@@ -97,6 +97,12 @@ def test_unmigrated_database_is_one_line(cli, db_url: str, monkeypatch) -> None:
     assert err.count("\n") == 1
 
 
+def test_dag_processor_refuses_zero_parsing_processes(cli_db) -> None:
+    """``-P 0`` is an error, not a silent fall-back to [scheduler] parsing_processes."""
+    code, out, err = cli_db("dag-processor", "-P", "0", "--num-runs", "1")
+    assert (code, out, err) == (1, "", "dagseal: error: --parsing-processes must be at least 1\n")
+
+
 def test_verbose_shows_the_traceback(cli, db_url: str, monkeypatch) -> None:
     monkeypatch.setenv("DAGSEAL__CORE__SQL_ALCHEMY_CONN", db_url)
     code, _, err = cli("--verbose", "dags", "list")
