@@ -22,11 +22,9 @@ its socket and directory itself (also when the executor was killed and could not
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import select
-import selectors
 import shutil
 import signal
 import socket
@@ -47,6 +45,7 @@ from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.supervisor import supervise
 from dagseal.executor.try_record import rehearse
 from dagseal.runtime.base import RunTaskRequest
+from dagseal.sandbox.fork_loop import ForkLoop, tell
 from dagseal.sandbox.protocol import encode
 from dagseal.sdk import DAG, EmptyOperator
 from dagseal.serialization import (
@@ -83,8 +82,11 @@ class _ConnForward:
         self._conn.sendall(b"callback " + request.to_json().encode() + b"\n")
 
 
-class _Server:
-    """The accept / fork / reap loop; single-threaded so forking is safe."""
+class _Server(ForkLoop):
+    """Forks one supervisor per connection (``ForkLoop``); the child reports its own ``pid``."""
+
+    name = "dagseal supervisor fork server"
+    request_errors = (OSError, ValueError, KeyError, TypeError)
 
     def __init__(self, socket_path: str, settings: SupervisorSettings) -> None:
         self.settings = settings
@@ -93,42 +95,18 @@ class _Server:
         self.engine: Engine = create_engine_from_conn(settings.sql_alchemy_conn)
         rehearse(session_factory(self.engine))
         self.engine.dispose()  # no connection may cross a fork
-        self.socket_path = socket_path
-        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.listener.bind(socket_path)
-        self.listener.listen(64)
-        self.selector = selectors.DefaultSelector()
-        self.selector.register(self.listener, selectors.EVENT_READ, self._accept)
-        self.selector.register(0, selectors.EVENT_READ, self._control)
-        self.accepting = True
-        self.children: dict[int, socket.socket] = {}  # pidfd → the child's connection
+        super().__init__(socket_path)
 
-    def _control(self, _key: selectors.SelectorKey) -> None:
-        if not os.read(0, 4096):
-            self.selector.unregister(0)
-            self.selector.unregister(self.listener)
-            self.listener.close()
-            os.unlink(self.socket_path)
-            self.accepting = False
+    def read_request(self, conn: socket.socket) -> int:
+        with conn.makefile("rb") as reader:
+            return int(json.loads(reader.readline())["ti_id"])
 
-    def _accept(self, _key: selectors.SelectorKey) -> None:
-        if not self.accepting:
-            return  # stdin closed in the same round of events
-        conn, _ = self.listener.accept()
-        try:
-            with conn.makefile("rb") as reader:
-                ti_id = int(json.loads(reader.readline())["ti_id"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            print(f"dagseal supervisor fork server: bad request: {exc}", file=sys.stderr)
-            conn.close()
-            return
+    def fork(self, conn: socket.socket, request: int) -> int:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            self._child(conn, ti_id)
-        pidfd = os.pidfd_open(pid)
-        self.children[pidfd] = conn
-        self.selector.register(pidfd, selectors.EVENT_READ, lambda _key: self._reap(pid, pidfd))
+            self._child(conn, request)
+        return pid
 
     def _child(self, conn: socket.socket, ti_id: int) -> None:
         """In the forked child: own session, only its connection open, then the try. Never returns."""
@@ -142,8 +120,7 @@ class _Server:
                 os.close(pidfd)
                 other.close()
             self.engine.dispose(close=False)  # a fresh pool: this child opens its own connections
-            with contextlib.suppress(OSError):  # the executor died: the try runs all the same
-                conn.sendall(f"pid {os.getpid()}\n".encode())
+            tell(conn, f"pid {os.getpid()}\n")  # even if the executor died: the try runs all the same
             forward = None if self.settings.standalone_dag_processor else _ConnForward(conn)
             supervise(self.settings, session_factory(self.engine), ti_id, forward, self.config)
             code = 0
@@ -153,23 +130,9 @@ class _Server:
             sys.stderr.flush()
             os._exit(code)
 
-    def _reap(self, pid: int, pidfd: int) -> None:
-        self.selector.unregister(pidfd)
-        os.close(pidfd)
-        conn = self.children.pop(pidfd)
-        _, status = os.waitpid(pid, 0)
-        with contextlib.suppress(OSError):  # the executor is gone: nobody is left to tell
-            conn.sendall(f"exit {os.waitstatus_to_exitcode(status)}\n".encode())
-        conn.close()
-
-    def serve(self) -> None:
-        print("ready", flush=True)
+    def announce_ready(self) -> None:
+        super().announce_ready()
         os.dup2(2, 1)  # the executor reads our stdout only up to "ready"
-        while self.accepting or self.children:
-            for key, _events in self.selector.select():
-                key.data(key)
-        with contextlib.suppress(OSError):  # the executor may have removed it first
-            os.rmdir(os.path.dirname(self.socket_path))
 
 
 class SupervisorHandle:

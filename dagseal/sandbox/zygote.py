@@ -20,14 +20,13 @@ outlive the executor still learn how their sandbox ended; it then removes its so
 private directory holding it (also when the executor was killed and could not).
 """
 
-import contextlib
 import json
 import os
-import selectors
 import socket
 import sys
 import traceback
 
+from dagseal.sandbox.fork_loop import ForkLoop, tell
 from dagseal.sandbox.server import serve_stdio
 
 _MAX_FD = os.sysconf("SC_OPEN_MAX")
@@ -56,49 +55,20 @@ def _child(fds: list[int], cwd: str, env: dict[str, str], group_ready: int) -> N
         os._exit(code)
 
 
-class Zygote:
-    """The accept / fork / reap loop; single-threaded so forking is safe."""
+class Zygote(ForkLoop):
+    """Forks one sandbox per connection (``ForkLoop``); answers ``pid`` once its group exists."""
 
-    def __init__(self, socket_path: str) -> None:
-        self.socket_path = socket_path
-        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.listener.bind(socket_path)
-        self.listener.listen(64)
-        self.selector = selectors.DefaultSelector()
-        self.selector.register(self.listener, selectors.EVENT_READ, self._accept)
-        self.selector.register(0, selectors.EVENT_READ, self._control)
-        self.accepting = True
-        self.children = 0
+    name = "dagseal zygote"
 
-    def _control(self, _key: selectors.SelectorKey) -> None:
-        if not os.read(0, 4096):
-            self.selector.unregister(0)
-            self.selector.unregister(self.listener)
-            self.listener.close()
-            os.unlink(self.socket_path)
-            self.accepting = False
+    def read_request(self, conn: socket.socket) -> tuple[list[int], str, dict[str, str]]:
+        message, fds, _flags, _addr = socket.recv_fds(conn, 65536, 3)
+        if len(fds) != 3 or not message.endswith(b"\n"):
+            raise ValueError("expected one JSON line and three descriptors")
+        request = json.loads(message)
+        return fds, request["cwd"], request["env"]
 
-    def _accept(self, _key: selectors.SelectorKey) -> None:
-        if not self.accepting:
-            return  # stdin closed in the same round of events
-        conn, _ = self.listener.accept()
-        try:
-            message, fds, _flags, _addr = socket.recv_fds(conn, 65536, 3)
-            if len(fds) != 3 or not message.endswith(b"\n"):
-                raise ValueError("expected one JSON line and three descriptors")
-            request = json.loads(message)
-            cwd, env = request["cwd"], request["env"]
-        except (OSError, ValueError, KeyError) as exc:
-            print(f"dagseal zygote: bad request: {exc}", file=sys.stderr)
-            conn.close()
-            return
-        pid = self._fork(fds, cwd, env)
-        pidfd = os.pidfd_open(pid)
-        self.selector.register(pidfd, selectors.EVENT_READ, lambda _key: self._reap(pid, pidfd, conn))
-        self.children += 1
-        self._tell(conn, f"pid {pid}\n")
-
-    def _fork(self, fds: list[int], cwd: str, env: dict[str, str]) -> int:
+    def fork(self, conn: socket.socket, request: tuple[list[int], str, dict[str, str]]) -> int:
+        fds, cwd, env = request
         group_ready, group_ready_w = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
@@ -111,30 +81,10 @@ class Zygote:
             os.close(fd)
         os.read(group_ready, 1)  # EOF once the child called setsid (or died)
         os.close(group_ready)
+        tell(conn, f"pid {pid}\n")
         return pid
-
-    def _reap(self, pid: int, pidfd: int, conn: socket.socket) -> None:
-        self.selector.unregister(pidfd)
-        os.close(pidfd)
-        _, status = os.waitpid(pid, 0)
-        self.children -= 1
-        self._tell(conn, f"exit {os.waitstatus_to_exitcode(status)}\n")
-        conn.close()
-
-    @staticmethod
-    def _tell(conn: socket.socket, line: str) -> None:
-        with contextlib.suppress(OSError):  # the supervisor is gone: nobody is left to tell
-            conn.sendall(line.encode())
-
-    def serve(self) -> int:
-        print("ready", flush=True)
-        while self.accepting or self.children:
-            for key, _events in self.selector.select():
-                key.data(key)
-        with contextlib.suppress(OSError):  # the host may have removed it first
-            os.rmdir(os.path.dirname(self.socket_path))
-        return 0
 
 
 def serve_zygote(socket_path: str) -> int:
-    return Zygote(socket_path).serve()
+    Zygote(socket_path).serve()
+    return 0
