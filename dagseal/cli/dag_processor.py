@@ -39,7 +39,7 @@ def dag_processor_command(args: argparse.Namespace) -> int:
 
     if args.num_runs < 0:
         raise DagsealError(f"--num-runs must be 0 (forever) or more, got {args.num_runs}")
-    if args.parsing_processes is not None and args.parsing_processes < 1:
+    if args.parsing_processes == 0:  # negative values get the settings' own "got N" message
         raise DagsealError("--parsing-processes must be at least 1")
     config = load_config()
     subdir = args.subdir or config.get("core", "dags_folder")

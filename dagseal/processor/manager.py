@@ -79,7 +79,9 @@ class ProcessorSettings:
     def from_config(cls, config: Config, parsing_processes: int | None = None) -> ProcessorSettings:
         """Settings from config; ``parsing_processes`` (``-P``) overrides the configured value."""
         settings = cls(
-            parsing_processes=parsing_processes or config.getint("scheduler", "parsing_processes"),
+            parsing_processes=config.getint("scheduler", "parsing_processes")
+            if parsing_processes is None
+            else parsing_processes,
             parse_timeout=config.getfloat("scheduler", "parse_timeout"),
             min_file_process_interval=config.getfloat("scheduler", "min_file_process_interval"),
             dag_dir_list_interval=config.getfloat("scheduler", "dag_dir_list_interval"),
