@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-import time
 from collections.abc import Callable, Mapping
 from itertools import count
 from pathlib import Path
@@ -50,7 +49,14 @@ from dagseal.runtime.docker_container import (
 from dagseal.runtime.docker_engine import DockerEngine, EngineError, ImageMissing
 from dagseal.runtime.docker_socket import ProtocolSocket, default_socket_root
 from dagseal.runtime.docker_stream import AttachedOutput
-from dagseal.runtime.session import ProtocolChannel, ProtocolSession, last_line, task_outcome_fields
+from dagseal.runtime.session import (
+    ProtocolChannel,
+    ProtocolSession,
+    TryClock,
+    last_line,
+    log_writer,
+    task_outcome_fields,
+)
 from dagseal.sandbox.protocol import PROTOCOL_VERSION
 
 __all__ = ["DockerRuntime", "DockerSession", "IncompatibleImage", "SandboxStartFailed"]
@@ -273,16 +279,8 @@ class DockerRuntime(SandboxRuntime):
         timeout: float | None,
         on_start: Callable[[TaskHandle], None],
     ) -> TaskOutcome:
-        started = time.monotonic()
-        deadline = None if timeout is None else started + timeout
-
-        def remaining() -> float | None:
-            return None if deadline is None else max(0.0, deadline - time.monotonic())
-
-        def write_log(chunk: bytes) -> None:
-            log.write(chunk)
-            log.flush()
-
+        clock = TryClock(timeout)
+        write_log = log_writer(log)
         identity = {
             "dag_id": request.dag_id,
             "run_id": request.run_id,
@@ -294,12 +292,12 @@ class DockerRuntime(SandboxRuntime):
         except DagsealError as exc:
             error = f"cannot start the task container: {exc}"
             write_log(f"dagseal: {error}\n".encode())
-            return TaskOutcome(state="failed", error=error, duration=time.monotonic() - started)
+            return TaskOutcome(state="failed", error=error, duration=clock.elapsed())
         handle = channel.handle
         on_start(TaskHandle(container_id=handle.container_id))
         try:
             outcome = self._converse(
-                channel, attrs.evolve(request, dag_folder=container_dag_folder(spec)), remaining
+                channel, attrs.evolve(request, dag_folder=container_dag_folder(spec)), clock.remaining
             )
             outcome = self._explain(channel, outcome, spec, timeout)
         finally:
@@ -310,7 +308,7 @@ class DockerRuntime(SandboxRuntime):
         if outcome.get("reason"):
             write_log(f"dagseal: {outcome['reason']}\n".encode())
         outcome.pop("reason", None)
-        return TaskOutcome(**outcome, duration=time.monotonic() - started)
+        return TaskOutcome(**outcome, duration=clock.elapsed())
 
     @staticmethod
     def _converse(

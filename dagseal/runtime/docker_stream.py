@@ -13,14 +13,13 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections import deque
 from collections.abc import Callable
 
 from docker.utils.socket import frames_iter
 
-__all__ = ["AttachedOutput"]
+from dagseal.runtime.session import OutputTail
 
-STDERR_TAIL_BYTES = 8192
+__all__ = ["AttachedOutput"]
 
 
 class AttachedOutput:
@@ -29,36 +28,24 @@ class AttachedOutput:
     def __init__(self, sock: socket.socket, on_output: Callable[[bytes], None] | None = None) -> None:
         self._sock = sock
         self._on_output = on_output
-        self._tail: deque[bytes] = deque()
-        self._tail_size = 0
-        self._tail_lock = threading.Lock()
+        self._tail = OutputTail()
         self._reader = threading.Thread(target=self._read, name="dagseal-attach-reader", daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
         with contextlib.suppress(OSError):  # closed under us (close(), or the engine went away): EOF
             for _stream, chunk in frames_iter(self._sock, tty=False):
-                self._keep_tail(chunk)
+                self._tail.add(chunk)
                 if self._on_output is not None:
                     self._on_output(chunk)
 
-    def _keep_tail(self, chunk: bytes) -> None:
-        with self._tail_lock:
-            self._tail.append(chunk)
-            self._tail_size += len(chunk)
-            while self._tail_size > STDERR_TAIL_BYTES and len(self._tail) > 1:
-                self._tail_size -= len(self._tail.popleft())
-
     def stderr_tail(self) -> str:
         """The last few KiB the container wrote, for an error message."""
-        with self._tail_lock:
-            return b"".join(self._tail).decode("utf-8", "replace")[-STDERR_TAIL_BYTES:]
+        return self._tail.text()
 
     def reset_tail(self) -> None:
         """Start a new tail (per request), so a parse error quotes only that parse's output."""
-        with self._tail_lock:
-            self._tail.clear()
-            self._tail_size = 0
+        self._tail.reset()
 
     @property
     def ended(self) -> bool:

@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from typing import IO, Any, BinaryIO
 
@@ -34,16 +33,18 @@ from dagseal.runtime.base import (
 from dagseal.runtime.environment import sandbox_environment
 from dagseal.runtime.session import (
     ChannelClosed,
+    OutputTail,
     ProtocolChannel,
     ProtocolSession,
+    TryClock,
     last_line,
+    log_writer,
     task_outcome_fields,
 )
 from dagseal.runtime.zygote import ZygoteChild, ZygoteUnavailable
 
 log = logging.getLogger(__name__)
 
-STDERR_TAIL_BYTES = 8192
 DRAIN_GRACE_SECONDS = 2.0
 
 
@@ -54,25 +55,13 @@ class StderrDrain(threading.Thread):
         super().__init__(name="dagseal-sandbox-stderr", daemon=True)
         self._stream = stream
         self._sink = sink
-        self._tail = bytearray()
-        self._lock = threading.Lock()
+        self.tail = OutputTail()
 
     def run(self) -> None:
         while chunk := self._stream.read1(65536):
             if self._sink is not None:
                 self._sink(chunk)
-            with self._lock:
-                self._tail += chunk
-                del self._tail[:-STDERR_TAIL_BYTES]
-
-    def reset(self) -> None:
-        """Start a new per-request tail."""
-        with self._lock:
-            self._tail.clear()
-
-    def tail(self) -> str:
-        with self._lock:
-            return self._tail.decode("utf-8", "replace")
+            self.tail.add(chunk)
 
 
 def _forked(zygote: str | None, cwd: str, env: dict[str, str]) -> ZygoteChild | None:
@@ -148,7 +137,7 @@ class SandboxProcess(ProtocolChannel):
         code = self.proc.wait()
         self.stderr.join(DRAIN_GRACE_SECONDS)
         self.kill()
-        tail = self.stderr.tail()
+        tail = self.stderr.tail.text()
         return SandboxCrashed(f"{self.name} exited with code {code}: {last_line(tail)}", code, tail)
 
     def kill(self) -> None:
@@ -161,10 +150,10 @@ class SandboxProcess(ProtocolChannel):
         return self.proc.poll() is not None
 
     def stderr_tail(self) -> str:
-        return self.stderr.tail()
+        return self.stderr.tail.text()
 
     def reset_tail(self) -> None:
-        self.stderr.reset()
+        self.stderr.tail.reset()
 
     def close(self) -> None:
         self.kill()
@@ -245,22 +234,13 @@ class ProcessRuntime(SandboxRuntime):
         timeout: float | None,
         on_start: Callable[[TaskHandle], None],
     ) -> TaskOutcome:
-        started = time.monotonic()
-        deadline = None if timeout is None else started + timeout
-
-        def remaining() -> float | None:
-            return None if deadline is None else max(0.0, deadline - time.monotonic())
-
-        def write_log(chunk: bytes) -> None:
-            log.write(chunk)
-            log.flush()
-
-        process = self._spawn(spec, write_log)
+        clock = TryClock(timeout)
+        process = self._spawn(spec, log_writer(log))
         on_start(TaskHandle(pid=process.pid, pgid=process.pid))
         try:
-            process.check_hello(remaining())
+            process.check_hello(clock.remaining())
             process.send(request)
-            reply = process.receive(remaining())
+            reply = process.receive(clock.remaining())
             process.send({"type": "shutdown", "id": request.id + 1})
             process.proc.wait(timeout=DRAIN_GRACE_SECONDS)
             outcome = task_outcome_fields(reply)
@@ -270,4 +250,4 @@ class ProcessRuntime(SandboxRuntime):
             outcome = {"state": "failed", "error": str(exc)}
         finally:
             process.close()  # kills the group: children the task left running die with it
-        return TaskOutcome(**outcome, exit_code=process.proc.returncode, duration=time.monotonic() - started)
+        return TaskOutcome(**outcome, exit_code=process.proc.returncode, duration=clock.elapsed())

@@ -10,9 +10,12 @@ once, so both runtimes raise the same errors for the same sandbox behaviour.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from itertools import count
-from typing import Any
+from typing import Any, BinaryIO
 
 from dagseal.runtime.base import (
     SandboxCrashed,
@@ -24,7 +27,18 @@ from dagseal.runtime.base import (
 )
 from dagseal.sandbox.protocol import PROTOCOL_VERSION, encode
 
-__all__ = ["ChannelClosed", "ProtocolChannel", "ProtocolSession", "last_line", "task_outcome_fields"]
+__all__ = [
+    "ChannelClosed",
+    "OutputTail",
+    "ProtocolChannel",
+    "ProtocolSession",
+    "TryClock",
+    "last_line",
+    "log_writer",
+    "task_outcome_fields",
+]
+
+STDERR_TAIL_BYTES = 8192
 
 FOLDER_REQUESTS = frozenset({"parse", "run_task", "run_callbacks"})
 
@@ -36,6 +50,52 @@ class ChannelClosed(Exception):
 def last_line(text: str) -> str:
     """The last non-empty line of a sandbox's stderr: what a one-line error message quotes."""
     return (text.strip().splitlines() or ["no output"])[-1]
+
+
+class OutputTail:
+    """The last few KiB a sandbox wrote, kept (thread-safely) by its output reader for error messages."""
+
+    def __init__(self) -> None:
+        self._tail = bytearray()
+        self._lock = threading.Lock()
+
+    def add(self, chunk: bytes) -> None:
+        with self._lock:
+            self._tail += chunk
+            del self._tail[:-STDERR_TAIL_BYTES]
+
+    def reset(self) -> None:
+        """Start a new tail (per request), so an error quotes only that request's output."""
+        with self._lock:
+            self._tail.clear()
+
+    def text(self) -> str:
+        with self._lock:
+            return self._tail.decode("utf-8", "replace")
+
+
+class TryClock:
+    """When a task try started and what is left of its ``timeout`` (None: no limit) for each step."""
+
+    def __init__(self, timeout: float | None) -> None:
+        self.started = time.monotonic()
+        self._deadline = None if timeout is None else self.started + timeout
+
+    def remaining(self) -> float | None:
+        return None if self._deadline is None else max(0.0, self._deadline - time.monotonic())
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+def log_writer(log: BinaryIO) -> Callable[[bytes], None]:
+    """A sink writing a try's output to its log chunk by chunk, flushed so readers follow it live."""
+
+    def write_log(chunk: bytes) -> None:
+        log.write(chunk)
+        log.flush()
+
+    return write_log
 
 
 class ProtocolChannel(ABC):
