@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import queue
 import statistics
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from parse import generate  # benchmarks/parse.py: the same generated DAG files as its benchmark
+from parse import generate, parse_all  # benchmarks/parse.py: the same DAG files, parsed the same way
 
 from dagseal.runtime.base import SandboxRuntime, SandboxSpec
 from dagseal.runtime.docker import DockerRuntime
@@ -65,38 +64,6 @@ def test_image(engine: DockerEngine) -> str:
 
 def median_of(runs: int, measure: Callable[[], float]) -> float:
     return statistics.median(measure() for _ in range(runs))
-
-
-def parse_wall(runtime: SandboxRuntime, spec: SandboxSpec, names: list[str], parallelism: int) -> float:
-    """Seconds to parse every file with `parallelism` warm sessions (started before the clock)."""
-    sessions = [runtime.start_session(spec) for _ in range(parallelism)]
-    work: queue.Queue[str] = queue.Queue()
-    for name in names:
-        work.put(name)
-    failures: list[str] = []
-
-    def worker(session: object) -> None:
-        while True:
-            try:
-                name = work.get_nowait()
-            except queue.Empty:
-                return
-            reply = session.request({"type": "parse", "file": name}, 60)  # type: ignore[attr-defined]
-            if reply["import_errors"] or len(reply["dags"]) != 1:
-                failures.append(name)
-
-    threads = [threading.Thread(target=worker, args=(session,)) for session in sessions]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    for session in sessions:
-        session.close()
-    if failures:
-        raise RuntimeError(f"{len(failures)} files did not parse, e.g. {failures[0]}")
-    return wall
 
 
 def bare_docker_run(image: str) -> float:
@@ -186,8 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"image {image}; {args.files} files; P={args.parallelism}; median of {args.runs} runs")
         walls: dict[str, list[float]] = {"process": [], "docker": []}
         for _ in range(args.runs):
-            walls["process"].append(parse_wall(process_runtime, process_spec, names, args.parallelism))
-            walls["docker"].append(parse_wall(docker_runtime, docker_spec, names, args.parallelism))
+            walls["process"].append(parse_all(process_runtime, process_spec, names, args.parallelism, 60)[0])
+            walls["docker"].append(parse_all(docker_runtime, docker_spec, names, args.parallelism, 60)[0])
         process_wall, docker_wall = (statistics.median(walls[kind]) for kind in ("process", "docker"))
         print(f"parse, process runtime:  {args.files / process_wall:7.1f} files/s ({process_wall:.2f}s)")
         print(
