@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import os
 import socket
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from attrs import frozen
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.db.jobs import add_job, close_job
@@ -31,7 +31,7 @@ from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
 from dagseal.runtime.base import RunTaskRequest, TaskOutcome
 from dagseal.scheduler.callback_builder import task_callback, task_callback_kinds
-from dagseal.scheduler.locking import db_state, move_task
+from dagseal.scheduler.locking import end_running_try, move_task
 from dagseal.scheduler.states import TaskState
 from dagseal.serialization import SerializedDag, TaskCallbackRequest, dag_from_envelope
 from dagseal.timeutil import utcnow
@@ -253,31 +253,20 @@ def record_outcome(
     state = final_state(outcome, claimed)
     now = utcnow()
     with session_scope(factory) as session:
-        moved = (
-            session.connection()
-            .execute(
-                update(TaskInstanceModel)
-                .where(
-                    TaskInstanceModel.id == claimed.ti_id,
-                    TaskInstanceModel.state == TaskState.RUNNING.value,
-                    TaskInstanceModel.job_id == claimed.job_id,
-                )
-                .values(
-                    state=db_state(state),
-                    end_date=now,
-                    exited_at=exited_at,
-                    duration=outcome.duration,
-                    exit_code=outcome.exit_code,
-                    error=outcome.error,
-                    return_value=None if outcome.return_value is None else json.dumps(outcome.return_value),
-                    image_digest=image_digest,
-                    next_retry_at=now + timedelta(seconds=claimed.retry_delay)
-                    if state is TaskState.UP_FOR_RETRY
-                    else None,
-                )
-            )
-            .rowcount
+        statement = end_running_try(
+            claimed.ti_id,
+            claimed.job_id,
+            state,
+            now,
+            claimed.retry_delay,
+            exited_at=exited_at,
+            duration=outcome.duration,
+            exit_code=outcome.exit_code,
+            error=outcome.error,
+            return_value=None if outcome.return_value is None else json.dumps(outcome.return_value),
+            image_digest=image_digest,
         )
+        moved = session.connection().execute(statement).rowcount
         if moved != 1:
             return None, None
         kind = _CALLBACK_KIND.get(state)

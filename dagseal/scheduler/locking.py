@@ -11,9 +11,10 @@ they never need the identity map.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, update
+from sqlalchemy import Select, Update, update
 from sqlalchemy.orm import Session
 
 from dagseal.db.models import TaskInstanceModel
@@ -63,3 +64,25 @@ def move_task(
         .values(state=db_state(target), **values)
     )
     return result.rowcount == 1
+
+
+def end_running_try(
+    ti_id: int, job_id: int | None, state: TaskState, now: datetime, retry_delay: float, **values: Any
+) -> Update:
+    """The UPDATE that ends a running try still owned by supervisor job ``job_id`` (no row moves if it
+    was taken away): ``state``, ``end_date`` and, for up_for_retry, ``next_retry_at``; plus ``values``.
+    The supervisor (its own outcome) and zombie detection (a dead supervisor's) end tries alike."""
+    return (
+        update(TaskInstanceModel)
+        .where(
+            TaskInstanceModel.id == ti_id,
+            TaskInstanceModel.state == TaskState.RUNNING.value,
+            TaskInstanceModel.job_id == job_id,
+        )
+        .values(
+            state=db_state(state),
+            end_date=now,
+            next_retry_at=now + timedelta(seconds=retry_delay) if state is TaskState.UP_FOR_RETRY else None,
+            **values,
+        )
+    )

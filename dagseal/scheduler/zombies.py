@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from dagseal.db.models import DagModel, DagRunModel, JobModel, JobState, TaskInstanceModel
 from dagseal.scheduler.callback_builder import task_callback
 from dagseal.scheduler.dag_bag import SerializedDagBag
-from dagseal.scheduler.locking import db_state, move_task, skip_locked
+from dagseal.scheduler.locking import end_running_try, move_task, skip_locked
 from dagseal.scheduler.states import TaskState
 from dagseal.scheduler.task_scheduling import SendCallback
 
@@ -47,19 +47,9 @@ def handle_zombies(
         target = TaskState.UP_FOR_RETRY if retry else TaskState.FAILED
         error = f"zombie: supervisor (job {ti.job_id}) stopped heartbeating; detected at {now.isoformat()}"
         moved = session.execute(
-            update(TaskInstanceModel)
-            .where(
-                TaskInstanceModel.id == ti.id,
-                TaskInstanceModel.state == TaskState.RUNNING.value,
-                TaskInstanceModel.job_id == ti.job_id,
+            end_running_try(ti.id, ti.job_id, target, now, task.retry_delay, error=error).execution_options(
+                synchronize_session=False
             )
-            .values(
-                state=db_state(target),
-                end_date=now,
-                error=error,
-                next_retry_at=now + timedelta(seconds=task.retry_delay) if retry else None,
-            )
-            .execution_options(synchronize_session=False)
         ).rowcount
         if moved != 1:
             continue
