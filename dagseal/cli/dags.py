@@ -130,8 +130,14 @@ def versions_command(args: argparse.Namespace) -> None:
     with session_scope(open_database()) as session:
         _get_dag(session, args.dag_id)
         rows = [
-            (version.dag_hash[:SHORT_HASH], version.image_digest, run.run_id, run.state, run.deployment_id,
-             run.created_at)
+            (
+                version.dag_hash[:SHORT_HASH],
+                version.image_digest,
+                run.run_id,
+                run.state,
+                run.deployment_id,
+                run.created_at,
+            )
             for version in dag_versions(session, args.dag_id)
             for run in version.runs
         ]

@@ -32,7 +32,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("digest_map", nargs="?", help="a published digest map (dagseal images publish --out)")
     parser.add_argument("--list", action="store_true", help="deployment history, newest first")
     parser.add_argument(
-        "--rollback", nargs="?", type=int, const=PREVIOUS, metavar="ID",
+        "--rollback",
+        nargs="?",
+        type=int,
+        const=PREVIOUS,
+        metavar="ID",
         help="make deployment ID (default: the one before the current one) current again",
     )
     parser.add_argument("--created-by", help="who deploys (default: USER@HOST)")

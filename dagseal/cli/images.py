@@ -32,8 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     publish.add_argument("--tag", action="append", help="tag to add (repeatable; default sha256-<hex>)")
     publish.set_defaults(handler=publish_command)
     prune = commands.add_parser("prune", help="remove local images no recent deployment references")
-    prune.add_argument("--retention-days", type=float, help="keep images of deployments this recent "
-                       f"(default: [deploy] image_retention_days, {DEFAULT_RETENTION_DAYS:g})")
+    prune.add_argument(
+        "--retention-days",
+        type=float,
+        help="keep images of deployments this recent "
+        f"(default: [deploy] image_retention_days, {DEFAULT_RETENTION_DAYS:g})",
+    )
     prune.add_argument("--yes", action="store_true", help="really remove (default: only list)")
     prune.set_defaults(handler=prune_command)
 
@@ -64,8 +68,14 @@ def publish_command(args: argparse.Namespace) -> None:
     print_table(
         ("REPO", "UPLOADED", "MOUNTED", "IMAGE SIZE", "SECONDS", "REGISTRY REF"),
         [
-            (r.dag_dir, f"{r.uploaded_bytes} B", f"{r.mounted_bytes} B", f"{r.total_bytes} B",
-             f"{r.seconds:.2f}", str(r.ref))
+            (
+                r.dag_dir,
+                f"{r.uploaded_bytes} B",
+                f"{r.mounted_bytes} B",
+                f"{r.total_bytes} B",
+                f"{r.seconds:.2f}",
+                str(r.ref),
+            )
             for r in results
         ],
         empty="nothing to publish",

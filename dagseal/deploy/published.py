@@ -113,6 +113,6 @@ def find_entry(document: dict[str, Any], path: str) -> MapEntry | None:
     candidate = PurePosixPath(path)
     for ancestor in (candidate, *candidate.parents):
         for parts, entry in by_parts.items():
-            if parts and ancestor.parts[-len(parts):] == parts:
+            if parts and ancestor.parts[-len(parts) :] == parts:
                 return entry
     return None

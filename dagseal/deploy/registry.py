@@ -150,8 +150,11 @@ class RegistryClient:
         """
         query = urllib.parse.urlencode({"mount": check_digest(digest), "from": source})
         response = self._request(
-            "POST", f"/v2/{name}/blobs/uploads/?{query}", what=f"mount of {digest} into {name}",
-            body=b"", missing_ok=False,
+            "POST",
+            f"/v2/{name}/blobs/uploads/?{query}",
+            what=f"mount of {digest} into {name}",
+            body=b"",
+            missing_ok=False,
         )
         assert response is not None
         status, _, headers = response
@@ -166,13 +169,23 @@ class RegistryClient:
     def put_manifest(self, name: str, reference: str, manifest: Manifest) -> None:
         """Store ``manifest`` under ``reference`` (a tag): how a pushed digest gets a readable name."""
         self._request(
-            "PUT", f"/v2/{name}/manifests/{reference}", what=f"{name}:{reference}",
-            body=manifest.raw, content_type=manifest.media_type, missing_ok=False,
+            "PUT",
+            f"/v2/{name}/manifests/{reference}",
+            what=f"{name}:{reference}",
+            body=manifest.raw,
+            content_type=manifest.media_type,
+            missing_ok=False,
         )
 
     def _request(
-        self, method: str, path: str, *, what: str, body: bytes | None = None,
-        content_type: str | None = None, missing_ok: bool = True,
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        missing_ok: bool = True,
     ) -> tuple[int, bytes, Any] | None:
         """One HTTP exchange → (status, body, headers); None for 404 when ``missing_ok``."""
         url = f"{self.address.scheme}://{self.address.host}{path}"

@@ -52,8 +52,16 @@ def test_publish_deploy_list_rollback(
 
     v2 = _build(tmp_path / "v2", namespace, "print(2)")
     code, out, _ = cli(
-        "images", "publish", "--registry", registry, "--digest-map", str(v2),
-        "--bazel-bin", str(v2.parent), "--out", "v2.json",
+        "images",
+        "publish",
+        "--registry",
+        registry,
+        "--digest-map",
+        str(v2),
+        "--bazel-bin",
+        str(v2.parent),
+        "--out",
+        "v2.json",
     )
     team_y_row = next(line for line in out.splitlines() if line.startswith("dag_repos/team_y"))
     assert team_y_row.split()[1:3] == ["0", "B"]  # unchanged team: nothing uploaded
@@ -66,8 +74,10 @@ def test_publish_deploy_list_rollback(
     rows = out.splitlines()[1:]
     assert rows[0].split()[:2] == ["2", "yes"] and "ci job 7" in rows[0]
     assert rows[1].split()[:2] == ["1", "no"]
-    assert cli("deploy", "--rollback")[:2] == (0, "deployment 1 (created " + rows[1].split()[2] + " "
-                                              + rows[1].split()[3] + ") is current again\n")
+    assert cli("deploy", "--rollback")[:2] == (
+        0,
+        "deployment 1 (created " + rows[1].split()[2] + " " + rows[1].split()[3] + ") is current again\n",
+    )
     code, out, _ = cli("deploy", "--list")
     assert out.splitlines()[1].split()[:2] == ["2", "no"] and out.splitlines()[2].split()[:2] == ["1", "yes"]
 

@@ -71,8 +71,12 @@ class Scenario:
     def __init__(self, work: Path, registry: str) -> None:
         self.checkout = work / "checkout"
         self.output_base = work / "output_base"
-        shutil.copytree(REPO_ROOT, self.checkout, symlinks=True,
-                        ignore=shutil.ignore_patterns("bazel-*", ".git", "__pycache__", "*.egg-info"))
+        shutil.copytree(
+            REPO_ROOT,
+            self.checkout,
+            symlinks=True,
+            ignore=shutil.ignore_patterns("bazel-*", ".git", "__pycache__", "*.egg-info"),
+        )
         self.db_url = f"sqlite:///{work / 'dagseal.db'}"
         migrate(self.db_url)
         self.env = {
@@ -102,10 +106,24 @@ class Scenario:
 
     def build_publish_deploy(self, name: str) -> str:
         """Build, publish and deploy; returns team_x's manifest digest."""
-        _run("bazel", f"--output_base={self.output_base}", "build", "--noshow_progress", "//:digest_map",
-             cwd=self.checkout)
-        out = self.dagseal("images", "publish", "--digest-map", "bazel-bin/digest_map.json",
-                           "--bazel-bin", "bazel-bin", "--out", f"{name}.json")
+        _run(
+            "bazel",
+            f"--output_base={self.output_base}",
+            "build",
+            "--noshow_progress",
+            "//:digest_map",
+            cwd=self.checkout,
+        )
+        out = self.dagseal(
+            "images",
+            "publish",
+            "--digest-map",
+            "bazel-bin/digest_map.json",
+            "--bazel-bin",
+            "bazel-bin",
+            "--out",
+            f"{name}.json",
+        )
         self.dagseal("deploy", f"{name}.json", "--created-from", f"scenario {name}")
         return re.search(r"dagseal/team_x@(sha256:[0-9a-f]{64})", out).group(1)
 
@@ -157,8 +175,13 @@ def test_live_migration_versions_and_rollback(scenario: Scenario) -> None:
     scenario.write_dag("v1", sleep=60)
     image1 = scenario.build_publish_deploy("v1")
     log = scenario.daemon_log.open("wb")
-    daemon = subprocess.Popen(["dagseal", "standalone"], cwd=scenario.checkout, env=scenario.env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    daemon = subprocess.Popen(
+        ["dagseal", "standalone"],
+        cwd=scenario.checkout,
+        env=scenario.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         scenario.wait("the scenario DAG to be parsed", lambda s: _dag_hash(s) is not None)
         with session_scope(scenario.factory) as session:
@@ -185,13 +208,17 @@ def test_live_migration_versions_and_rollback(scenario: Scenario) -> None:
 
     runs = {run_id: scenario.run(run_id) for run_id in ("r1", "r2", "r3")}
     assert {r: (run.state, run.image_digest) for r, run in runs.items()} == {
-        "r1": ("success", image1), "r2": ("success", image2), "r3": ("success", image1),
+        "r1": ("success", image1),
+        "r2": ("success", image2),
+        "r3": ("success", image1),
     }
     with session_scope(scenario.factory) as session:
         for run_id, run in runs.items():  # every task, later ones included, ran on the run's image
-            digests = set(session.scalars(
-                select(TaskInstanceModel.image_digest).where(TaskInstanceModel.run_id == run_id)
-            ))
+            digests = set(
+                session.scalars(
+                    select(TaskInstanceModel.image_digest).where(TaskInstanceModel.run_id == run_id)
+                )
+            )
             assert digests == {run.image_digest}, run_id
     versions = {}
     for run_id in ("r1", "r2", "r3"):

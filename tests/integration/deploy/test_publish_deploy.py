@@ -57,7 +57,8 @@ def test_publishing_uploads_each_blob_once_and_a_dag_edit_only_the_dag_layer(
 
     _, again = _publish(v1, tmp_path / "v1", registry)
     assert {dag_dir: r.uploaded_bytes for dag_dir, r in again.items()} == {
-        "dag_repos/team_x": 0, "dag_repos/team_y": 0,
+        "dag_repos/team_x": 0,
+        "dag_repos/team_y": 0,
     }
 
     v2 = _build(tmp_path / "v2", namespace, source_x="print('v2')")

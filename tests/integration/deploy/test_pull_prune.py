@@ -69,7 +69,10 @@ def test_pull_errors_say_whether_the_registry_is_down_or_the_digest_missing(
 
 
 def test_prune_keeps_recent_and_current_deployments_and_removes_the_rest(
-    registry: str, namespace: str, tmp_path: Path, engine: docker.DockerClient,
+    registry: str,
+    namespace: str,
+    tmp_path: Path,
+    engine: docker.DockerClient,
     session_factory: sessionmaker[Session],
 ) -> None:
     old = _published(tmp_path / "old", namespace, registry, "print('old')")

@@ -55,5 +55,3 @@ def loaded(digest_map: DigestMap, engine: None) -> Iterator[dict[str, str]]:
     new = {entry.image_id for entry in digest_map.repos.values()} - before
     if new:
         subprocess.run(["docker", "rmi", "--force", *new], capture_output=True, check=False)
-
-

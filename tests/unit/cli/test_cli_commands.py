@@ -241,10 +241,17 @@ def test_runs_and_tasks_list_show_the_short_image_digest_and_ids_for_scripts(cli
             run = trigger_dag(session, "team_x.etl", {}, when, run_id=f"r{number}")
             run.image_digest = image
             session.flush()
-            session.add(TaskInstanceModel(
-                dag_run_id=run.id, dag_id=run.dag_id, run_id=run.run_id, task_id="extract",
-                try_number=1, max_tries=0, image_digest=image,
-            ))
+            session.add(
+                TaskInstanceModel(
+                    dag_run_id=run.id,
+                    dag_id=run.dag_id,
+                    run_id=run.run_id,
+                    task_id="extract",
+                    try_number=1,
+                    max_tries=0,
+                    image_digest=image,
+                )
+            )
     code, out, _ = cli_db("runs", "list", "--dag", "team_x.etl", "--format", "ids")
     assert (code, out) == (0, "r2\nr1\n")
     code, out, _ = cli_db("runs", "list")

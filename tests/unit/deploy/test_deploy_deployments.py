@@ -75,8 +75,13 @@ def _run(session: Session, run_id: str, dag_hash: str, pin, state: str = "succes
         session.add(SerializedDagModel(dag_hash=dag_hash, dag_id="etl", data="{}", source_digest="0" * 64))
         session.flush()
     run = DagRunModel(
-        dag_id="etl", run_id=run_id, run_type="manual", state=state, dag_hash=dag_hash,
-        image_digest=pin.image_digest if pin else None, deployment_id=pin.deployment_id if pin else None,
+        dag_id="etl",
+        run_id=run_id,
+        run_type="manual",
+        state=state,
+        dag_hash=dag_hash,
+        image_digest=pin.image_digest if pin else None,
+        deployment_id=pin.deployment_id if pin else None,
         created_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=len(run_id)),
     )
     session.add(run)

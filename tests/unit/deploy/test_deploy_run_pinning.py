@@ -22,10 +22,15 @@ def _dag(factory: sessionmaker[Session], team: str) -> None:
     with session_scope(factory) as session:
         session.add(SerializedDagModel(dag_hash="a" * 64, dag_id="etl", data="{}", source_digest="0" * 64))
         session.flush()
-        session.add(DagModel(
-            dag_id="etl", fileloc=f"/srv/checkout/dag_repos/{team}/etl.py", relative_fileloc="etl.py",
-            processor_subdir=f"/srv/checkout/dag_repos/{team}", latest_dag_hash="a" * 64,
-        ))
+        session.add(
+            DagModel(
+                dag_id="etl",
+                fileloc=f"/srv/checkout/dag_repos/{team}/etl.py",
+                relative_fileloc="etl.py",
+                processor_subdir=f"/srv/checkout/dag_repos/{team}",
+                latest_dag_hash="a" * 64,
+            )
+        )
 
 
 def test_triggered_runs_take_the_current_deployment(session_factory: sessionmaker[Session]) -> None:
@@ -60,7 +65,8 @@ def test_without_a_deployment_docker_runs_keep_the_digest_map_image(
         with session_scope(session_factory) as session:
             run = trigger_dag(session, "etl", {}, NOW, run_id=version)
             assert (run.image_digest, run.deployment_id) == (
-                document["repos"]["dag_repos/team_x"]["image_id"], None
+                document["repos"]["dag_repos/team_x"]["image_id"],
+                None,
             )
     with session_scope(session_factory) as session:
         first = session.scalars(select(DagRunModel).where(DagRunModel.run_id == "v1")).one()

@@ -162,4 +162,3 @@ def test_no_mount_may_show_a_container_other_containers_sockets(
     spec = SandboxSpec(dag_folder=str(tmp_path / "team"), image="sha256:" + "1" * 64, mounts=(mount,))
     with pytest.raises(DagsealError, match="holds the sandboxes' protocol sockets"):
         container_body(spec, {}, protocol)
-
