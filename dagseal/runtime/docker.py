@@ -52,9 +52,8 @@ from dagseal.runtime.docker_stream import AttachedOutput
 from dagseal.runtime.session import (
     ProtocolChannel,
     ProtocolSession,
-    TryClock,
+    RunningTry,
     last_line,
-    log_writer,
     task_outcome_fields,
 )
 from dagseal.sandbox.protocol import PROTOCOL_VERSION
@@ -279,8 +278,7 @@ class DockerRuntime(SandboxRuntime):
         timeout: float | None,
         on_start: Callable[[TaskHandle], None],
     ) -> TaskOutcome:
-        clock = TryClock(timeout)
-        write_log = log_writer(log)
+        running = RunningTry(timeout, log)
         identity = {
             "dag_id": request.dag_id,
             "run_id": request.run_id,
@@ -288,16 +286,16 @@ class DockerRuntime(SandboxRuntime):
             "try_number": request.try_number,
         }
         try:
-            channel = self._start("task", identity, spec, write_log)
+            channel = self._start("task", identity, spec, running.write_log)
         except DagsealError as exc:
             error = f"cannot start the task container: {exc}"
-            write_log(f"dagseal: {error}\n".encode())
-            return TaskOutcome(state="failed", error=error, duration=clock.elapsed())
+            running.write_log(f"dagseal: {error}\n".encode())
+            return TaskOutcome(state="failed", error=error, duration=running.elapsed())
         handle = channel.handle
         on_start(TaskHandle(container_id=handle.container_id))
         try:
             outcome = self._converse(
-                channel, attrs.evolve(request, dag_folder=container_dag_folder(spec)), clock.remaining
+                channel, attrs.evolve(request, dag_folder=container_dag_folder(spec)), running.remaining
             )
             outcome = self._explain(channel, outcome, spec, timeout)
         finally:
@@ -306,9 +304,9 @@ class DockerRuntime(SandboxRuntime):
             except EngineError as exc:  # the engine went away; cleanup by label removes it later
                 log.warning("could not remove task container %s: %s", handle.name, exc)
         if outcome.get("reason"):
-            write_log(f"dagseal: {outcome['reason']}\n".encode())
+            running.write_log(f"dagseal: {outcome['reason']}\n".encode())
         outcome.pop("reason", None)
-        return TaskOutcome(**outcome, duration=clock.elapsed())
+        return TaskOutcome(**outcome, duration=running.elapsed())
 
     @staticmethod
     def _converse(

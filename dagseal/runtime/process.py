@@ -36,9 +36,8 @@ from dagseal.runtime.session import (
     OutputTail,
     ProtocolChannel,
     ProtocolSession,
-    TryClock,
+    RunningTry,
     last_line,
-    log_writer,
     task_outcome_fields,
 )
 from dagseal.runtime.zygote import ZygoteChild, ZygoteUnavailable
@@ -234,13 +233,13 @@ class ProcessRuntime(SandboxRuntime):
         timeout: float | None,
         on_start: Callable[[TaskHandle], None],
     ) -> TaskOutcome:
-        clock = TryClock(timeout)
-        process = self._spawn(spec, log_writer(log))
+        running = RunningTry(timeout, log)
+        process = self._spawn(spec, running.write_log)
         on_start(TaskHandle(pid=process.pid, pgid=process.pid))
         try:
-            process.check_hello(clock.remaining())
+            process.check_hello(running.remaining())
             process.send(request)
-            reply = process.receive(clock.remaining())
+            reply = process.receive(running.remaining())
             process.send({"type": "shutdown", "id": request.id + 1})
             process.proc.wait(timeout=DRAIN_GRACE_SECONDS)
             outcome = task_outcome_fields(reply)
@@ -250,4 +249,4 @@ class ProcessRuntime(SandboxRuntime):
             outcome = {"state": "failed", "error": str(exc)}
         finally:
             process.close()  # kills the group: children the task left running die with it
-        return TaskOutcome(**outcome, exit_code=process.proc.returncode, duration=clock.elapsed())
+        return TaskOutcome(**outcome, exit_code=process.proc.returncode, duration=running.elapsed())

@@ -13,7 +13,6 @@ import json
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from itertools import count
 from typing import Any, BinaryIO
 
@@ -32,9 +31,8 @@ __all__ = [
     "OutputTail",
     "ProtocolChannel",
     "ProtocolSession",
-    "TryClock",
+    "RunningTry",
     "last_line",
-    "log_writer",
     "task_outcome_fields",
 ]
 
@@ -74,12 +72,14 @@ class OutputTail:
             return self._tail.decode("utf-8", "replace")
 
 
-class TryClock:
-    """When a task try started and what is left of its ``timeout`` (None: no limit) for each step."""
+class RunningTry:
+    """A task try in ``run_task``: when it started, what is left of its ``timeout`` (None: no limit)
+    for each step, and its log, written chunk by chunk and flushed so readers follow it live."""
 
-    def __init__(self, timeout: float | None) -> None:
+    def __init__(self, timeout: float | None, log: BinaryIO) -> None:
         self.started = time.monotonic()
         self._deadline = None if timeout is None else self.started + timeout
+        self._log = log
 
     def remaining(self) -> float | None:
         return None if self._deadline is None else max(0.0, self._deadline - time.monotonic())
@@ -87,15 +87,9 @@ class TryClock:
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
-
-def log_writer(log: BinaryIO) -> Callable[[bytes], None]:
-    """A sink writing a try's output to its log chunk by chunk, flushed so readers follow it live."""
-
-    def write_log(chunk: bytes) -> None:
-        log.write(chunk)
-        log.flush()
-
-    return write_log
+    def write_log(self, chunk: bytes) -> None:
+        self._log.write(chunk)
+        self._log.flush()
 
 
 class ProtocolChannel(ABC):
