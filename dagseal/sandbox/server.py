@@ -1,6 +1,5 @@
 """The sandbox request loop: hello first, then one reply per request line, until shutdown or EOF."""
 
-import platform
 import sys
 import traceback
 from collections.abc import Callable
@@ -51,7 +50,7 @@ class Server:
             Hello(
                 protocol_version=PROTOCOL_VERSION,
                 dagseal_version=__version__,
-                python=platform.python_version(),
+                python=".".join(map(str, sys.version_info[:3])),  # not platform: 2 ms of imports
             )
         )
         for line in self.requests:
