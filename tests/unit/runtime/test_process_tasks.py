@@ -2,7 +2,6 @@
 
 import io
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -13,19 +12,10 @@ from dagseal.runtime.base import SandboxSpec, TaskHandle, TaskOutcome
 from dagseal.runtime.process import ProcessRuntime
 from dagseal.sandbox.protocol import RunTaskRequest
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "bad_dags"
 
-
-@pytest.fixture
-def dag_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "dags"
-    folder.mkdir()
-    shutil.copy(FIXTURES / "tasks.py", folder / "tasks.py")
-    return folder
-
-
-def run(dag_dir: Path, task_id: str, timeout: float | None = 60, **fields: Any) -> tuple[TaskOutcome, str]:
-    request = RunTaskRequest(
+def task_request(dag_dir: Path, task_id: str, **fields: Any) -> RunTaskRequest:
+    """A run_task request for one task of the fixture DAG copied into ``dag_dir``."""
+    return RunTaskRequest(
         id=1,
         dag_folder=str(dag_dir),
         file="tasks.py",
@@ -35,6 +25,10 @@ def run(dag_dir: Path, task_id: str, timeout: float | None = 60, **fields: Any) 
         run_id="manual__1",
         **fields,
     )
+
+
+def run(dag_dir: Path, task_id: str, timeout: float | None = 60, **fields: Any) -> tuple[TaskOutcome, str]:
+    request = task_request(dag_dir, task_id, **fields)
     log = io.BytesIO()
     handles: list[TaskHandle] = []
     environment = {"CHILD_PID_FILE": str(dag_dir / "child.pid")}

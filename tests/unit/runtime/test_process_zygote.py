@@ -2,28 +2,18 @@
 
 import io
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_process_tasks import FIXTURES, _running
+from test_process_tasks import _running, task_request
 
 from dagseal.runtime.base import SandboxSpec, TaskHandle, TaskOutcome
 from dagseal.runtime.environment import sandbox_environment
 from dagseal.runtime.process import ProcessRuntime
 from dagseal.runtime.zygote import SandboxZygote, ZygoteChild
-from dagseal.sandbox.protocol import RunTaskRequest
-
-
-@pytest.fixture
-def dag_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "dags"
-    folder.mkdir()
-    shutil.copy(FIXTURES / "tasks.py", folder / "tasks.py")
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -35,15 +25,7 @@ def zygote() -> Iterator[SandboxZygote]:
 def run(
     zygote_socket: str, dag_dir: Path, task_id: str, timeout: float = 60, **environment: str
 ) -> tuple[TaskOutcome, TaskHandle, str]:
-    request = RunTaskRequest(
-        id=1,
-        dag_folder=str(dag_dir),
-        file="tasks.py",
-        source=(dag_dir / "tasks.py").read_text(),
-        dag_id="fixture.tasks",
-        task_id=task_id,
-        run_id="manual__1",
-    )
+    request = task_request(dag_dir, task_id)
     log = io.BytesIO()
     handles: list[TaskHandle] = []
     spec = SandboxSpec(dag_folder=str(dag_dir), environment=environment)
