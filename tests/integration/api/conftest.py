@@ -1,0 +1,86 @@
+"""The API app on a real, seeded database (SQLite and PostgreSQL) and clients for each user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from api_seed import PASSWORD, Seeded, seed
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from dagseal.api.app import create_app
+from dagseal.api.settings import ApiSettings
+
+
+@pytest.fixture
+def log_folder(tmp_path: Path) -> Path:
+    return tmp_path / "logs"
+
+
+@pytest.fixture
+def seeded(session_factory: sessionmaker[Session], log_folder: Path) -> Seeded:
+    return seed(session_factory, log_folder)
+
+
+@pytest.fixture
+def app_settings(migrated_db_url: str, log_folder: Path) -> ApiSettings:
+    return ApiSettings(
+        host="127.0.0.1",
+        port=0,
+        workers=1,
+        secret_key="test-secret",
+        maximum_page_limit=100,
+        fallback_page_limit=50,
+        sql_alchemy_conn=migrated_db_url,
+        base_log_folder=str(log_folder),
+    )
+
+
+@pytest.fixture
+def anonymous(
+    app_settings: ApiSettings, session_factory: sessionmaker[Session], seeded: Seeded
+) -> Iterator[TestClient]:
+    with TestClient(create_app(app_settings, session_factory), follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture
+def api(
+    app_settings: ApiSettings, session_factory: sessionmaker[Session], seeded: Seeded
+) -> Callable[[str], TestClient]:
+    """``api("x_op")``: a client sending that user's Bearer token."""
+    app = create_app(app_settings, session_factory)
+
+    def client(username: str) -> TestClient:
+        return TestClient(app, headers={"Authorization": f"Bearer {seeded.tokens[username]}"})
+
+    return client
+
+
+def csrf_of(client: TestClient, page: str = "/login") -> str:
+    """The CSRF token the page carries in its meta tag (the session's)."""
+    html = client.get(page).text
+    marker = 'name="csrf-token" content="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+@pytest.fixture
+def browser_session(
+    app_settings: ApiSettings, session_factory: sessionmaker[Session], seeded: Seeded
+) -> Callable[[str], TestClient]:
+    """``browser_session("y_op")``: a client logged in through the login form (session cookie)."""
+    app = create_app(app_settings, session_factory)
+
+    def login(username: str) -> TestClient:
+        client = TestClient(app, follow_redirects=False)
+        token = csrf_of(client)
+        response = client.post(
+            "/login", data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/dags"}
+        )
+        assert response.status_code == 303, response.text
+        return client
+
+    return login
