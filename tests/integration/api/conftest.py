@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from api_client import csrf_of
 from api_seed import PASSWORD, Seeded, seed
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,14 +58,6 @@ def api(
         return TestClient(app, headers={"Authorization": f"Bearer {seeded.tokens[username]}"})
 
     return client
-
-
-def csrf_of(client: TestClient, page: str = "/login") -> str:
-    """The CSRF token the page carries in its meta tag (the session's)."""
-    html = client.get(page).text
-    marker = 'name="csrf-token" content="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
 
 
 @pytest.fixture

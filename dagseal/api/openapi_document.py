@@ -1,0 +1,38 @@
+"""The OpenAPI document of the API, without a database: for the committed copy (docs/openapi.json),
+which a unit test compares with the app's, so every API change shows up in review.
+
+``python -m dagseal.api.openapi_document > docs/openapi.json`` refreshes the copy.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from sqlalchemy.orm import sessionmaker
+
+from dagseal.api.app import create_app
+from dagseal.api.settings import ApiSettings
+
+
+def openapi_document() -> dict[str, Any]:
+    settings = ApiSettings(
+        host="127.0.0.1",
+        port=8080,
+        workers=1,
+        secret_key="unused",
+        maximum_page_limit=100,
+        fallback_page_limit=50,
+        sql_alchemy_conn="sqlite://",
+        base_log_folder="logs",
+    )
+    return create_app(settings, sessionmaker()).openapi()
+
+
+def render() -> str:
+    return json.dumps(openapi_document(), indent=2, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())
