@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Query, Request
 from dagseal.api.auth.identity import identify
 from dagseal.api.auth.users import CurrentUser
 from dagseal.api.database import Session
+from dagseal.api.models import DB_INT_MAX
 
 
 def _user(request: Request, session: Session) -> CurrentUser:
@@ -47,7 +48,7 @@ def _page(
     limit: Annotated[
         int | None, Query(ge=1, description="page size; capped at [api] maximum_page_limit")
     ] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ) -> Page:
     settings = request.app.state.settings
     wanted = settings.fallback_page_limit if limit is None else limit

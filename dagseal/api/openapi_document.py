@@ -10,13 +10,15 @@ import json
 import sys
 from typing import Any
 
+from fastapi import FastAPI
 from sqlalchemy.orm import sessionmaker
 
 from dagseal.api.app import create_app
 from dagseal.api.settings import ApiSettings
 
 
-def openapi_document() -> dict[str, Any]:
+def detached_app() -> FastAPI:
+    """The app with default settings and no database behind it (its document needs none)."""
     settings = ApiSettings(
         host="127.0.0.1",
         port=8080,
@@ -27,7 +29,11 @@ def openapi_document() -> dict[str, Any]:
         sql_alchemy_conn="sqlite://",
         base_log_folder="logs",
     )
-    return create_app(settings, sessionmaker()).openapi()
+    return create_app(settings, sessionmaker())
+
+
+def openapi_document() -> dict[str, Any]:
+    return detached_app().openapi()
 
 
 def render() -> str:

@@ -10,6 +10,13 @@ states at the end.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from dagseal.api.embedded import EmbeddedApiServer
+    from dagseal.config import Config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,6 +27,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--until-idle", action="store_true", help="exit once every run and callback is done")
     parser.add_argument("-n", "--num-runs", type=int, default=0, help="scheduling passes (0: no limit)")
     parser.add_argument("--migrate", action="store_true", help="create/upgrade the database schema first")
+    parser.add_argument(
+        "--api-server",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also serve the API and UI on [api] host:port (default: on, off with --until-idle)",
+    )
     parser.set_defaults(handler=standalone_command)
 
 
@@ -40,13 +53,40 @@ def standalone_command(args: argparse.Namespace) -> int:
     factory = open_database(config)
     dirs = processor_directories(config.get("core", "dags_folder"))
     print("standalone: processing " + ", ".join(str(d) for d in dirs))
-    run_scheduler(
-        config,
-        factory,
-        num_runs=args.num_runs,
-        processor_dirs=dirs,
-        triggers=args.trigger,
-        until_idle=args.until_idle,
-    )
+    api = _start_api_server(config, factory) if _wants_api_server(args) else None
+    try:
+        run_scheduler(
+            config,
+            factory,
+            num_runs=args.num_runs,
+            processor_dirs=dirs,
+            triggers=args.trigger,
+            until_idle=args.until_idle,
+        )
+    finally:
+        if api is not None:
+            api.stop()
     print_runs(factory, dag_id=None, with_tasks=True)
     return 0
+
+
+def _wants_api_server(args: argparse.Namespace) -> bool:
+    return not args.until_idle if args.api_server is None else args.api_server
+
+
+def _start_api_server(config: Config, factory: sessionmaker[Session]) -> EmbeddedApiServer | None:
+    """The UI for this standalone (and a first admin, whose password is printed once); None if the
+    port is taken, which is said in one line while the scheduler carries on."""
+    from dagseal.api.embedded import ensure_admin, start_api_server
+    from dagseal.api.settings import ApiSettings
+    from dagseal.errors import DagsealError
+
+    try:
+        api = start_api_server(ApiSettings.from_config(config), factory)
+    except DagsealError as exc:
+        print(f"standalone: API server not started: {exc} (set [api] port, or --no-api-server)", flush=True)
+        return None
+    password = ensure_admin(factory)
+    login = "" if password is None else f" (log in as admin, password {password}; shown once)"
+    print(f"standalone: UI and API at {api.url}{login}", flush=True)
+    return api

@@ -16,16 +16,16 @@ from sqlalchemy import func, select
 from dagseal.api.access import dag_visible, visible_dag, visible_run
 from dagseal.api.database import Session
 from dagseal.api.deps import Actor, Paging, User
-from dagseal.api.models import RequestBody, ResponseBody
+from dagseal.api.models import DB_INT_MAX, ERROR_RESPONSES, RequestBody, ResponseBody
 from dagseal.api.params import conf_error
+from dagseal.api.serialized import DAG_BAG
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
 from dagseal.scheduler.clearing import clear_tasks
-from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import trigger_dag
 from dagseal.scheduler.states import TaskState
 from dagseal.timeutil import utcnow
 
-router = APIRouter(prefix="/api/v2/dags/{dag_id}/dagRuns", tags=["DagRun"])
+router = APIRouter(prefix="/api/v2/dags/{dag_id}/dagRuns", tags=["DagRun"], responses=ERROR_RESPONSES)
 ALL_DAGS = "~"
 
 
@@ -55,7 +55,9 @@ class TriggerDAGRunPostBody(RequestBody):
     dag_run_id: str | None = Field(default=None, min_length=1, max_length=250)
     logical_date: AwareDatetime | None = None
     conf: dict[str, Any] = Field(default_factory=dict)
-    deployment_id: int | None = Field(default=None, description="pin the run to this deployment's image")
+    deployment_id: int | None = Field(
+        default=None, ge=1, le=DB_INT_MAX, description="pin the run to this deployment's image"
+    )
 
 
 class DAGRunClearBody(RequestBody):
@@ -103,7 +105,7 @@ def trigger_dag_run(
 ) -> DAGRunResponse:
     dag = visible_dag(session, user, dag_id)
     if dag.latest_dag_hash is not None:
-        problem = conf_error(SerializedDagBag().get(session, dag.latest_dag_hash).params, body.conf)
+        problem = conf_error(DAG_BAG.get(session, dag.latest_dag_hash).params, body.conf)
         if problem is not None:
             raise HTTPException(400, problem)
     run = trigger_dag(

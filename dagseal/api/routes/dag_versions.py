@@ -13,11 +13,11 @@ from sqlalchemy import select
 from dagseal.api.access import not_found, visible_dag
 from dagseal.api.database import Session
 from dagseal.api.deps import User
-from dagseal.api.models import ResponseBody
+from dagseal.api.models import ERROR_RESPONSES, ResponseBody
 from dagseal.db.models import SerializedDagModel
 from dagseal.deploy.versions import dag_versions
 
-router = APIRouter(prefix="/api/v2/dags/{dag_id}/dagVersions", tags=["DagVersion"])
+router = APIRouter(prefix="/api/v2/dags/{dag_id}/dagVersions", tags=["DagVersion"], responses=ERROR_RESPONSES)
 
 
 class DagVersionResponse(ResponseBody):

@@ -12,10 +12,10 @@ from dagseal.api.access import dag_visible, visible_dag
 from dagseal.api.dag_summary import DagSummary, summarize
 from dagseal.api.database import Session
 from dagseal.api.deps import Actor, Paging, User
-from dagseal.api.models import RequestBody, ResponseBody
+from dagseal.api.models import ERROR_RESPONSES, RequestBody, ResponseBody
 from dagseal.db.models import DagModel
 
-router = APIRouter(prefix="/api/v2/dags", tags=["DAG"])
+router = APIRouter(prefix="/api/v2/dags", tags=["DAG"], responses=ERROR_RESPONSES)
 
 
 class DAGResponse(ResponseBody):

@@ -9,18 +9,19 @@ from datetime import datetime
 from pathlib import PurePosixPath
 
 from fastapi import APIRouter, Request
+from pydantic import Field
 
 from dagseal.api.access import not_found
 from dagseal.api.auth.users import CurrentUser
 from dagseal.api.database import Session
 from dagseal.api.deps import Admin, Paging, User
-from dagseal.api.models import RequestBody, ResponseBody
+from dagseal.api.models import DB_INT_MAX, ERROR_RESPONSES, RequestBody, ResponseBody
 from dagseal.db.models import DeploymentModel
 from dagseal.deploy.deployments import current_deployment, list_deployments
 from dagseal.deploy.published import entries
 from dagseal.deploy.rollout import rollback
 
-router = APIRouter(prefix="/api/v2/deployments", tags=["Deployment"])
+router = APIRouter(prefix="/api/v2/deployments", tags=["Deployment"], responses=ERROR_RESPONSES)
 
 
 class DeploymentImage(ResponseBody):
@@ -64,7 +65,7 @@ class DeploymentCollectionResponse(ResponseBody):
 
 
 class RollbackBody(RequestBody):
-    deployment_id: int | None = None
+    deployment_id: int | None = Field(default=None, ge=1, le=DB_INT_MAX)
 
 
 @router.get("", response_model=DeploymentCollectionResponse)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from sqlalchemy import func, select
 
 from dagseal.api.access import not_found, subdir_visible, team_of
 from dagseal.api.database import Session
 from dagseal.api.deps import Paging, User
-from dagseal.api.models import ResponseBody
+from dagseal.api.models import DB_INT_MAX, ERROR_RESPONSES, ResponseBody
 from dagseal.db.models import ImportErrorModel
 
-router = APIRouter(prefix="/api/v2/importErrors", tags=["ImportError"])
+router = APIRouter(prefix="/api/v2/importErrors", tags=["ImportError"], responses=ERROR_RESPONSES)
 
 
 class ImportErrorResponse(ResponseBody):
@@ -56,7 +57,9 @@ def list_import_errors(session: Session, user: User, page: Paging) -> ImportErro
 
 
 @router.get("/{import_error_id}", response_model=ImportErrorResponse)
-def get_import_error(import_error_id: int, session: Session, user: User) -> ImportErrorResponse:
+def get_import_error(
+    import_error_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)], session: Session, user: User
+) -> ImportErrorResponse:
     row = session.scalar(
         select(ImportErrorModel).where(
             ImportErrorModel.id == import_error_id, subdir_visible(ImportErrorModel.processor_subdir, user)

@@ -6,9 +6,9 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from dagseal.api.database import Session
-from dagseal.api.models import ResponseBody
+from dagseal.api.models import ERROR_RESPONSES, ResponseBody
 
-router = APIRouter(prefix="/api/v2/monitor", tags=["Monitor"])
+router = APIRouter(prefix="/api/v2/monitor", tags=["Monitor"], responses=ERROR_RESPONSES)
 
 
 class HealthResponse(ResponseBody):

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from dagseal.api.access import not_found, visible_run
 from dagseal.api.database import Session
 from dagseal.api.deps import Actor, Paging, User
-from dagseal.api.models import RequestBody, ResponseBody
+from dagseal.api.models import ERROR_RESPONSES, RequestBody, ResponseBody
 from dagseal.api.routes.dag_runs import ClearedTaskInstancesResponse
 from dagseal.db.models import TaskInstanceModel
 from dagseal.scheduler.clearing import clear_tasks
@@ -21,7 +21,7 @@ from dagseal.scheduler.marking import mark_task
 from dagseal.scheduler.states import TaskState
 from dagseal.timeutil import utcnow
 
-router = APIRouter(prefix="/api/v2/dags/{dag_id}", tags=["TaskInstance"])
+router = APIRouter(prefix="/api/v2/dags/{dag_id}", tags=["TaskInstance"], responses=ERROR_RESPONSES)
 RUN_TIS = "/dagRuns/{dag_run_id}/taskInstances"
 
 

@@ -9,13 +9,13 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from dagseal.api.access import not_found
 from dagseal.api.database import Session
 from dagseal.api.deps import User
-from dagseal.api.models import ResponseBody
+from dagseal.api.models import DB_INT_MAX, ERROR_RESPONSES, ResponseBody
 from dagseal.api.routes.task_instances import RUN_TIS, visible_task_instance
 from dagseal.api.task_log import BadContinuationToken, decode_token, encode_token, read_piece
 from dagseal.executor.try_record import try_log_path
 from dagseal.scheduler.states import TaskState
 
-router = APIRouter(prefix="/api/v2/dags/{dag_id}", tags=["Task Log"])
+router = APIRouter(prefix="/api/v2/dags/{dag_id}", tags=["Task Log"], responses=ERROR_RESPONSES)
 LIVE_STATES = frozenset({TaskState.QUEUED.value, TaskState.RUNNING.value})
 
 
@@ -31,7 +31,7 @@ def get_log(
     dag_id: str,
     dag_run_id: str,
     task_id: str,
-    try_number: Annotated[int, Path(ge=1)],
+    try_number: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
     session: Session,
     user: User,
     token: Annotated[

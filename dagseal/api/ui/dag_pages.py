@@ -19,11 +19,11 @@ from dagseal.api.params import params_schema
 from dagseal.api.routes.dag_runs import TriggerDAGRunPostBody, trigger_dag_run
 from dagseal.api.routes.dag_versions import version_rows, visible_version
 from dagseal.api.routes.dags import DAGPatchBody, patch_dag
+from dagseal.api.serialized import DAG_BAG
 from dagseal.api.ui.common import ACTIVE_RUN_STATES, CsrfChecked, PageUser, back_to, forbid_viewer, render
 from dagseal.api.version_diff import diff_versions
 from dagseal.db.models import DagCodeModel, DagRunModel, TaskInstanceModel
 from dagseal.errors import DagsealError
-from dagseal.scheduler.dag_bag import SerializedDagBag
 
 router = APIRouter(prefix="/dags/{dag_id}", include_in_schema=False)
 GRID_RUNS = 25
@@ -45,11 +45,10 @@ def grid(request: Request, dag_id: str, session: Session, user: PageUser) -> HTM
         select(TaskInstanceModel).where(TaskInstanceModel.dag_run_id.in_([r.id for r in runs]))
     ):
         cells[(ti.task_id, ti.dag_run_id)] = ti.state or "none"
-    bag = SerializedDagBag()
-    task_ids: list[str] = []
-    for version in dict.fromkeys([*(r.dag_hash for r in runs), dag.latest_dag_hash]):
+    task_ids: list[str] = []  # upstream before downstream, latest version first, then older tasks
+    for version in dict.fromkeys([dag.latest_dag_hash, *(r.dag_hash for r in reversed(runs))]):
         if version is not None:
-            task_ids += [t.task_id for t in bag.get(session, version).tasks if t.task_id not in task_ids]
+            task_ids += [t for t in DAG_BAG.version(session, version).order if t not in task_ids]
     active = any(r.state in ACTIVE_RUN_STATES for r in runs)
     return render(
         request, "grid.html", user, dag=dag, runs=runs, task_ids=task_ids, cells=cells, active=active
@@ -65,7 +64,7 @@ def graph(
     if version is None:
         raise HTTPException(404, f"DAG {dag_id!r} has no parsed version")
     row = visible_version(session, user, dag_id, version)
-    svg = render_svg(SerializedDagBag().get(session, row.dag_hash))
+    svg = render_svg(DAG_BAG.get(session, row.dag_hash))
     versions = version_rows(session, dag_id, dag.latest_dag_hash)
     return render(request, "graph.html", user, dag=dag, dag_hash=row.dag_hash, svg=svg, versions=versions)
 
@@ -88,10 +87,9 @@ def versions(
     diff = None
     if older and newer:
         old_row, new_row = (visible_version(session, user, dag_id, h) for h in (older, newer))
-        bag = SerializedDagBag()
         diff = diff_versions(
-            bag.get(session, older),
-            bag.get(session, newer),
+            DAG_BAG.get(session, older),
+            DAG_BAG.get(session, newer),
             _source(session, old_row.source_digest),
             _source(session, new_row.source_digest),
         )
@@ -130,7 +128,7 @@ def _trigger_form(
     dag = visible_dag(session, user, dag_id)
     params: dict[str, Any] = {}
     if dag.latest_dag_hash is not None:
-        params = SerializedDagBag().get(session, dag.latest_dag_hash).params
+        params = DAG_BAG.get(session, dag.latest_dag_hash).params
     schema = params_schema(params)
     response = render(request, "trigger.html", user, dag=dag, schema=schema, error=error, conf=conf)
     if error:

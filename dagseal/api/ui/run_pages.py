@@ -18,9 +18,9 @@ from dagseal.api.routes.task_instances import (
     patch_task_instance,
     visible_task_instance,
 )
+from dagseal.api.serialized import DAG_BAG
 from dagseal.api.ui.common import ACTIVE_RUN_STATES, CsrfChecked, PageUser, back_to, forbid_viewer, render
 from dagseal.db.models import TaskInstanceModel
-from dagseal.scheduler.dag_bag import SerializedDagBag
 
 router = APIRouter(prefix="/dags/{dag_id}/runs/{run_id}", include_in_schema=False)
 
@@ -36,7 +36,7 @@ def run_page(request: Request, dag_id: str, run_id: str, session: Session, user:
             .order_by(TaskInstanceModel.task_id)
         )
     )
-    svg = render_svg(SerializedDagBag().get(session, run.dag_hash), {ti.task_id: ti.state for ti in tis})
+    svg = render_svg(DAG_BAG.get(session, run.dag_hash), {ti.task_id: ti.state for ti in tis})
     active = run.state in ACTIVE_RUN_STATES
     return render(request, "run.html", user, dag=dag, run=run, tis=tis, svg=svg, active=active)
 
@@ -47,9 +47,7 @@ def task_page(
 ) -> HTMLResponse:
     ti = visible_task_instance(session, user, dag_id, run_id, task_id)
     run = visible_run(session, user, dag_id, run_id)
-    task = next(
-        (t for t in SerializedDagBag().get(session, run.dag_hash).tasks if t.task_id == task_id), None
-    )
+    task = next((t for t in DAG_BAG.get(session, run.dag_hash).tasks if t.task_id == task_id), None)
     return render(request, "task.html", user, run=run, ti=ti, task=task, tries=range(1, ti.try_number + 1))
 
 
