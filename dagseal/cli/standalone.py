@@ -5,6 +5,9 @@ by default), the scheduler and the LocalExecutor in one command, for development
 exits when nothing is left to run and every callback ran; otherwise it runs until Ctrl-C, which
 stops running tries, the processors and the scheduler cleanly. Prints the runs and their task
 states at the end.
+
+Unless ``--until-idle`` (or ``--no-api-server``), it also serves the API and the UI on ``[api]
+host:port`` from a thread, creating user ``admin`` on first start and printing its password once.
 """
 
 from __future__ import annotations
@@ -53,7 +56,11 @@ def standalone_command(args: argparse.Namespace) -> int:
     factory = open_database(config)
     dirs = processor_directories(config.get("core", "dags_folder"))
     print("standalone: processing " + ", ".join(str(d) for d in dirs))
-    api = _start_api_server(config, factory) if _wants_api_server(args) else None
+    api = (
+        _start_api_server(config, factory, required=args.api_server is True)
+        if _wants_api_server(args)
+        else None
+    )
     try:
         run_scheduler(
             config,
@@ -74,9 +81,12 @@ def _wants_api_server(args: argparse.Namespace) -> bool:
     return not args.until_idle if args.api_server is None else args.api_server
 
 
-def _start_api_server(config: Config, factory: sessionmaker[Session]) -> EmbeddedApiServer | None:
-    """The UI for this standalone (and a first admin, whose password is printed once); None if the
-    port is taken, which is said in one line while the scheduler carries on."""
+def _start_api_server(
+    config: Config, factory: sessionmaker[Session], required: bool
+) -> EmbeddedApiServer | None:
+    """The UI for this standalone (and a first admin, whose password is printed once). A port
+    already taken fails the command if ``--api-server`` was given, else is said in one line while
+    the scheduler carries on (None)."""
     from dagseal.api.embedded import ensure_admin, start_api_server
     from dagseal.api.settings import ApiSettings
     from dagseal.errors import DagsealError
@@ -84,6 +94,8 @@ def _start_api_server(config: Config, factory: sessionmaker[Session]) -> Embedde
     try:
         api = start_api_server(ApiSettings.from_config(config), factory)
     except DagsealError as exc:
+        if required:
+            raise
         print(f"standalone: API server not started: {exc} (set [api] port, or --no-api-server)", flush=True)
         return None
     password = ensure_admin(factory)
