@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from dagseal.api.access import team_of
 from dagseal.db.models import DagModel, DagRunModel, ImportErrorModel
 from dagseal.deploy.deployments import current_deployment
-from dagseal.deploy.published import find_entry
+from dagseal.deploy.published import entries, entry_for_path
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,11 @@ def summarize(session: Session, dags: Sequence[DagModel]) -> list[DagSummary]:
         session.scalars(select(ImportErrorModel.filename).where(ImportErrorModel.filename.in_(files)))
     )
     deployment = current_deployment(session)
+    repos = [] if deployment is None else entries(deployment.digest_map)
     summaries = []
     for dag in dags:
         run = runs.get(dag.dag_id)
-        entry = None if deployment is None else find_entry(deployment.digest_map, dag.fileloc)
+        entry = entry_for_path(repos, dag.fileloc)
         summaries.append(
             DagSummary(
                 dag=dag,
