@@ -15,13 +15,14 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from dagseal import __version__
 from dagseal.api.routes import ROUTERS
 from dagseal.api.settings import ApiSettings
 from dagseal.api.ui import UI_ROUTERS
-from dagseal.api.ui.common import LoginRequired, login_redirect
+from dagseal.api.ui.common import LoginRequired, http_error, login_redirect
 from dagseal.config import load_config
 from dagseal.errors import DagsealError
 
@@ -65,6 +66,7 @@ def create_app(settings: ApiSettings, session_factory: sessionmaker[Session]) ->
     app.add_exception_handler(InterfaceError, _database_unavailable)
     app.add_exception_handler(DagsealError, _refused)
     app.add_exception_handler(LoginRequired, login_redirect)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     for router in (*ROUTERS, *UI_ROUTERS):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,16 +1,21 @@
-"""Dependencies every router uses: the user (any, acting, admin) and the page window."""
+"""Dependencies every router uses: the user (any, acting, admin) and the page window (and the
+query for one page)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Query, Request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session as OrmSession
 
 from dagseal.api.auth.identity import identify
 from dagseal.api.auth.users import CurrentUser
 from dagseal.api.database import Session
 from dagseal.api.models import DB_INT_MAX
+
+_M = TypeVar("_M")
 
 
 def _user(request: Request, session: Session) -> CurrentUser:
@@ -56,3 +61,14 @@ def _page(
 
 
 Paging = Annotated[Page, Depends(_page)]
+
+
+def paginate(
+    session: OrmSession, model: type[_M], condition: Any, order_by: Any, page: Page
+) -> tuple[list[_M], int]:
+    """One page of ``model`` rows matching ``condition``, and how many match in all."""
+    total = session.scalar(select(func.count()).select_from(model).where(condition))
+    rows = session.scalars(
+        select(model).where(condition).order_by(order_by).limit(page.limit).offset(page.offset)
+    ).all()
+    return list(rows), total or 0

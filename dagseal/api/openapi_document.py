@@ -16,20 +16,22 @@ from sqlalchemy.orm import sessionmaker
 from dagseal.api.app import create_app
 from dagseal.api.settings import ApiSettings
 
+DEFAULT_SETTINGS = ApiSettings(
+    host="127.0.0.1",
+    port=8080,
+    workers=1,
+    secret_key="unused",
+    maximum_page_limit=100,
+    fallback_page_limit=50,
+    sql_alchemy_conn="sqlite://",
+    base_log_folder="logs",
+)
+"""``[api]``'s defaults; the document does not depend on where the server listens or its DB."""
+
 
 def detached_app() -> FastAPI:
     """The app with default settings and no database behind it (its document needs none)."""
-    settings = ApiSettings(
-        host="127.0.0.1",
-        port=8080,
-        workers=1,
-        secret_key="unused",
-        maximum_page_limit=100,
-        fallback_page_limit=50,
-        sql_alchemy_conn="sqlite://",
-        base_log_folder="logs",
-    )
-    return create_app(settings, sessionmaker())
+    return create_app(DEFAULT_SETTINGS, sessionmaker())
 
 
 def openapi_document() -> dict[str, Any]:

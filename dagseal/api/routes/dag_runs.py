@@ -11,11 +11,11 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import AwareDatetime, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from dagseal.api.access import dag_visible, visible_dag, visible_run
 from dagseal.api.database import Session
-from dagseal.api.deps import Actor, Paging, User
+from dagseal.api.deps import Actor, Paging, User, paginate
 from dagseal.api.models import DB_INT_MAX, ERROR_RESPONSES, RequestBody, ResponseBody
 from dagseal.api.params import conf_error
 from dagseal.api.serialized import DAG_BAG
@@ -81,14 +81,7 @@ def list_dag_runs(
         condition = DagRunModel.dag_id == dag_id
     if state is not None:
         condition = condition & (DagRunModel.state == state)
-    total = session.scalar(select(func.count()).select_from(DagRunModel).where(condition))
-    runs = session.scalars(
-        select(DagRunModel)
-        .where(condition)
-        .order_by(DagRunModel.id.desc())
-        .limit(page.limit)
-        .offset(page.offset)
-    ).all()
+    runs, total = paginate(session, DagRunModel, condition, DagRunModel.id.desc(), page)
     return DAGRunCollectionResponse(
         dag_runs=[DAGRunResponse.model_validate(r) for r in runs], total_entries=total
     )

@@ -6,12 +6,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select
 
 from dagseal.api.access import dag_visible, visible_dag
 from dagseal.api.dag_summary import DagSummary, summarize
 from dagseal.api.database import Session
-from dagseal.api.deps import Actor, Paging, User
+from dagseal.api.deps import Actor, Paging, User, paginate
 from dagseal.api.models import ERROR_RESPONSES, RequestBody, ResponseBody
 from dagseal.db.models import DagModel
 
@@ -82,10 +81,7 @@ def list_dags(
         condition = condition & DagModel.is_paused.is_(paused)
     if dag_id_pattern:
         condition = condition & DagModel.dag_id.like(dag_id_pattern)
-    total = session.scalar(select(func.count()).select_from(DagModel).where(condition))
-    dags = session.scalars(
-        select(DagModel).where(condition).order_by(DagModel.dag_id).limit(page.limit).offset(page.offset)
-    ).all()
+    dags, total = paginate(session, DagModel, condition, DagModel.dag_id, page)
     return DAGCollectionResponse(
         dags=[DAGResponse.of(s) for s in summarize(session, dags)], total_entries=total
     )

@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from dagseal.api.access import not_found, subdir_visible, team_of
 from dagseal.api.database import Session
-from dagseal.api.deps import Paging, User
+from dagseal.api.deps import Paging, User, paginate
 from dagseal.api.models import DB_INT_MAX, ERROR_RESPONSES, ResponseBody
 from dagseal.db.models import ImportErrorModel
 
@@ -43,14 +43,7 @@ class ImportErrorCollectionResponse(ResponseBody):
 @router.get("", response_model=ImportErrorCollectionResponse)
 def list_import_errors(session: Session, user: User, page: Paging) -> ImportErrorCollectionResponse:
     condition = subdir_visible(ImportErrorModel.processor_subdir, user)
-    total = session.scalar(select(func.count()).select_from(ImportErrorModel).where(condition))
-    rows = session.scalars(
-        select(ImportErrorModel)
-        .where(condition)
-        .order_by(ImportErrorModel.filename)
-        .limit(page.limit)
-        .offset(page.offset)
-    ).all()
+    rows, total = paginate(session, ImportErrorModel, condition, ImportErrorModel.filename, page)
     return ImportErrorCollectionResponse(
         import_errors=[ImportErrorResponse.of(r) for r in rows], total_entries=total
     )

@@ -8,11 +8,11 @@ from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from dagseal.api.access import not_found, visible_run
 from dagseal.api.database import Session
-from dagseal.api.deps import Actor, Paging, User
+from dagseal.api.deps import Actor, Paging, User, paginate
 from dagseal.api.models import ERROR_RESPONSES, RequestBody, ResponseBody
 from dagseal.api.routes.dag_runs import ClearedTaskInstancesResponse
 from dagseal.db.models import TaskInstanceModel
@@ -83,14 +83,7 @@ def list_task_instances(
 ) -> TaskInstanceCollectionResponse:
     run = visible_run(session, user, dag_id, dag_run_id)
     condition = TaskInstanceModel.dag_run_id == run.id
-    total = session.scalar(select(func.count()).select_from(TaskInstanceModel).where(condition))
-    tis = session.scalars(
-        select(TaskInstanceModel)
-        .where(condition)
-        .order_by(TaskInstanceModel.task_id)
-        .limit(page.limit)
-        .offset(page.offset)
-    ).all()
+    tis, total = paginate(session, TaskInstanceModel, condition, TaskInstanceModel.task_id, page)
     return TaskInstanceCollectionResponse(
         task_instances=[TaskInstanceResponse.model_validate(ti) for ti in tis], total_entries=total
     )

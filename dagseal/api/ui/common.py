@@ -8,8 +8,10 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dagseal.api.auth.identity import CSRF_FIELD, check_csrf, csrf_token, identify
 from dagseal.api.auth.users import CurrentUser
@@ -25,6 +27,20 @@ class LoginRequired(Exception):
 
 def login_redirect(request: Request, _exc: Exception) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """API paths keep FastAPI's JSON ``detail``; a page answers with the same status as HTML."""
+    assert isinstance(exc, StarletteHTTPException)
+    if request.url.path.startswith(("/api/", "/openapi.json", "/docs", "/static/")):
+        return await http_exception_handler(request, exc)
+    response = templates.TemplateResponse(
+        request,
+        "error.html",
+        {"user": None, "csrf_token": "", "status": exc.status_code, "detail": exc.detail},
+    )
+    response.status_code = exc.status_code
+    return response
 
 
 def _page_user(request: Request, session: Session) -> CurrentUser:

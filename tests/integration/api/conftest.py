@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.api.app import create_app
+from dagseal.api.openapi_document import DEFAULT_SETTINGS
 from dagseal.api.settings import ApiSettings
 
 
@@ -27,13 +29,9 @@ def seeded(session_factory: sessionmaker[Session], log_folder: Path) -> Seeded:
 
 @pytest.fixture
 def app_settings(migrated_db_url: str, log_folder: Path) -> ApiSettings:
-    return ApiSettings(
-        host="127.0.0.1",
-        port=0,
-        workers=1,
+    return dataclasses.replace(
+        DEFAULT_SETTINGS,
         secret_key="test-secret",
-        maximum_page_limit=100,
-        fallback_page_limit=50,
         sql_alchemy_conn=migrated_db_url,
         base_log_folder=str(log_folder),
     )

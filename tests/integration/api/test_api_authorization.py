@@ -122,6 +122,10 @@ def test_ui_team_y_gets_404_on_team_x_pages(browser_session: Client) -> None:
     ]:
         assert y.get(page).status_code == 404, page
     assert "x_etl" not in y.get("/dags").text
+    page = y.get("/dags/x_etl/grid")
+    assert (
+        page.headers["content-type"].startswith("text/html") and "DAG &#39;x_etl&#39; not found" in page.text
+    )
     token = csrf_of(y, "/dags")
     assert y.post("/dags/x_etl/trigger", data={"csrf_token": token, "conf": "{}"}).status_code == 404
     assert y.post("/dags/x_etl/runs/run_new/clear", data={"csrf_token": token}).status_code == 404
