@@ -49,6 +49,10 @@ def _refused(_request: Request, exc: Exception) -> JSONResponse:
 
 def create_app(settings: ApiSettings, session_factory: sessionmaker[Session]) -> FastAPI:
     app = FastAPI(
+        # FastAPI's /docs and /redoc pages load their scripts from a CDN; the UI loads nothing
+        # from outside the repository, so they are off (the document is at /openapi.json).
+        docs_url=None,
+        redoc_url=None,
         title="dagseal API",
         version=__version__,
         description="Airflow 3 shaped REST API over dagseal's metadata DB (read, trigger, clear, mark).",

@@ -34,7 +34,7 @@ def api_server_command(args: argparse.Namespace) -> int:
     settings = ApiSettings.from_config(config)
     open_database(config)  # a missing or unmigrated DB fails here in one line, not in every worker
     print(
-        f"dagseal api-server: http://{settings.host}:{settings.port}/ (API at /api/v2, docs at /docs)",
+        f"dagseal api-server: http://{settings.host}:{settings.port}/ (API at /api/v2, OpenAPI at /openapi.json)",
         flush=True,
     )
     uvicorn.run(

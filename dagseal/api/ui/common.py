@@ -32,7 +32,7 @@ def login_redirect(request: Request, _exc: Exception) -> RedirectResponse:
 async def http_error(request: Request, exc: Exception) -> Response:
     """API paths keep FastAPI's JSON ``detail``; a page answers with the same status as HTML."""
     assert isinstance(exc, StarletteHTTPException)
-    if request.url.path.startswith(("/api/", "/openapi.json", "/docs", "/static/")):
+    if request.url.path.startswith(("/api/", "/openapi.json", "/static/")):
         return await http_exception_handler(request, exc)
     response = templates.TemplateResponse(
         request,
