@@ -6,6 +6,7 @@ scheduler do). Inputs are frozen specs, results are typed, failures are the Sand
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from enum import StrEnum
 from typing import Any, BinaryIO, Literal
 
 from attrs import field, frozen
@@ -14,6 +15,7 @@ from dagseal.errors import DagsealError
 from dagseal.sandbox.protocol import RunTaskRequest
 
 __all__ = [
+    "Network",
     "RunTaskRequest",
     "SandboxCrashed",
     "SandboxError",
@@ -25,6 +27,7 @@ __all__ = [
     "SandboxTimeout",
     "TaskHandle",
     "TaskOutcome",
+    "Volume",
 ]
 
 
@@ -65,21 +68,38 @@ def _pairs(value: Mapping[str, str] | tuple[tuple[str, str], ...]) -> tuple[tupl
     return tuple(sorted((str(key), str(val)) for key, val in items))
 
 
+class Network(StrEnum):
+    """The networks a sandbox container may join: none (the default), or the host's."""
+
+    NONE = "none"
+    HOST = "host"
+
+
+@frozen
+class Volume:
+    """One bind mount: ``source`` an absolute host path, ``target`` an absolute container path."""
+
+    source: str
+    target: str
+    read_only: bool = True
+
+
 @frozen(kw_only=True)
 class SandboxSpec:
     """Where and how to run a sandbox. Hashable: warm-session pools are keyed by it.
 
-    ``environment`` and ``labels`` accept a mapping and are stored as sorted pairs.
-    Backends ignore settings they cannot enforce (the process runtime ignores memory, cpus,
-    network, mounts, run_as_user and image).
+    ``environment`` and ``labels`` accept a mapping and are stored as sorted pairs; ``memory`` is
+    in bytes; ``parse_timeout`` bounds the first hello and every parse and callback request.
+    Backends ignore settings they cannot enforce (the process backend ignores memory, cpus,
+    network, volumes, run_as_user and image).
     """
 
     dag_folder: str
     image: str | None = None
     environment: tuple[tuple[str, str], ...] = field(default=(), converter=_pairs)
-    mounts: tuple[str, ...] = field(default=(), converter=tuple)
-    network: str = "none"
-    memory: str | None = None
+    volumes: tuple[Volume, ...] = field(default=(), converter=tuple)
+    network: Network = field(default=Network.NONE, converter=Network)
+    memory: int | None = None
     cpus: float | None = None
     pids_limit: int | None = None
     run_as_user: str | None = None

@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 import attrs
 
-from dagseal.errors import DagsealError
+from dagseal.errors import DagsealError, ImageMissing, IncompatibleImage
 from dagseal.runtime.base import (
     RunTaskRequest,
     SandboxCrashed,
@@ -46,7 +46,7 @@ from dagseal.runtime.docker_container import (
     container_name,
     identity_labels,
 )
-from dagseal.runtime.docker_engine import DockerEngine, EngineError, ImageMissing
+from dagseal.runtime.docker_engine import DockerEngine, EngineError
 from dagseal.runtime.docker_socket import ProtocolSocket, default_socket_root
 from dagseal.runtime.docker_stream import AttachedOutput
 from dagseal.runtime.session import (
@@ -56,21 +56,16 @@ from dagseal.runtime.session import (
     last_line,
     task_outcome_fields,
 )
-from dagseal.sandbox.protocol import PROTOCOL_VERSION
+from dagseal.sandbox.protocol import PROTOCOL_LABEL, PROTOCOL_VERSION
 
-__all__ = ["DockerRuntime", "DockerSession", "IncompatibleImage", "SandboxStartFailed"]
+__all__ = ["DockerRuntime", "DockerSession", "SandboxStartFailed"]
 
-PROTOCOL_LABEL = "io.dagseal.sandbox.protocol"
 EXIT_GRACE_SECONDS = 5.0
 log = logging.getLogger(__name__)
 
 
 class SandboxStartFailed(SandboxError):
     """The engine could not give us a sandbox: engine down, image missing or incompatible."""
-
-
-class IncompatibleImage(DagsealError):
-    """The image was not built for this host's sandbox protocol."""
 
 
 def _memory_reason(state: Mapping[str, Any]) -> str | None:
@@ -343,7 +338,7 @@ class DockerRuntime(SandboxRuntime):
         if outcome.get("timed_out"):
             reasons.append(f"task timed out after {timeout:g}s: container {channel.handle.name} killed")
         if oom:
-            limit = spec.memory or "the default"
+            limit = f"{spec.memory} bytes" if spec.memory else "the default"
             reasons.append(f"OOM-killed: the task container exceeded its memory limit ({limit})")
         if channel.pids_limit_hits and outcome["state"] == "failed":
             reasons.append(

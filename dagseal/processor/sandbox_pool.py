@@ -1,11 +1,12 @@
-"""Warm sandbox sessions, kept per ``SandboxSpec`` and shared by the processor's worker threads.
+"""Warm sandboxes, kept per ``SandboxSpec`` and shared by the processor's worker threads.
 
-A session is slow to start (a process, or a container), so it is reused across files and loops.
-Sessions are keyed by their spec: with processes every file of a directory has the same spec;
-with the Docker runtime each resolved image gets its own key, so the pool holds one set of warm
-sessions per image without the manager knowing about images. A session that crashed or timed out
-is closed instead of being returned, and the next lease starts a fresh one; :meth:`retain` stops
-the sessions of specs nothing uses any more (an image that changed).
+A warm sandbox (a ``SandboxSession``: one process or container answering protocol requests) is
+slow to start, so it is reused across files and loops. Sandboxes are keyed by their spec: with
+processes every file of a directory has the same spec; with Docker each resolved image gets its
+own key, so the pool holds one set of warm sandboxes per image without the manager knowing about
+images. A sandbox that crashed or timed out is closed instead of being returned, and the next
+lease starts a fresh one; :meth:`retain` stops the sandboxes of specs nothing uses any more (an
+image that changed).
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from contextlib import contextmanager
 from dagseal.runtime.base import SandboxRuntime, SandboxSession, SandboxSpec
 
 
-class SessionPool:
-    """At most ``size`` sessions per spec; ``lease`` blocks while all of a spec's sessions are busy."""
+class SandboxPool:
+    """At most ``size`` warm sandboxes per spec; ``lease`` blocks while all of a spec's are busy."""
 
     def __init__(self, runtime: SandboxRuntime, size: int) -> None:
         if size < 1:
-            raise ValueError("a session pool needs at least one session per spec")
+            raise ValueError("a sandbox pool needs at least one sandbox per spec")
         self._runtime = runtime
         self._size = size
         self._idle: dict[SandboxSpec, list[SandboxSession]] = {}
