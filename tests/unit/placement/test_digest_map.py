@@ -1,4 +1,4 @@
-"""dagseal.runtime.digest_map: good maps load; missing, malformed, old and stale maps fail clearly."""
+"""dagseal.placement.digest_map: good maps load; missing, malformed, old and stale maps fail clearly."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dagseal.runtime.digest_map import DigestMapError, load_digest_map, main
+from dagseal.placement.digest_map import DigestMapError, load_digest_map, main
 
 DAG_SOURCE = "print('dag')\n"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from dagseal.errors import DagsealError
-from dagseal.runtime.base import SandboxSpec
+from dagseal.runtime.base import SandboxSpec, Volume
 from dagseal.runtime.docker_container import SANDBOX_ENTRYPOINT, container_body
 from dagseal.runtime.docker_socket import CONTAINER_SOCKET, ProtocolSocket
 from dagseal.runtime.environment import sandbox_environment
@@ -52,7 +52,7 @@ def test_layout_is_private_to_the_host_and_reachable_for_the_container(
     assert stat.S_IMODE(protocol.directory.stat().st_mode) == 0o711
     assert stat.S_ISSOCK(protocol.path.stat().st_mode)
     assert stat.S_IMODE(protocol.path.stat().st_mode) == 0o666
-    assert protocol.bind == f"{protocol.directory}:/run/dagseal:ro"
+    assert protocol.volume == Volume(str(protocol.directory), "/run/dagseal", read_only=True)
 
 
 def test_a_local_sandbox_serves_over_the_socket(tmp_path: Path, protocol: ProtocolSocket) -> None:
@@ -150,7 +150,7 @@ def test_containers_connect_to_their_socket_mounted_read_only(
     body = container_body(spec, {}, protocol)
     assert body["entrypoint"] == SANDBOX_ENTRYPOINT
     assert SANDBOX_ENTRYPOINT[-2:] == ["--connect", CONTAINER_SOCKET]
-    assert body["host_config"]["binds"][-1] == protocol.bind
+    assert body["host_config"]["binds"][-1] == protocol.volume
     assert "stdin_open" not in body  # nothing reaches the sandbox through the engine
 
 
@@ -158,7 +158,7 @@ def test_containers_connect_to_their_socket_mounted_read_only(
 def test_no_mount_may_show_a_container_other_containers_sockets(
     protocol: ProtocolSocket, root: Path, tmp_path: Path, source: str
 ) -> None:
-    mount = source.format(root=root, parent=root.parent) + ":/peek:ro"
-    spec = SandboxSpec(dag_folder=str(tmp_path / "team"), image="sha256:" + "1" * 64, mounts=(mount,))
+    volume = Volume(source.format(root=root, parent=root.parent), "/peek")
+    spec = SandboxSpec(dag_folder=str(tmp_path / "team"), image="sha256:" + "1" * 64, volumes=(volume,))
     with pytest.raises(DagsealError, match="holds the sandboxes' protocol sockets"):
         container_body(spec, {}, protocol)
