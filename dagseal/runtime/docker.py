@@ -68,6 +68,14 @@ class SandboxStartFailed(SandboxError):
     """The engine could not give us a sandbox: engine down, image missing or incompatible."""
 
 
+def _size(size: int) -> str:
+    """Bytes as runtime.yaml and Docker write them (`96m`, `2g`), for messages."""
+    for unit, factor in (("g", 1024**3), ("m", 1024**2), ("k", 1024)):
+        if size % factor == 0:
+            return f"{size // factor}{unit}"
+    return f"{size} bytes"
+
+
 def _memory_reason(state: Mapping[str, Any]) -> str | None:
     if state.get("OOMKilled"):
         return "OOM-killed: the container exceeded its memory limit"
@@ -338,7 +346,7 @@ class DockerRuntime(SandboxRuntime):
         if outcome.get("timed_out"):
             reasons.append(f"task timed out after {timeout:g}s: container {channel.handle.name} killed")
         if oom:
-            limit = f"{spec.memory} bytes" if spec.memory else "the default"
+            limit = _size(spec.memory) if spec.memory else "the default"
             reasons.append(f"OOM-killed: the task container exceeded its memory limit ({limit})")
         if channel.pids_limit_hits and outcome["state"] == "failed":
             reasons.append(

@@ -12,8 +12,9 @@ from docker_helpers import SOCKET, write_dag
 from testimage import build_test_image
 
 from dagseal.runtime.base import SandboxCrashed, SandboxSession, SandboxSpec, SandboxTimeout
-from dagseal.runtime.docker import DockerRuntime, IncompatibleImage, SandboxStartFailed
-from dagseal.runtime.docker_engine import DockerEngine, ImageMissing
+from dagseal.errors import ImageMissing, IncompatibleImage
+from dagseal.runtime.docker import DockerRuntime, SandboxStartFailed
+from dagseal.runtime.docker_engine import DockerEngine
 from dagseal.sandbox.protocol import PROTOCOL_VERSION
 
 GOOD = """
