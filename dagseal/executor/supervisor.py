@@ -29,7 +29,6 @@ from dagseal.callbacks.database_sink import DatabaseCallbackSink
 from dagseal.db.jobs import add_job, close_job, end_job, heartbeat
 from dagseal.db.models import JobState, JobType
 from dagseal.db.session import session_scope
-from dagseal.deploy.pull import pull_for_host
 from dagseal.errors import DagsealError
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.try_record import ClaimedTry, claim_try, record_outcome, still_owned
@@ -101,19 +100,6 @@ def _sigterm_raises() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _pinned_image(placement: Placement, claimed: ClaimedTry) -> str | None:
-    """The local image of the run's pin: pulled by digest from the run's own deployment, or the
-    image id the run was stamped with from the digest map (None: not pinned, layering decides)."""
-    if claimed.deployment_id is None:
-        return claimed.image_digest
-    if claimed.image_ref is None:
-        raise DagsealError(
-            f"deployment {claimed.deployment_id} pinned by this run no longer holds "
-            f"image {claimed.image_digest}"
-        )
-    return pull_for_host(placement.task_socket_path, claimed.image_ref)
-
-
 def _sandbox(
     settings: SupervisorSettings, placement: Placement, claimed: ClaimedTry
 ) -> tuple[SandboxRuntime, SandboxSpec, str | None]:
@@ -122,7 +108,8 @@ def _sandbox(
     file, timeout = claimed.request.file, claimed.execution_timeout
     if not placement.tasks_in_containers:
         return runtime, placement.task_sandbox(claimed.dag_folder, file, None, timeout), None
-    spec = placement.task_sandbox(claimed.dag_folder, file, _pinned_image(placement, claimed), timeout)
+    pinned = placement.pinned_task_image(claimed.image_digest, claimed.deployment_id, claimed.image_ref)
+    spec = placement.task_sandbox(claimed.dag_folder, file, pinned, timeout)
     return runtime, spec, claimed.image_digest or spec.image
 
 

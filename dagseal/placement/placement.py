@@ -130,6 +130,23 @@ class Placement:
 
         return ProcessRuntime(zygote=zygote)
 
+    def pinned_task_image(
+        self, image_digest: str | None, deployment_id: int | None, image_ref: str | None
+    ) -> str | None:
+        """The local image a try of a run pinned to `(image_digest, deployment_id)` runs in: pulled
+        by digest from `image_ref` (the run's own deployment, read with the claim) on first use, or
+        the image id the run was stamped with from the digest map; None: not pinned. Nothing is
+        re-resolved from disk."""
+        if deployment_id is None:
+            return image_digest
+        if image_ref is None:
+            raise DagsealError(
+                f"deployment {deployment_id} pinned by this run no longer holds image {image_digest}"
+            )
+        from dagseal.deploy.pull import pull_for_host
+
+        return pull_for_host(self.task_socket_path, image_ref)
+
     def task_sandbox(
         self,
         dag_folder: str,

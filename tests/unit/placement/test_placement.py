@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.db.session import create_engine_from_conn, migrate, session_factory
+from dagseal.errors import DagsealError
 from dagseal.placement import DockerSettings, Placement, PlacementSettings
 from dagseal.placement.file_cache import FileCache
 from dagseal.placement.parse_sandboxes import FixedSandbox
@@ -154,3 +155,12 @@ def test_a_broken_file_is_not_cached(tmp_path: Path) -> None:
             cache.get(path)
     path.write_text("good")
     assert cache.get(path) == "good"
+
+
+def test_a_tries_pinned_image_comes_from_the_claim_not_from_disk(tmp_path: Path) -> None:
+    (tmp_path / "runtime.yaml").write_text(f"image: {YAML_IMAGE}\n")
+    placement = docker_placement()
+    assert placement.pinned_task_image(PINNED, None, None) == PINNED  # stamped from the map: used as is
+    assert placement.pinned_task_image(None, None, None) is None  # unpinned: layering decides
+    with pytest.raises(DagsealError, match=f"deployment 4 pinned by this run no longer holds image {PINNED}"):
+        placement.pinned_task_image(PINNED, 4, None)
