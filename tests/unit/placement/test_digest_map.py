@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -102,3 +104,15 @@ def test_cli_prints_pin_or_reason(workspace: Path, capsys: pytest.CaptureFixture
     (workspace / "dag_repos/t/dag.py").write_text("edited")
     assert main(args) == 1
     assert "stale digest map" in capsys.readouterr().err
+
+
+def test_the_map_loader_needs_only_the_standard_library() -> None:
+    """Bazel's `:processor` runs `python3 -m dagseal.placement.digest_map` with whatever python3
+    is on PATH: importing it must not pull in YAML, cattrs, the configuration or the backends."""
+    code = (
+        "import sys, dagseal.placement.digest_map; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'yaml', 'cattrs'} "
+        "or m.startswith(('dagseal.config', 'dagseal.runtime', 'dagseal.placement.placement'))))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"
