@@ -155,7 +155,7 @@ class CallbackResult:
 
 
 class CallbackRunner:
-    """Runs one callback at a time per call; thread-safe (each call leases its own session)."""
+    """Runs one callback at a time per call; thread-safe (each call leases its own warm sandbox)."""
 
     def __init__(
         self, session_factory: sessionmaker[Session], pool: SandboxPool, sandboxes: SandboxChoice
@@ -190,9 +190,9 @@ class CallbackRunner:
         }
         started = False
         try:
-            with self._pool.lease(spec) as session:
+            with self._pool.lease(spec) as sandbox:
                 started = True
-                reply = session.request(message, timeout=spec.parse_timeout)
+                reply = sandbox.request(message, timeout=spec.parse_timeout)
         except SandboxError as exc:
             return CallbackResult(callback, ran=started, error=f"sandbox failed running the callback: {exc}")
         try:

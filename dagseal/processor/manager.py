@@ -1,7 +1,7 @@
 """DagProcessorManager: the standalone DAG processor loop for one DAG directory (AIP-43).
 
 Each loop: scan the directory (``file_tracker``), parse due files with ``parsing_processes``
-warm sandbox sessions in parallel threads, store the outcomes in file order (``persistence``, on
+warm sandboxes in parallel threads, store the outcomes in file order (``persistence``, on
 this thread, so "the first file wins" a duplicate dag_id deterministically), then run up to
 ``max_callbacks_per_loop`` callbacks (``callback_runner``). The ``job`` row heartbeats throughout.
 

@@ -74,10 +74,10 @@ def parse_file(pool: SandboxPool, spec: SandboxSpec, rel: str) -> FileOutcome:
     timeout = spec.parse_timeout
     started = False
     try:
-        with pool.lease(spec) as session:
+        with pool.lease(spec) as sandbox:
             started = True
             try:
-                reply = session.request({"type": "parse", "file": rel}, timeout=timeout)
+                reply = sandbox.request({"type": "parse", "file": rel}, timeout=timeout)
             except SandboxRequestError as exc:
                 return FileOutcome.failed(rel, f"{rel}: the sandbox refused the parse request: {exc}")
     except SandboxError as exc:

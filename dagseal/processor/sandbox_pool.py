@@ -1,6 +1,6 @@
 """Warm sandboxes, kept per ``SandboxSpec`` and shared by the processor's worker threads.
 
-A warm sandbox (a ``SandboxSession``: one process or container answering protocol requests) is
+A warm sandbox (a ``WarmSandbox``: one process or container answering protocol requests) is
 slow to start, so it is reused across files and loops. Sandboxes are keyed by their spec: with
 processes every file of a directory has the same spec; with Docker each resolved image gets its
 own key, so the pool holds one set of warm sandboxes per image without the manager knowing about
@@ -15,7 +15,7 @@ import threading
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
-from dagseal.runtime.base import SandboxRuntime, SandboxSession, SandboxSpec
+from dagseal.runtime.base import SandboxRuntime, SandboxSpec, WarmSandbox
 
 
 class SandboxPool:
@@ -26,78 +26,78 @@ class SandboxPool:
             raise ValueError("a sandbox pool needs at least one sandbox per spec")
         self._runtime = runtime
         self._size = size
-        self._idle: dict[SandboxSpec, list[SandboxSession]] = {}
+        self._idle: dict[SandboxSpec, list[WarmSandbox]] = {}
         self._count: dict[SandboxSpec, int] = {}
         self._used: set[SandboxSpec] = set()  # specs leased since the last retain()
         self._cond = threading.Condition()
 
     @contextmanager
-    def lease(self, spec: SandboxSpec) -> Iterator[SandboxSession]:
-        """Borrow a warm session for ``spec``; on any exception it is closed rather than reused."""
-        session = self._acquire(spec)
+    def lease(self, spec: SandboxSpec) -> Iterator[WarmSandbox]:
+        """Borrow a warm sandbox for ``spec``; on any exception it is closed rather than reused."""
+        sandbox = self._acquire(spec)
         try:
-            yield session
+            yield sandbox
         except BaseException:
-            self._discard(spec, session)
+            self._discard(spec, sandbox)
             raise
-        self._release(spec, session)
+        self._release(spec, sandbox)
 
     def retain(self, keep: Collection[SandboxSpec]) -> int:
-        """Close idle sessions of specs neither in ``keep`` nor leased since the last call; how many.
+        """Close idle sandboxes of specs neither in ``keep`` nor leased since the last call; how many.
 
         Why: when a file's image changes its spec changes, and the old spec's warm sandbox would
-        otherwise live as long as the processor. Busy sessions are left alone (nothing leases
+        otherwise live as long as the processor. Busy sandboxes are left alone (nothing leases
         them while the manager calls this between loops).
         """
         with self._cond:
-            closing: list[SandboxSession] = []
+            closing: list[WarmSandbox] = []
             for spec in [spec for spec in self._idle if spec not in keep and spec not in self._used]:
                 idle = self._idle.pop(spec)
                 self._count[spec] -= len(idle)
                 closing += idle
             self._used.clear()
-        for session in closing:
-            session.close()
+        for sandbox in closing:
+            sandbox.close()
         return len(closing)
 
     def close(self) -> None:
-        """Close every idle session (call when no lease is outstanding)."""
+        """Close every idle sandbox (call when no lease is outstanding)."""
         with self._cond:
-            idle = [session for sessions in self._idle.values() for session in sessions]
+            idle = [sandbox for sandboxes in self._idle.values() for sandbox in sandboxes]
             self._idle.clear()
             self._count.clear()
-        for session in idle:
-            session.close()
+        for sandbox in idle:
+            sandbox.close()
 
-    def _acquire(self, spec: SandboxSpec) -> SandboxSession:
+    def _acquire(self, spec: SandboxSpec) -> WarmSandbox:
         with self._cond:
             self._used.add(spec)
             while True:
                 idle = self._idle.setdefault(spec, [])
                 while idle:
-                    session = idle.pop()
-                    if session.alive():
-                        return session
+                    sandbox = idle.pop()
+                    if sandbox.alive():
+                        return sandbox
                     self._count[spec] -= 1
-                    session.close()
+                    sandbox.close()
                 if self._count.get(spec, 0) < self._size:
                     self._count[spec] = self._count.get(spec, 0) + 1
                     break
                 self._cond.wait()
         try:
-            return self._runtime.start_session(spec)
+            return self._runtime.start_warm_sandbox(spec)
         except BaseException:
             self._forget(spec)
             raise
 
-    def _release(self, spec: SandboxSpec, session: SandboxSession) -> None:
+    def _release(self, spec: SandboxSpec, sandbox: WarmSandbox) -> None:
         with self._cond:
-            self._idle.setdefault(spec, []).append(session)
+            self._idle.setdefault(spec, []).append(sandbox)
             self._cond.notify()
 
-    def _discard(self, spec: SandboxSpec, session: SandboxSession) -> None:
+    def _discard(self, spec: SandboxSpec, sandbox: WarmSandbox) -> None:
         try:
-            session.close()
+            sandbox.close()
         finally:
             self._forget(spec)
 

@@ -22,12 +22,12 @@ __all__ = [
     "SandboxProtocolError",
     "SandboxRequestError",
     "SandboxRuntime",
-    "SandboxSession",
     "SandboxSpec",
     "SandboxTimeout",
     "TaskHandle",
     "TaskOutcome",
     "Volume",
+    "WarmSandbox",
 ]
 
 
@@ -40,7 +40,7 @@ class SandboxError(DagsealError):
 
 
 class SandboxCrashed(SandboxError):
-    """The sandbox exited (EOF on its protocol stream); the session is dead, start a new one."""
+    """The sandbox exited (EOF on its protocol stream); the warm sandbox is dead, start a new one."""
 
     def __init__(self, message: str, exit_code: int | None, stderr_tail: str = "") -> None:
         super().__init__(message, stderr_tail)
@@ -60,7 +60,7 @@ class SandboxProtocolError(SandboxError):
 
 
 class SandboxRequestError(SandboxError):
-    """The sandbox answered ``error``: the request was malformed. The session stays usable."""
+    """The sandbox answered ``error``: the request was malformed. The warm sandbox stays usable."""
 
 
 def _pairs(value: Mapping[str, str] | tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
@@ -86,7 +86,7 @@ class Volume:
 
 @frozen(kw_only=True)
 class SandboxSpec:
-    """Where and how to run a sandbox. Hashable: warm-session pools are keyed by it.
+    """Where and how to run a sandbox. Hashable: sandbox pools are keyed by it.
 
     ``environment`` and ``labels`` accept a mapping and are stored as sorted pairs; ``memory`` is
     in bytes; ``parse_timeout`` bounds the first hello and every parse and callback request.
@@ -130,7 +130,7 @@ class TaskOutcome:
     duration: float = 0.0
 
 
-class SandboxSession(ABC):
+class WarmSandbox(ABC):
     """A warm sandbox answering parse and run_callbacks requests, one at a time (not thread-safe)."""
 
     @property
@@ -143,7 +143,7 @@ class SandboxSession(ABC):
         """Send one request and return its reply dict.
 
         ``id`` is assigned when absent, ``dag_folder`` defaults to ``sandbox_dag_folder``.
-        ``timeout=None`` waits forever. Raises SandboxTimeout or SandboxCrashed (the session is then
+        ``timeout=None`` waits forever. Raises SandboxTimeout or SandboxCrashed (the warm sandbox is then
         dead: close it and start another), SandboxProtocolError, or SandboxRequestError for an
         ``error`` reply.
         """
@@ -161,7 +161,7 @@ class SandboxRuntime(ABC):
     """One backend for running sandboxes (ProcessRuntime, DockerRuntime)."""
 
     @abstractmethod
-    def start_session(self, spec: SandboxSpec) -> SandboxSession:
+    def start_warm_sandbox(self, spec: SandboxSpec) -> WarmSandbox:
         """Start a warm sandbox and wait for its hello (within ``spec.parse_timeout``)."""
 
     @abstractmethod

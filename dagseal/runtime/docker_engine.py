@@ -1,6 +1,6 @@
 """The thin engine layer: Docker Engine API calls, dicts in and dicts out, errors made explicit.
 
-Why a layer of its own: everything above it (handles, sessions, the runtime) speaks in terms of
+Why a layer of its own: everything above it (handles, warm sandboxes, the runtime) speaks in terms of
 "create this container", "wait for that one", and must see exactly three kinds of failure the
 rest of dagseal can act on — the engine is unreachable (retry later, keep the loop alive), the
 image is missing (an import error / a failed task naming the image), or the engine refused a

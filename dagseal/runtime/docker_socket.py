@@ -26,7 +26,7 @@ from pathlib import Path
 
 from dagseal.errors import DagsealError
 from dagseal.runtime.base import Volume
-from dagseal.runtime.session import ChannelClosed
+from dagseal.runtime.channel import ChannelClosed
 
 __all__ = ["CONTAINER_SOCKET", "CONTAINER_SOCKET_DIR", "ProtocolSocket", "default_socket_root"]
 

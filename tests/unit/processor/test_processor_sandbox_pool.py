@@ -8,10 +8,10 @@ from typing import Any, BinaryIO
 import pytest
 
 from dagseal.processor.sandbox_pool import SandboxPool
-from dagseal.runtime.base import SandboxCrashed, SandboxRuntime, SandboxSession, SandboxSpec
+from dagseal.runtime.base import SandboxCrashed, SandboxRuntime, SandboxSpec, WarmSandbox
 
 
-class CountingSession(SandboxSession):
+class CountingSession(WarmSandbox):
     def __init__(self, spec: SandboxSpec) -> None:
         self.spec = spec
         self.closed = False
@@ -36,7 +36,7 @@ class CountingRuntime(SandboxRuntime):
     def __init__(self) -> None:
         self.started: list[CountingSession] = []
 
-    def start_session(self, spec: SandboxSpec) -> CountingSession:
+    def start_warm_sandbox(self, spec: SandboxSpec) -> CountingSession:
         session = CountingSession(spec)
         self.started.append(session)
         return session

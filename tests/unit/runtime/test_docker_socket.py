@@ -16,10 +16,10 @@ import pytest
 
 from dagseal.errors import DagsealError
 from dagseal.runtime.base import SandboxSpec, Volume
+from dagseal.runtime.channel import ChannelClosed
 from dagseal.runtime.docker_container import SANDBOX_ENTRYPOINT, container_body
 from dagseal.runtime.docker_socket import CONTAINER_SOCKET, ProtocolSocket
 from dagseal.runtime.environment import sandbox_environment
-from dagseal.runtime.session import ChannelClosed
 from dagseal.sandbox.protocol import PROTOCOL_VERSION, encode
 
 
