@@ -53,7 +53,7 @@ class RepoEntry:
     image_id: str
     layers: tuple[LayerEntry, ...]
     sandbox_protocol: int
-    runtime: str
+    base_runtime: str  # JSON key "runtime": the runtimes/ package the image is built on (python311)
     files: dict[str, str]
 
     @property
@@ -123,7 +123,7 @@ def _repo(key: str, raw: dict[str, Any]) -> RepoEntry:
                 for layer in raw["layers"]
             ),
             sandbox_protocol=int(raw["sandbox_protocol"]),
-            runtime=raw["runtime"],
+            base_runtime=raw["runtime"],
             files=dict(raw["files"]),
         )
     except (KeyError, TypeError, ValueError) as exc:

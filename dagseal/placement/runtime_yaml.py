@@ -1,4 +1,4 @@
-"""`runtime.yaml` and `<stem>.runtime.yaml`: the per-directory and per-file container runtime (AIP-46).
+"""`runtime.yaml` and `<stem>.runtime.yaml`: how a directory's (or one file's) sandboxes run (AIP-46).
 
 Why strict: these files are written by DAG authors and change what a container may do (mounts,
 network, limits). A typo that silently fell back to a default would be a security or an

@@ -59,7 +59,7 @@ def digest_map() -> DigestMap:
         image_id=MAP_ID,
         layers=(),
         sandbox_protocol=1,
-        runtime="python311",
+        base_runtime="python311",
         files={},
     )
     return DigestMap(1, {entry.dag_dir: entry})
