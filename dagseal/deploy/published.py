@@ -68,7 +68,7 @@ def load_map(path: str | Path) -> dict[str, Any]:
 
 
 def entries(document: dict[str, Any]) -> list[MapEntry]:
-    """Every repo of the map, sorted by DAG directory (build fields validated by placement's digest-map loader)."""
+    """Every repo of the map, sorted by DAG directory (build fields checked by parse_digest_map)."""
     try:
         built = parse_digest_map(json.dumps(document))
     except DigestMapError as exc:
