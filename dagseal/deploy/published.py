@@ -1,7 +1,7 @@
 """The published digest map: Bazel's ``//:digest_map`` plus a ``registry_ref`` for every repo.
 
 The map stays one JSON document, so a deployment stores exactly what CI produced; the build
-fields are read by ``dagseal.placement.digest_map`` and this module adds ``registry_ref``. Repos are
+fields are read by ``dagseal.digest_map`` and this module adds ``registry_ref``. Repos are
 keyed by their DAG directory (``dag_repos/team_x``), the key the processors and the scheduler
 look images up by.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 from dagseal.deploy.errors import DeployError
 from dagseal.deploy.reference import ImageReference, check_digest
-from dagseal.placement.digest_map import DigestMapError, RepoEntry, parse_digest_map
+from dagseal.digest_map import DigestMapError, RepoEntry, parse_digest_map
 
 __all__ = ["MapEntry", "entries", "find_entry", "load_map", "with_registry_refs"]
 

@@ -1,9 +1,9 @@
 """Which sandbox, with which image and limits, runs a parse, a task try, a callback, and which image
 a new DagRun is pinned to: one `Placement` per process, built from `PlacementSettings`.
 
-Host side only. The names below load on first use (PEP 562), so `python3 -m
-dagseal.placement.digest_map` (Bazel's `:processor` check) and `dagseal.deploy` import the
-stdlib-only digest map without YAML, the configuration or the sandbox backends.
+Host side only. The names below load on first use (PEP 562): importing one submodule (say the
+settings, which every supervisor's settings carry) does not import YAML, the layering and the
+sandbox backends with it.
 """
 
 from __future__ import annotations

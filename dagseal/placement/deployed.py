@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from dagseal.db.session import session_scope
 from dagseal.deploy.deployments import image_for_dag_directory
 from dagseal.deploy.pull import image_for_run, pull_for_host
+from dagseal.digest_map import SCHEMA_VERSION, DigestMap
 from dagseal.errors import DagsealError
-from dagseal.placement.digest_map import SCHEMA_VERSION, DigestMap
 from dagseal.placement.resolution import Layering
 from dagseal.runtime.base import SandboxSpec
 

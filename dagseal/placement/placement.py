@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from dagseal.config import Config, ConfigError
+from dagseal.digest_map import DigestMap, DigestMapError, load_digest_map
 from dagseal.errors import DagsealError
-from dagseal.placement.digest_map import DigestMap, DigestMapError, load_digest_map
 from dagseal.placement.file_cache import FileCache
 from dagseal.placement.parse_sandboxes import FixedSandbox, SandboxChoice
 from dagseal.placement.resolution import Layering, PolicyHook

@@ -30,8 +30,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
+from dagseal.digest_map import DigestMap, RepoEntry
 from dagseal.errors import DagsealError
-from dagseal.placement.digest_map import DigestMap, RepoEntry
 from dagseal.placement.file_cache import FileCache
 from dagseal.placement.runtime_yaml import RuntimeOverrides, load_runtime_yaml, load_volume_mounts
 from dagseal.placement.settings import DockerSettings

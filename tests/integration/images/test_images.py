@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from image_helpers import ROOT, TEST_LABEL, docker_run, inspect, run
 
-from dagseal.placement.digest_map import DigestMap
+from dagseal.digest_map import DigestMap
 from dagseal.sandbox.protocol import PROTOCOL_VERSION
 
 

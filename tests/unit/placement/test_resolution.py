@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from dagseal.config import Config, load_config
+from dagseal.digest_map import DigestMap, RepoEntry
 from dagseal.placement import PlacementSettings
-from dagseal.placement.digest_map import DigestMap, RepoEntry
 from dagseal.placement.resolution import ImageResolutionError, Layering, PolicyHook, is_pinned
 from dagseal.placement.runtime_yaml import RuntimeYamlError
 from dagseal.runtime.base import SandboxSpec, Volume
