@@ -55,7 +55,7 @@ def cmd_layer(args: argparse.Namespace) -> None:
     Path(args.descriptor).write_bytes(oci.canonical_json({**descriptor.to_dict(), "role": spec["role"]}))
 
 
-def _settings(raw: dict[str, Any]) -> oci.ImageSettings:
+def settings_from_spec(raw: dict[str, Any]) -> oci.ImageSettings:
     """The rule's settings: env, cmd, entrypoint and labels come as JSON files (``<key>_file``)."""
     values = {key: value for key, value in raw.items() if not key.endswith("_file")}
     for key in ("env", "cmd", "entrypoint", "labels"):
@@ -67,7 +67,7 @@ def _settings(raw: dict[str, Any]) -> oci.ImageSettings:
 def cmd_image(args: argparse.Namespace) -> None:
     """Write an OCI layout plus digest, image id and image.json."""
     spec = _spec(args.spec)
-    settings = _settings(spec["settings"])
+    settings = settings_from_spec(spec["settings"])
     if spec.get("base"):
         base = _spec(spec["base"])
         settings = settings.over(oci.ImageSettings.from_dict(base["settings"]))
