@@ -72,5 +72,6 @@ def test_image_settings_are_read_from_the_macro_files(tmp_path: Path) -> None:
     for key, value in files.items():
         (tmp_path / f"{key}.json").write_text(json.dumps(value))
         raw[f"{key}_file"] = str(tmp_path / f"{key}.json")
-    assert main.settings_from_spec(raw) == oci.ImageSettings.from_dict({**files, "user": "1000", "workdir": "/w"})
+    expected = oci.ImageSettings.from_dict({**files, "user": "1000", "workdir": "/w"})
+    assert main.settings_from_spec(raw) == expected
     assert main.settings_from_spec({"user": "", "workdir": ""}).entrypoint is None
