@@ -30,7 +30,7 @@ _attrs = dict(LAYER_ATTRS, **{
     "srcs": attr.label_list(doc = "Source files (DAG files, runtime.yaml, SDK modules).", allow_files = True),
     "strip_prefix": attr.string(doc = "Workspace-relative directory removed from each source path; empty keeps the full path.", default = ""),
     "prefix": attr.string(doc = "Directory inside the image for `srcs`, without leading slash.", default = ""),
-    "wheels": attr.label_list(doc = "Wheel files (from a pip_wheels repository).", allow_files = [".whl"]),
+    "wheels": attr.label_list(doc = "Wheel files (from a pip_wheels repository, which may be empty).", allow_files = True),
     "site_packages": attr.string(doc = "Directory inside the image the wheels are unpacked into, without leading slash.", default = ""),
 })
 
@@ -41,6 +41,9 @@ def _impl(ctx):
         if not f.short_path.startswith(strip):
             fail("%s is not under strip_prefix %s" % (f.short_path, ctx.attr.strip_prefix))
         files.append({"path": ctx.attr.prefix + "/" + f.short_path[len(strip):], "src": f.path})
+    for f in ctx.files.wheels:
+        if not f.basename.endswith(".whl"):
+            fail("%s: wheels must be .whl files, got %s" % (ctx.label, f.short_path))
     return write_layer(ctx, {
         "files": files,
         "wheels": [f.path for f in ctx.files.wheels],
