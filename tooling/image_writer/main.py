@@ -24,7 +24,7 @@ def _spec(path: str) -> dict[str, Any]:
 
 
 def build_tree(spec: dict[str, Any]) -> Tree:
-    """The file tree of a layer spec: debs, wheels, files and symlinks."""
+    """The file tree of a layer spec: debs, wheels, files and symlinks (a JSON file: path -> target)."""
     tree = Tree()
     for deb in spec.get("debs", []):
         debian.add_deb(tree, Path(deb))
@@ -37,8 +37,9 @@ def build_tree(spec: dict[str, Any]) -> Tree:
     for item in spec.get("files", []):
         src = Path(item["src"])
         tree.add_file(item["path"], src.read_bytes(), executable=bool(src.stat().st_mode & 0o100))
-    for item in spec.get("symlinks", []):
-        tree.add_symlink(item["path"], item["target"])
+    symlinks = _spec(spec["symlinks_file"]) if spec.get("symlinks_file") else {}
+    for path, target in symlinks.items():
+        tree.add_symlink(path, target)
     if spec.get("pyc_python"):
         skipped = bytecode.add_pyc(tree, spec["pyc_python"], spec.get("pyc_under", ""))
         if skipped:

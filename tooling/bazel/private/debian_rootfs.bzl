@@ -1,7 +1,7 @@
-"""`debian_rootfs`: a root file system layer from pinned .deb files.
+"""`debian_rootfs` macro: debian_rootfs_rule (rootfs.bzl) with `symlinks` given as a dict.
 
-The packages are unpacked without maintainer scripts into merged /usr; `pyc_python` compiles its
-/usr/lib/python<minor> (what Debian's py3compile would). See layer_writer.bzl for the outputs.
+The dict is written into a JSON file by a `manual` write_file helper `<name>_symlinks`; a string
+is taken as the label of such a file.
 
 Example:
 
@@ -9,37 +9,23 @@ Example:
 debian_rootfs(
     name = "base_layer",
     debs = ["@python311_debs//:debs"],
-    files = {"etc/passwd": "/etc/passwd"},
     symlinks = {"/etc/localtime": "/usr/share/zoneinfo/Etc/UTC"},
-    ca_bundle = "/etc/ssl/certs/ca-certificates.crt",
-    pyc_python = "3.11",
     role = "base",
 )
 ```
 """
 
-load(":layer_writer.bzl", "LAYER_ATTRS", "write_layer")
+load(":json_file.bzl", "json_file")
+load(":rootfs.bzl", "debian_rootfs_rule")
 
-_attrs = dict(LAYER_ATTRS, **{
-    "debs": attr.label_list(doc = "The .deb files (from a deb_packages repository).", allow_files = [".deb"], mandatory = True),
-    "files": attr.label_keyed_string_dict(doc = "Extra files: label -> absolute path in the image (e.g. /etc/passwd).", allow_files = True),
-    "symlinks": attr.string_dict(doc = "Symlinks: path in the image -> target (e.g. /etc/localtime).", default = {}),
-    "ca_bundle": attr.string(doc = "If set, concatenate /usr/share/ca-certificates/**.crt into this path, as update-ca-certificates would.", default = ""),
-})
+def debian_rootfs(name, symlinks = None, **kwargs):
+    """A base layer from .deb files; the symlinks dict becomes a JSON file first.
 
-def _impl(ctx):
-    files = [{"path": dest, "src": target.files.to_list()[0].path} for target, dest in ctx.attr.files.items()]
-    symlinks = [{"path": path, "target": target} for path, target in ctx.attr.symlinks.items()]
-    return write_layer(ctx, {
-        "debs": [f.path for f in ctx.files.debs],
-        "ca_bundle": ctx.attr.ca_bundle,
-        "files": files,
-        "symlinks": symlinks,
-        "pyc_under": "usr/lib/python" + ctx.attr.pyc_python,
-    }, ctx.files.debs + ctx.files.files)
-
-debian_rootfs = rule(
-    implementation = _impl,
-    doc = "A root file system from pinned .deb files, unpacked without maintainer scripts (merged /usr); `pyc_python` compiles its /usr/lib/python<minor> (what py3compile would).",
-    attrs = _attrs,
-)
+    Args:
+      name: the layer target.
+      symlinks: dict of path in the image -> target, or the label of a JSON object file.
+      **kwargs: debs, files, ca_bundle, pyc_python, role, visibility, tags … for debian_rootfs_rule.
+    """
+    if symlinks != None and type(symlinks) != "string":
+        symlinks = json_file(name + "_symlinks", symlinks, "dict")
+    debian_rootfs_rule(name = name, symlinks = symlinks, **kwargs)

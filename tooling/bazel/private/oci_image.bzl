@@ -20,25 +20,9 @@ oci_image(
 """
 
 load(":image.bzl", "oci_image_rule")
-load(":write_file.bzl", "write_file")
+load(":json_file.bzl", "json_file")
 
 _KINDS = {"env": "dict", "labels": "dict", "cmd": "list", "entrypoint": "list"}
-
-def json_file(name, value, kind):
-    """A manual write_file holding `value` as JSON; returns its label.
-
-    Args:
-      name: the helper target's name (the file is `<name>.json`).
-      value: the dict or list to write.
-      kind: "dict" or "list", what `value` must be.
-
-    Returns:
-      The label of the file, for a rule's label attribute.
-    """
-    if type(value) != kind:
-        fail("%s: expected a %s or the label of a JSON file, got %s" % (name, kind, type(value)))
-    write_file(name = name, out = name + ".json", content = [json.encode(value)], tags = ["manual"])
-    return ":" + name
 
 def oci_image(name, env = None, cmd = None, entrypoint = None, labels = None, **kwargs):
     """An OCI image; dict and list settings become JSON files first.

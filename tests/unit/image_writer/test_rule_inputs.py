@@ -1,4 +1,4 @@
-"""The build-time protocol check and the image command's settings files (what the rules hand over)."""
+"""What the rules hand the writer: the protocol-checked labels, settings and symlinks as JSON files."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tooling.image_writer.protocol_check import (
     check_labels_file,
     protocol_version,
 )
+from tooling.image_writer.tarball import Tree
 
 ROOT = Path(__file__).resolve().parents[3]
 PROTOCOL_SOURCE = ROOT / "dagseal/sandbox/protocol.py"
@@ -75,3 +76,15 @@ def test_image_settings_are_read_from_the_macro_files(tmp_path: Path) -> None:
     expected = oci.ImageSettings.from_dict({**files, "user": "1000", "workdir": "/w"})
     assert main.settings_from_spec(raw) == expected
     assert main.settings_from_spec({"user": "", "workdir": ""}).entrypoint is None
+
+
+def test_layer_symlinks_are_read_from_the_macro_file(tmp_path: Path) -> None:
+    links = tmp_path / "symlinks.json"
+    wanted = {"etc/localtime": "/usr/share/zoneinfo/Etc/UTC", "usr/bin/python": "python3"}
+    links.write_text(json.dumps(wanted))
+    tree = main.build_tree({"symlinks_file": str(links)})
+    expected = Tree()
+    for path, target in wanted.items():
+        expected.add_symlink(path, target)
+    assert tree.entries == expected.entries
+    assert main.build_tree({"symlinks_file": None}).entries == {}
