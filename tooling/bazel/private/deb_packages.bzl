@@ -11,7 +11,7 @@ deb_packages(name = "python311_debs", lock = "//runtimes/python311:packages.lock
 ```
 """
 
-load(":repository_helpers.bzl", "checked_stdout", "filegroup", "public_build_file")
+load(":repository_helpers.bzl", "checked_stdout", "filegroup_source", "public_build_file")
 
 _attrs = {
     "lock": attr.label(doc = "JSON lock: lock_version 1, packages [{name, version, architecture, sha256}].", mandatory = True, allow_single_file = True),
@@ -35,7 +35,7 @@ def _impl(ctx):
         if actual != pkg["sha256"]:
             fail("%s: sha256 %s does not match the lock (%s); refresh with tooling/refresh_locks.sh" % (spec, actual, pkg["sha256"]))
         files.append(target)
-    ctx.file("BUILD.bazel", public_build_file([filegroup("debs", files)]))
+    ctx.file("BUILD.bazel", public_build_file([filegroup_source("debs", files)]))
 
 deb_packages = repository_rule(
     implementation = _impl,

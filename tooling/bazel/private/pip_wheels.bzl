@@ -12,7 +12,7 @@ pip_wheels(name = "python311_sdk_wheels", requirements_lock = "//runtimes/python
 ```
 """
 
-load(":repository_helpers.bzl", "checked_stdout", "filegroup", "public_build_file")
+load(":repository_helpers.bzl", "checked_stdout", "filegroup_source", "public_build_file")
 
 _attrs = {
     "requirements_lock": attr.label(doc = "requirements file with `==` pins and `--hash` for every line.", mandatory = True, allow_single_file = True),
@@ -40,7 +40,7 @@ def _impl(ctx):
             args.extend(["--platform", platform])
         checked_stdout(ctx.execute(args, timeout = 600), "pip download of %s" % ctx.attr.requirements_lock)
         files = ["wheels/" + p.basename for p in ctx.path("wheels").readdir() if p.basename.endswith(".whl")]
-    ctx.file("BUILD.bazel", public_build_file([filegroup("wheels", files)]))
+    ctx.file("BUILD.bazel", public_build_file([filegroup_source("wheels", files)]))
 
 pip_wheels = repository_rule(
     implementation = _impl,

@@ -25,7 +25,7 @@ def public_build_file(targets):
     """
     return "\n\n".join(['package(default_visibility = ["//visibility:public"])'] + targets) + "\n"
 
-def filegroup(name, files):
+def filegroup_source(name, files):
     """The source of a filegroup target.
 
     Args:
