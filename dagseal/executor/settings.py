@@ -6,15 +6,12 @@ executor reads it once, and the settings travel as one JSON line (`to_json` / `f
 
 from __future__ import annotations
 
-import json
-
-import cattrs
 from attrs import frozen
 
 from dagseal.config import Config
 from dagseal.placement import PlacementSettings
-
-_converter = cattrs.Converter(forbid_extra_keys=True)
+from dagseal.serialization.canonical import canonical_json
+from dagseal.serialization.converter import loads, structure, unstructure
 
 
 @frozen(kw_only=True)
@@ -44,8 +41,9 @@ class SupervisorSettings:
         )
 
     def to_json(self) -> str:
-        return json.dumps(_converter.unstructure(self))
+        return canonical_json(unstructure(self))
 
     @classmethod
     def from_json(cls, text: str | bytes) -> SupervisorSettings:
-        return _converter.structure(json.loads(text), cls)
+        """Through the one strict converter: an unknown or missing key is an error, never dropped."""
+        return structure(loads(text), cls)

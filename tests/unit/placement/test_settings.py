@@ -9,6 +9,7 @@ import pytest
 from dagseal.config import Config, ConfigError, load_config
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.placement import DockerSettings, PlacementSettings
+from dagseal.serialization import SerializationError
 
 
 def config(tmp_path: Path, text: str = "", **env: str) -> Config:
@@ -87,3 +88,11 @@ def test_supervisor_settings_cross_the_fork_server_as_json(tmp_path: Path) -> No
     settings = SupervisorSettings.from_config(cfg)
     assert SupervisorSettings.from_json(settings.to_json()) == settings
     assert settings.placement.task_docker.environment == {"A": "1"}
+
+
+def test_settings_json_with_an_unknown_key_is_refused(tmp_path: Path) -> None:
+    text = (
+        SupervisorSettings.from_config(config(tmp_path)).to_json().replace('"zombie_threshold"', '"zombie"')
+    )
+    with pytest.raises(SerializationError, match=r"invalid SupervisorSettings"):
+        SupervisorSettings.from_json(text)
