@@ -59,9 +59,7 @@ class ClaimedTry:
     deployment_id: int | None  # the deployment that pinned it: where to pull it from
     request: RunTaskRequest
     callback_kinds: frozenset[str]  # the task's callbacks: recording needs the DAG again only for these
-    image_ref: str | None = (
-        None  # registry ref of the pinned image in the run's deployment (None: not deployed)
-    )
+    image_ref: str | None = None  # pull ref of the pinned image in the run's deployment (None: not deployed)
 
     def log_path(self, base_log_folder: str) -> Path:
         r = self.request
