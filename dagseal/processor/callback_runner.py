@@ -27,8 +27,8 @@ from dagseal.callbacks.claims import claim_callbacks, complete_callback, release
 from dagseal.db.models import DagCodeModel, DagModel, DagRunModel, SerializedDagModel
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
-from dagseal.processor.runtime_choice import SpecResolver
-from dagseal.processor.sessions import SessionPool
+from dagseal.placement.parse_sandboxes import SandboxChoice
+from dagseal.processor.sandbox_pool import SandboxPool
 from dagseal.runtime.base import SandboxError
 from dagseal.sandbox.protocol import CallbacksResult
 from dagseal.serialization import CallbackRequest, SerializationError
@@ -155,15 +155,14 @@ class CallbackResult:
 
 
 class CallbackRunner:
-    """Runs one callback at a time per call; thread-safe (each call leases its own session)."""
+    """Runs one callback at a time per call; thread-safe (each call leases its own warm sandbox)."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], pool: SessionPool, specs: SpecResolver, timeout: float
+        self, session_factory: sessionmaker[Session], pool: SandboxPool, sandboxes: SandboxChoice
     ) -> None:
         self._session_factory = session_factory
         self._pool = pool
-        self._specs = specs
-        self._timeout = timeout
+        self._sandboxes = sandboxes
 
     def prepare(self, callback: PendingCallback) -> PinnedCode | str:
         """The pinned code to run ``callback`` on, or why it can never run."""
@@ -180,7 +179,7 @@ class CallbackRunner:
         """Run ``callback`` in a sandbox for its pinned image; ``ran=False`` when none could start."""
         assert callback.request is not None, "prepare() refuses undecodable callbacks"
         try:
-            spec = self._specs.for_callback(code.relative_fileloc, code.image_digest, code.deployment_id)
+            spec = self._sandboxes.for_callback(code.relative_fileloc, code.image_digest, code.deployment_id)
         except DagsealError as exc:  # bad runtime.yaml, refused image, failed pull: maybe fixed later
             return CallbackResult(callback, ran=False, error=f"no sandbox to run it in: {exc}")
         message = {
@@ -191,9 +190,9 @@ class CallbackRunner:
         }
         started = False
         try:
-            with self._pool.lease(spec) as session:
+            with self._pool.lease(spec) as sandbox:
                 started = True
-                reply = session.request(message, timeout=self._timeout)
+                reply = sandbox.request(message, timeout=spec.parse_timeout)
         except SandboxError as exc:
             return CallbackResult(callback, ran=started, error=f"sandbox failed running the callback: {exc}")
         try:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from image_helpers import ROOT, TEST_LABEL, copy_checkout, docker_run, inspect, run
 
-from dagseal.runtime.digest_map import DigestMap
+from dagseal.digest_map import DigestMap
 from dagseal.sandbox.protocol import PROTOCOL_VERSION
 
 
