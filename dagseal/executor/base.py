@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from attrs import frozen
 
 from dagseal.callbacks.base import BaseCallbackSink, send_callback
-from dagseal.scheduler.task_scheduling import QueuedTry
+from dagseal.lifecycle.queued_try import QueuedTry
 from dagseal.serialization import CallbackRequest
 
 

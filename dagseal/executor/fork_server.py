@@ -43,7 +43,7 @@ from dagseal.db.session import create_engine_from_conn, session_factory
 from dagseal.errors import DagsealError
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.supervisor import supervise
-from dagseal.executor.try_record import rehearse
+from dagseal.lifecycle.try_record import rehearse
 from dagseal.runtime.base import RunTaskRequest
 from dagseal.sandbox.fork_loop import ForkLoop, tell
 from dagseal.sandbox.protocol import encode

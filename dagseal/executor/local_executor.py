@@ -25,9 +25,9 @@ from dagseal.callbacks.base import BaseCallbackSink
 from dagseal.executor.base import BaseExecutor, FinishedTry
 from dagseal.executor.fork_server import ForkServerUnavailable, SupervisorForkServer, SupervisorHandle
 from dagseal.executor.settings import SupervisorSettings
+from dagseal.lifecycle.queued_try import QueuedTry
 from dagseal.runtime.environment import compile_sandbox_bytecode
 from dagseal.runtime.zygote import SandboxZygote
-from dagseal.scheduler.task_scheduling import QueuedTry
 
 TERMINATE_GRACE_SECONDS = 10.0
 PID_TIMEOUT_SECONDS = 5.0

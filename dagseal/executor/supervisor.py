@@ -32,9 +32,9 @@ from dagseal.deploy.pull import image_for_run
 from dagseal.errors import DagsealError
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.task_runtime import TASK_DOCKER_KIND, task_runtime, task_spec
-from dagseal.executor.try_record import ClaimedTry, claim_try, record_outcome, still_owned
+from dagseal.lifecycle.states import TaskState
+from dagseal.lifecycle.try_record import ClaimedTry, claim_try, record_outcome, still_owned
 from dagseal.runtime.base import SandboxRuntime, SandboxSpec, TaskHandle, TaskOutcome
-from dagseal.scheduler.states import TaskState
 from dagseal.serialization import CallbackRequest
 from dagseal.timeutil import utcnow
 

@@ -11,10 +11,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
-from dagseal.scheduler.callback_builder import dag_callback
+from dagseal.lifecycle.callback_builder import dag_callback
+from dagseal.lifecycle.locking import db_state, skip_locked, state_is
+from dagseal.lifecycle.states import UNFINISHED_TASK_STATES, DagRunState, TaskState
 from dagseal.scheduler.dag_bag import SerializedDagBag
-from dagseal.scheduler.locking import db_state, skip_locked, state_is
-from dagseal.scheduler.states import UNFINISHED_TASK_STATES, DagRunState, TaskState
 from dagseal.scheduler.task_scheduling import SendCallback, finish_run
 
 

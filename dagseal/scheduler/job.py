@@ -25,7 +25,7 @@ from dagseal.db.jobs import end_job, heartbeat, start_job
 from dagseal.db.models import JobState, JobType
 from dagseal.db.session import session_scope
 from dagseal.executor.base import BaseExecutor
-from dagseal.executor.try_record import fail_unstarted
+from dagseal.lifecycle.try_record import fail_unstarted
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import create_scheduled_runs, start_queued_runs
 from dagseal.scheduler.dagrun_timeouts import time_out_runs

@@ -15,10 +15,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
-from dagseal.scheduler.callback_builder import dag_callback
+from dagseal.lifecycle.callback_builder import dag_callback
+from dagseal.lifecycle.locking import move_task, skip_locked, task_state
+from dagseal.lifecycle.queued_try import QueuedTry
+from dagseal.lifecycle.states import FINISHED_TASK_STATES, DagRunState, TaskState
 from dagseal.scheduler.dag_bag import DagVersion, SerializedDagBag
-from dagseal.scheduler.locking import move_task, skip_locked, task_state
-from dagseal.scheduler.states import FINISHED_TASK_STATES, DagRunState, TaskState
 from dagseal.scheduler.trigger_rules import Decision, evaluate
 from dagseal.serialization import CallbackRequest
 
@@ -126,16 +127,6 @@ def schedule_running_runs(
         if request:
             send(request)
     return finished
-
-
-@define(frozen=True)
-class QueuedTry:
-    """A task instance this scheduler moved to queued: what the executor needs to start it."""
-
-    ti_id: int
-    dag_id: str
-    run_id: str
-    task_id: str
 
 
 def queue_scheduled(session: Session, limit: int, now: datetime) -> list[QueuedTry]:

@@ -14,10 +14,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from dagseal.db.models import DagModel, DagRunModel, JobModel, JobState, TaskInstanceModel
-from dagseal.scheduler.callback_builder import task_callback
+from dagseal.lifecycle.callback_builder import task_callback
+from dagseal.lifecycle.locking import end_running_try, move_task, skip_locked
+from dagseal.lifecycle.states import TaskState
 from dagseal.scheduler.dag_bag import SerializedDagBag
-from dagseal.scheduler.locking import end_running_try, move_task, skip_locked
-from dagseal.scheduler.states import TaskState
 from dagseal.scheduler.task_scheduling import SendCallback
 
 

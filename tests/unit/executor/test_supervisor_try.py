@@ -21,11 +21,12 @@ from dagseal.db.session import session_scope
 from dagseal.executor.local_executor import LocalExecutor
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.supervisor import supervise
+from dagseal.lifecycle.queued_try import QueuedTry
+from dagseal.lifecycle.states import TaskState
 from dagseal.processor import DagProcessorManager
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import start_queued_runs, trigger_dag
-from dagseal.scheduler.states import TaskState
-from dagseal.scheduler.task_scheduling import QueuedTry, queue_scheduled, schedule_running_runs
+from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
 from dagseal.timeutil import utcnow
 
 DAG_SOURCE = """
@@ -155,7 +156,7 @@ def test_a_try_taken_away_is_killed_and_not_overwritten(
 def test_unknown_task_instance_is_one_clear_error(
     dag_dir: Path, session_factory: sessionmaker[Session]
 ) -> None:
-    from dagseal.executor.try_record import TaskInstanceNotFound, find_task_instance
+    from dagseal.lifecycle.try_record import TaskInstanceNotFound, find_task_instance
 
     with pytest.raises(TaskInstanceNotFound, match=r"no task instance sup\.nope in run 'r1'"):
         find_task_instance(session_factory, "sup", "nope", "r1")

@@ -29,10 +29,10 @@ from dagseal.db.models import (
 )
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
+from dagseal.lifecycle.callback_builder import task_callback, task_callback_kinds
+from dagseal.lifecycle.locking import end_running_try, move_task
+from dagseal.lifecycle.states import TaskState
 from dagseal.runtime.base import RunTaskRequest, TaskOutcome
-from dagseal.scheduler.callback_builder import task_callback, task_callback_kinds
-from dagseal.scheduler.locking import end_running_try, move_task
-from dagseal.scheduler.states import TaskState
 from dagseal.serialization import SerializedDag, TaskCallbackRequest, dag_from_envelope
 from dagseal.timeutil import utcnow
 

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from dagseal.scheduler.states import (
+from dagseal.lifecycle.states import (
     FINISHED_TASK_STATES,
     TRANSITIONS,
     IllegalTransition,
