@@ -12,7 +12,7 @@ from dagseal.db.models import DagModel
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
 from dagseal.executor.task_runtime import task_runtime, task_spec
-from dagseal.lifecycle.try_record import dag_folder_of, pinned_dag
+from dagseal.lifecycle.try_claim import dag_folder_of, pinned_dag
 from dagseal.runtime.base import RunTaskRequest, TaskOutcome
 from dagseal.timeutil import utcnow
 

@@ -23,22 +23,22 @@ from types import FrameType
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.callbacks.database_sink import DatabaseCallbackSink
 from dagseal.config import Config, load_config
 from dagseal.db.jobs import add_job, close_job, end_job, heartbeat
 from dagseal.db.models import JobState, JobType
 from dagseal.db.session import session_scope
-from dagseal.deploy.pull import image_for_run
+from dagseal.deploy.errors import DeployError
+from dagseal.deploy.pull import pull_for_host
 from dagseal.errors import DagsealError
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.task_runtime import TASK_DOCKER_KIND, task_runtime, task_spec
+from dagseal.lifecycle.commit_points import committed
 from dagseal.lifecycle.states import TaskState
-from dagseal.lifecycle.try_record import ClaimedTry, claim_try, record_outcome, still_owned
+from dagseal.lifecycle.try_claim import ClaimedTry, claim_try, still_owned
+from dagseal.lifecycle.try_record import record_outcome
 from dagseal.runtime.base import SandboxRuntime, SandboxSpec, TaskHandle, TaskOutcome
-from dagseal.serialization import CallbackRequest
 from dagseal.timeutil import utcnow
 
-SendCallback = Callable[[CallbackRequest], None]
 log = logging.getLogger(__name__)
 
 
@@ -101,15 +101,17 @@ def _sigterm_raises() -> Iterator[None]:
 
 
 def _sandbox(
-    settings: SupervisorSettings, factory: sessionmaker[Session], claimed: ClaimedTry, config: Config
+    settings: SupervisorSettings, claimed: ClaimedTry, config: Config
 ) -> tuple[SandboxRuntime, SandboxSpec, str | None]:
     """The try's runtime and sandbox, and the image digest to record for it (None: no container)."""
     kind = settings.task_execution_runtime
     runtime = task_runtime(kind, config, settings.sandbox_zygote)
     pinned = claimed.image_digest
-    if kind == "docker":
+    if kind == "docker" and claimed.deployment_id is not None:  # pull the deployed image by digest
+        if claimed.image_error is not None:
+            raise DeployError(claimed.image_error)
         socket_path = str(config.docker_runtime_settings(TASK_DOCKER_KIND)["socket_path"])
-        pinned = image_for_run(factory, claimed.image_digest, claimed.deployment_id, socket_path)
+        pinned = None if claimed.image_ref is None else pull_for_host(socket_path, claimed.image_ref)
     file, timeout = claimed.request.file, claimed.execution_timeout
     spec = task_spec(kind, claimed.dag_folder, file, pinned, timeout, config)
     return runtime, spec, (claimed.image_digest or spec.image) if kind == "docker" else None
@@ -126,7 +128,7 @@ def _run_try(
     with path.open("ab") as log_file:
         log_file.write(f"[dagseal] {r.dag_id}.{r.task_id} run {r.run_id} try {claimed.try_number}\n".encode())
         try:
-            runtime, spec, image_digest = _sandbox(settings, factory, claimed, config)
+            runtime, spec, image_digest = _sandbox(settings, claimed, config)
         except DagsealError as exc:  # engine or registry down, digest missing, image unresolvable
             outcome = TaskOutcome(state="failed", error=f"no sandbox for the try: {exc}")
             log_file.write(_summary(outcome).encode())
@@ -172,6 +174,8 @@ def _register_and_claim(factory: sessionmaker[Session], ti_id: int) -> tuple[int
         claimed = claim_try(session, ti_id, job_id, utcnow())
         if claimed is None:
             close_job(session, job_id, JobState.SUCCESS)
+    if claimed is not None:
+        committed("supervisor.claim")
     return job_id, claimed
 
 
@@ -179,23 +183,22 @@ def supervise(
     settings: SupervisorSettings,
     factory: sessionmaker[Session],
     ti_id: int,
-    send_callback: SendCallback | None = None,
+    on_callback: Callable[[], None] | None = None,
     config: Config | None = None,
 ) -> TaskState | None:
     """Run the queued try of task instance ``ti_id``; returns the recorded state, or None if it was
-    not ours to run (not queued any more). Task callbacks go to ``send_callback`` or, by default,
-    to ``callback_request`` rows. ``config`` defaults to ``load_config()`` (the fork server loads
-    it once for all its supervisors)."""
-    send = send_callback or DatabaseCallbackSink(factory).send
+    not ours to run (not queued any more). The task callback is a ``callback_request`` row written
+    with the try's end; ``on_callback`` is then told (the fork server wakes an embedded processor).
+    ``config`` defaults to ``load_config()`` (the fork server loads it once for all supervisors)."""
     job_id, claimed = _register_and_claim(factory, ti_id)
     if claimed is None:
         return None
     ended = JobState.FAILED
     try:
         outcome, exited_at, image_digest = _run_try(settings, factory, claimed, config or load_config())
-        state, request = record_outcome(factory, claimed, outcome, exited_at, image_digest)
-        if request is not None:
-            send(request)
+        state, requested = record_outcome(factory, claimed, outcome, exited_at, image_digest)
+        if requested and on_callback is not None:
+            on_callback()
         ended = JobState.SUCCESS
         return state
     finally:

@@ -24,7 +24,7 @@ from dagseal.errors import DagsealError
 from dagseal.executor.task_runtime import image_for_new_run
 from dagseal.lifecycle.locking import skip_locked
 from dagseal.lifecycle.states import DagRunState
-from dagseal.lifecycle.try_record import dag_folder_of
+from dagseal.lifecycle.try_claim import dag_folder_of
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.timetable import DagRunInfo, Timetable, parse_datetime
 from dagseal.serialization import SerializedDag

@@ -14,7 +14,7 @@ from dagseal.config import Config
 from dagseal.db.models import DagModel, DagRunModel
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
-from dagseal.executor.base import BaseExecutor
+from dagseal.lifecycle.handoff import BaseExecutor
 from dagseal.scheduler.dagrun_creation import ACTIVE_RUN_STATES, trigger_dag
 from dagseal.scheduler.embedded_processors import EmbeddedProcessors
 from dagseal.timeutil import utcnow

@@ -10,7 +10,6 @@ from processor_helpers import PARSE_TIMEOUT, MakeManager
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.processor import DagProcessorManager, ProcessorSettings
-from dagseal.processor.callback_runner import CallbackSource
 from dagseal.processor.policy import DagPolicy
 from dagseal.processor.runtime_choice import DirectorySpecs
 from dagseal.runtime.base import SandboxSpec
@@ -32,7 +31,6 @@ def make_manager(session_factory: sessionmaker[Session]) -> Iterator[MakeManager
     def make(
         folder: Path,
         policy: DagPolicy | None = None,
-        callbacks: CallbackSource | None = None,
         **settings: object,
     ) -> DagProcessorManager:
         values: dict[str, object] = {
@@ -51,7 +49,6 @@ def make_manager(session_factory: sessionmaker[Session]) -> Iterator[MakeManager
             specs=DirectorySpecs(spec),
             settings=ProcessorSettings(**values),  # type: ignore[arg-type]
             policy=policy,
-            callbacks=callbacks,
         )
         manager.__enter__()
         opened.append(manager)

@@ -9,25 +9,26 @@ import threading
 import time
 from pathlib import Path
 
-import attrs
 import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.callbacks.pipe_sink import PipeCallbackSink
 from dagseal.config import load_config
 from dagseal.db.models import JobModel, TaskInstanceModel
 from dagseal.db.session import session_scope
 from dagseal.executor.local_executor import LocalExecutor
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.supervisor import supervise
-from dagseal.lifecycle.queued_try import QueuedTry
+from dagseal.lifecycle.handoff import QueuedTry
 from dagseal.lifecycle.states import TaskState
 from dagseal.processor import DagProcessorManager
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import start_queued_runs, trigger_dag
 from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
 from dagseal.timeutil import utcnow
+from tests.callback_rows import take_callbacks
+
+pytestmark = pytest.mark.integration
 
 DAG_SOURCE = """
 import time
@@ -86,7 +87,7 @@ def queue_ready(factory: sessionmaker[Session]) -> dict[str, int]:
     with session_scope(factory) as session:
         start_queued_runs(session, bag, now)
     with session_scope(factory) as session:
-        schedule_running_runs(session, bag, now, lambda _request: None)
+        schedule_running_runs(session, bag, now)
     with session_scope(factory) as session:
         return {item.task_id: item.ti_id for item in queue_scheduled(session, 10, now)}
 
@@ -118,13 +119,17 @@ def test_upstream_return_value_flows_and_everything_is_recorded(
 def test_failure_with_retries_left_goes_up_for_retry_with_its_callback(
     dag_dir: Path, tmp_path: Path, session_factory: sessionmaker[Session], migrated_db_url: str
 ) -> None:
-    sent: list = []
+    notices: list[None] = []
     boom = queue_ready(session_factory)["boom"]
-    state = supervise(settings(tmp_path, migrated_db_url), session_factory, boom, sent.append)
+    state = supervise(
+        settings(tmp_path, migrated_db_url), session_factory, boom, lambda: notices.append(None)
+    )
     assert state is TaskState.UP_FOR_RETRY
     row = ti(session_factory, boom)
     assert "ZeroDivisionError" in row.error and row.next_retry_at > row.end_date
+    sent = take_callbacks(session_factory)  # committed with the try's end
     assert [(r.kind, r.task_id, r.try_number) for r in sent] == [("task_retry", "boom", 1)]
+    assert notices == [None]
 
 
 def test_a_try_taken_away_is_killed_and_not_overwritten(
@@ -156,7 +161,7 @@ def test_a_try_taken_away_is_killed_and_not_overwritten(
 def test_unknown_task_instance_is_one_clear_error(
     dag_dir: Path, session_factory: sessionmaker[Session]
 ) -> None:
-    from dagseal.lifecycle.try_record import TaskInstanceNotFound, find_task_instance
+    from dagseal.lifecycle.try_claim import TaskInstanceNotFound, find_task_instance
 
     with pytest.raises(TaskInstanceNotFound, match=r"no task instance sup\.nope in run 'r1'"):
         find_task_instance(session_factory, "sup", "nope", "r1")
@@ -165,11 +170,11 @@ def test_unknown_task_instance_is_one_clear_error(
 def test_local_executor_forks_supervisors_that_report_back_and_survives_a_dead_fork_server(
     dag_dir: Path, tmp_path: Path, session_factory: sessionmaker[Session], migrated_db_url: str
 ) -> None:
-    """Through the fork server: each try has its own supervisor pid and job; with the pipe sink its
-    callback comes back over the connection; a killed fork server is replaced on the next try."""
-    sent: list = []
-    pipe = attrs.evolve(settings(tmp_path, migrated_db_url), standalone_dag_processor=False)
-    executor = LocalExecutor(2, PipeCallbackSink(sent.append), pipe)
+    """Through the fork server: each try has its own supervisor pid and job; a callback request it
+    committed wakes the processors over its connection; a killed fork server is replaced on the
+    next try."""
+    wakes: list[None] = []
+    executor = LocalExecutor(2, settings(tmp_path, migrated_db_url), lambda: wakes.append(None))
     executor.start()
     try:
         queued = queue_ready(session_factory)
@@ -181,7 +186,8 @@ def test_local_executor_forks_supervisors_that_report_back_and_survives_a_dead_f
             executor.wait(1.0)
             finished += executor.sync()
         assert sorted(f.exit_code for f in finished) == [0, 0]
-        assert [(r.kind, r.task_id) for r in sent] == [("task_retry", "boom")]
+        assert [(r.kind, r.task_id) for r in take_callbacks(session_factory)] == [("task_retry", "boom")]
+        assert wakes == [None]
         rows = [ti(session_factory, queued[task_id]) for task_id in ("produce", "boom")]
         assert [row.state for row in rows] == ["success", "up_for_retry"]
         assert len({row.pid for row in rows} | {os.getpid()}) == 3
