@@ -14,14 +14,19 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.config import load_config
-from dagseal.db.models import JobModel, TaskInstanceModel
-from dagseal.db.session import session_scope
+from dagseal.db.jobs import add_job
+from dagseal.db.models import JobModel, JobType, TaskInstanceModel
+from dagseal.db.session import create_engine_from_conn, session_scope
+from dagseal.db.session import session_factory as make_session_factory
 from dagseal.executor.local_executor import LocalExecutor
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.supervisor import supervise
 from dagseal.lifecycle.handoff import QueuedTry
 from dagseal.lifecycle.states import TaskState
+from dagseal.lifecycle.try_claim import claim_try, still_owned
+from dagseal.lifecycle.try_record import record_outcome, rehearse
 from dagseal.processor import DagProcessorManager
+from dagseal.runtime.base import TaskOutcome
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import start_queued_runs, trigger_dag
 from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
@@ -200,3 +205,27 @@ def test_local_executor_forks_supervisors_that_report_back_and_survives_a_dead_f
     finally:
         executor.end()
     assert ti(session_factory, consume).state == "success"
+
+
+def test_rehearse_compiles_every_statement_a_claim_and_its_record_run(
+    dag_dir: Path, tmp_path: Path, session_factory: sessionmaker[Session], migrated_db_url: str
+) -> None:
+    """On a fresh engine, after ``rehearse`` a real claim (with an upstream result) and its record
+    add nothing to SQLAlchemy's compiled cache: no statement of theirs misses the warm-up."""
+    produce = queue_ready(session_factory)["produce"]
+    assert supervise(settings(tmp_path, migrated_db_url), session_factory, produce) is TaskState.SUCCESS
+    consume = queue_ready(session_factory)["consume"]
+    engine = create_engine_from_conn(migrated_db_url)
+    try:
+        fresh = make_session_factory(engine)
+        rehearse(fresh)
+        warmed = len(engine._compiled_cache)
+        with session_scope(fresh) as session:
+            claimed = claim_try(session, consume, add_job(session, JobType.LOCAL_TASK), utcnow())
+        assert claimed is not None and claimed.request.upstream_results == {"produce": {"rows": 3}}
+        assert still_owned(fresh, claimed)
+        outcome = TaskOutcome(state="success", exit_code=0, duration=0.1, return_value=6)
+        assert record_outcome(fresh, claimed, outcome, utcnow(), None) == (TaskState.SUCCESS, False)
+        assert len(engine._compiled_cache) == warmed
+    finally:
+        engine.dispose()
