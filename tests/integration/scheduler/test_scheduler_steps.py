@@ -29,6 +29,8 @@ from dagseal.scheduler.zombies import handle_zombies, requeue_stranded
 from dagseal.sdk import DAG, EmptyOperator, TriggerRule
 from tests.callback_rows import take_callbacks
 
+pytestmark = pytest.mark.integration
+
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
