@@ -192,7 +192,6 @@ def main() -> None:
         base_log_folder=str(work / "logs"),
         zombie_threshold=300,
         task_execution_runtime="process",
-        standalone_dag_processor=True,
     )
     scheduler_settings = SchedulerSettings(
         loop_sleep=1.0,

@@ -15,7 +15,6 @@ class SupervisorSettings:
     base_log_folder: str
     zombie_threshold: float
     task_execution_runtime: str
-    standalone_dag_processor: bool
     sandbox_zygote: str | None = None
     """Socket of the executor's warm sandbox zygote (process runtime): tries fork from it."""
 
@@ -34,5 +33,4 @@ class SupervisorSettings:
             base_log_folder=config.get("logging", "base_log_folder"),
             zombie_threshold=config.getfloat("scheduler", "zombie_threshold"),
             task_execution_runtime=runtime,
-            standalone_dag_processor=config.getboolean("scheduler", "standalone_dag_processor"),
         )

@@ -82,7 +82,6 @@ def settings(tmp_path: Path, url: str, zombie_threshold: float = 30.0) -> Superv
         base_log_folder=str(tmp_path / "logs"),
         zombie_threshold=zombie_threshold,
         task_execution_runtime="process",
-        standalone_dag_processor=True,
     )
 
 
