@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.config import load_config
 from dagseal.db.jobs import add_job
-from dagseal.db.models import JobModel, JobType, TaskInstanceModel
+from dagseal.db.models import DagRunModel, JobModel, JobType, TaskInstanceModel
 from dagseal.db.session import create_engine_from_conn, session_scope
 from dagseal.db.session import session_factory as make_session_factory
+from dagseal.deploy.deployments import record_deployment
 from dagseal.executor.local_executor import LocalExecutor
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.supervisor import supervise
@@ -32,6 +33,7 @@ from dagseal.scheduler.dagrun_creation import start_queued_runs, trigger_dag
 from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
 from dagseal.timeutil import utcnow
 from tests.callback_rows import take_callbacks
+from tests.unit.deploy.deploy_maps import digest_map, repo
 
 pytestmark = pytest.mark.integration
 
@@ -228,3 +230,27 @@ def test_rehearse_compiles_every_statement_a_claim_and_its_record_run(
         assert len(engine._compiled_cache) == warmed
     finally:
         engine.dispose()
+
+
+def test_the_claim_loads_the_pull_reference_of_the_runs_own_deployment(
+    dag_dir: Path, session_factory: sessionmaker[Session]
+) -> None:
+    """The supervisor needs no second session for its image: the claim joins the run's deployment."""
+    old, new = repo("team", "v1"), repo("team", "v2")
+    with session_scope(session_factory) as session:
+        first = record_deployment(session, digest_map(old), "ci", "test").id
+        record_deployment(session, digest_map(new), "ci", "test")  # current now; the run keeps v1
+        session.execute(
+            update(DagRunModel)
+            .where(DagRunModel.run_id == "r1")
+            .values(image_digest=old["manifest_digest"], deployment_id=first)
+        )
+    queued = queue_ready(session_factory)
+    with session_scope(session_factory) as session:
+        claimed = claim_try(session, queued["produce"], add_job(session, JobType.LOCAL_TASK), utcnow())
+        assert claimed is not None
+        assert (claimed.image_ref, claimed.image_error) == (old["registry_ref"], None)
+        session.execute(update(DagRunModel).values(image_digest=new["manifest_digest"]))
+        missing = claim_try(session, queued["boom"], add_job(session, JobType.LOCAL_TASK), utcnow())
+    assert missing is not None and missing.image_ref is None
+    assert missing.image_error == f"deployment {first} has no image {new['manifest_digest']}"
