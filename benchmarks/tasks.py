@@ -34,7 +34,6 @@ from attrs import frozen
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.callbacks.database_sink import DatabaseCallbackSink
 from dagseal.config import load_config
 from dagseal.db.models import DagRunModel, JobModel, TaskInstanceModel
 from dagseal.db.session import create_engine_from_conn, migrate, session_factory, session_scope
@@ -166,7 +165,7 @@ def run_dag(
             state = session.scalar(select(DagRunModel.state).where(DagRunModel.id == run_id))
         return state in ("success", "failed")
 
-    executor = LocalExecutor(parallelism, DatabaseCallbackSink(factory), settings)
+    executor = LocalExecutor(parallelism, settings)
     SchedulerJob(factory, executor, scheduler_settings, placement, after_pass=finished).run()
     return run_id
 
@@ -194,7 +193,6 @@ def main() -> None:
         sql_alchemy_conn=url,
         base_log_folder=str(work / "logs"),
         zombie_threshold=300,
-        standalone_dag_processor=True,
         placement=placement.settings,
     )
     scheduler_settings = SchedulerSettings(

@@ -71,7 +71,7 @@ def run_command(args: argparse.Namespace) -> int:
     from dagseal.config import load_config
     from dagseal.executor.settings import SupervisorSettings
     from dagseal.executor.supervisor import supervise
-    from dagseal.executor.try_record import find_task_instance
+    from dagseal.lifecycle.try_claim import find_task_instance
     from dagseal.placement import Placement
 
     config = load_config()
@@ -131,7 +131,7 @@ def logs_command(args: argparse.Namespace) -> None:
     from dagseal.config import load_config
     from dagseal.db.models import TaskInstanceModel
     from dagseal.db.session import session_scope
-    from dagseal.executor.try_record import try_log_path
+    from dagseal.lifecycle.try_claim import try_log_path
 
     config = load_config()
     with session_scope(open_database(config)) as session:

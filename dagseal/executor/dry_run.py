@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dagseal.db.models import DagModel
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
-from dagseal.executor.try_record import pinned_dag
+from dagseal.lifecycle.try_claim import pinned_dag
 from dagseal.placement import Placement, dag_folder_of
 from dagseal.runtime.base import RunTaskRequest, TaskOutcome
 from dagseal.timeutil import utcnow

@@ -12,7 +12,8 @@ each child drops the inherited (empty) pool and connects itself.
 
 Per connection on its Unix socket (private 0700 directory) the executor sends one line
 ``{"ti_id": N}``; the server forks a child that becomes its own session, writes ``pid <n>``,
-then ``callback <json>`` lines (pipe sink only), runs ``supervise`` and exits 0 (1 if it raised).
+then a ``callback`` line (no payload) for a callback request its try's record committed, runs
+``supervise`` and exits 0 (1 if it raised).
 After reaping it the server writes ``exit <code>`` (negative: killed by that signal), so the
 executor learns how every supervisor ended. Children write only before they exit and the server
 only after, so lines never interleave. When its stdin closes the server stops accepting and exits
@@ -22,6 +23,7 @@ its socket and directory itself (also when the executor was killed and could not
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import select
@@ -41,15 +43,13 @@ from dagseal.db.session import create_engine_from_conn, session_factory
 from dagseal.errors import DagsealError
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.supervisor import supervise
-from dagseal.executor.try_record import rehearse
+from dagseal.lifecycle.try_record import rehearse
 from dagseal.placement import Placement
 from dagseal.runtime.base import RunTaskRequest
 from dagseal.sandbox.fork_loop import ForkLoop, tell
 from dagseal.sandbox.protocol import encode
 from dagseal.sdk import DAG, EmptyOperator
 from dagseal.serialization import (
-    CallbackRequest,
-    callback_request_from_json,
     dag_envelope,
     dag_from_envelope,
     serialize_dag,
@@ -69,16 +69,6 @@ def _warm_converters() -> None:
     envelope = json.loads(json.dumps(dag_envelope(serialize_dag(dag, fileloc="warm.py", source_digest="0"))))
     dag_from_envelope(envelope)
     encode(RunTaskRequest(id=0, dag_folder="", file="", source="", dag_id="", task_id="", run_id=""))
-
-
-class _ConnForward:
-    """A supervisor's task callbacks, sent back to the executor over its connection (pipe sink)."""
-
-    def __init__(self, conn: socket.socket) -> None:
-        self._conn = conn
-
-    def __call__(self, request: CallbackRequest) -> None:
-        self._conn.sendall(b"callback " + request.to_json().encode() + b"\n")
 
 
 class _Server(ForkLoop):
@@ -120,8 +110,8 @@ class _Server(ForkLoop):
                 other.close()
             self.engine.dispose(close=False)  # a fresh pool: this child opens its own connections
             tell(conn, f"pid {os.getpid()}\n")  # even if the executor died: the try runs all the same
-            forward = None if self.settings.standalone_dag_processor else _ConnForward(conn)
-            supervise(self.settings, self.placement, session_factory(self.engine), ti_id, forward)
+            notice = functools.partial(tell, conn, "callback\n")  # a callback request was committed
+            supervise(self.settings, self.placement, session_factory(self.engine), ti_id, notice)
             code = 0
         except BaseException:  # whatever happened, the child must not return into the server loop
             traceback.print_exc()
@@ -148,11 +138,11 @@ class SupervisorHandle:
     def sentinel(self) -> socket.socket:
         return self._conn
 
-    def read(self, timeout: float | None = 0.0, until_pid: bool = False) -> list[CallbackRequest]:
+    def read(self, timeout: float | None = 0.0, until_pid: bool = False) -> int:
         """Take the lines that arrive within ``timeout`` (None: until it ended, or with ``until_pid``
-        until its pid is known); returns the task callbacks it forwarded."""
+        until its pid is known); returns how many callback requests it reported committed."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        callbacks = []
+        callbacks = 0
         while not self.finished and not (until_pid and self.pid is not None):
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             if not select.select([self._conn], [], [], left)[0]:
@@ -167,7 +157,7 @@ class SupervisorHandle:
                 if kind == "pid":
                     self.pid = int(rest)
                 elif kind == "callback":
-                    callbacks.append(callback_request_from_json(rest))
+                    callbacks += 1
                 elif kind == "exit":
                     self.exit_code = int(rest)
                     self.finished = True

@@ -19,7 +19,6 @@ class SupervisorSettings:
     sql_alchemy_conn: str
     base_log_folder: str
     zombie_threshold: float
-    standalone_dag_processor: bool
     placement: PlacementSettings
     sandbox_zygote: str | None = None
     """Socket of the executor's warm sandbox zygote (process runtime): tries fork from it."""
@@ -36,7 +35,6 @@ class SupervisorSettings:
             sql_alchemy_conn=config.get("core", "sql_alchemy_conn"),
             base_log_folder=config.get("logging", "base_log_folder"),
             zombie_threshold=config.getfloat("scheduler", "zombie_threshold"),
-            standalone_dag_processor=config.getboolean("scheduler", "standalone_dag_processor"),
             placement=PlacementSettings.from_config(config, force_docker=force_docker),
         )
 

@@ -25,20 +25,20 @@ from types import FrameType
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.callbacks.database_sink import DatabaseCallbackSink
 from dagseal.db.jobs import add_job, close_job, end_job, heartbeat
 from dagseal.db.models import JobState, JobType
 from dagseal.db.session import session_scope
+from dagseal.deploy.errors import DeployError
 from dagseal.errors import DagsealError
 from dagseal.executor.settings import SupervisorSettings
-from dagseal.executor.try_record import ClaimedTry, claim_try, record_outcome, still_owned
+from dagseal.lifecycle.commit_points import committed
+from dagseal.lifecycle.states import TaskState
+from dagseal.lifecycle.try_claim import ClaimedTry, claim_try, still_owned
+from dagseal.lifecycle.try_record import record_outcome
 from dagseal.placement import Placement
 from dagseal.runtime.base import SandboxRuntime, SandboxSpec, TaskHandle, TaskOutcome
-from dagseal.scheduler.states import TaskState
-from dagseal.serialization import CallbackRequest
 from dagseal.timeutil import utcnow
 
-SendCallback = Callable[[CallbackRequest], None]
 log = logging.getLogger(__name__)
 
 
@@ -108,6 +108,8 @@ def _sandbox(
     file, timeout = claimed.request.file, claimed.execution_timeout
     if not placement.tasks_in_containers:
         return runtime, placement.task_sandbox(claimed.dag_folder, file, None, timeout), None
+    if claimed.image_error is not None:  # a deployed run whose deployment lost its image
+        raise DeployError(claimed.image_error)
     pinned = placement.pinned_task_image(claimed.image_digest, claimed.deployment_id, claimed.image_ref)
     spec = placement.task_sandbox(claimed.dag_folder, file, pinned, timeout)
     return runtime, spec, claimed.image_digest or spec.image
@@ -170,6 +172,8 @@ def _register_and_claim(factory: sessionmaker[Session], ti_id: int) -> tuple[int
         claimed = claim_try(session, ti_id, job_id, utcnow())
         if claimed is None:
             close_job(session, job_id, JobState.SUCCESS)
+    if claimed is not None:
+        committed("supervisor.claim")
     return job_id, claimed
 
 
@@ -178,22 +182,21 @@ def supervise(
     placement: Placement,
     factory: sessionmaker[Session],
     ti_id: int,
-    send_callback: SendCallback | None = None,
+    on_callback: Callable[[], None] | None = None,
 ) -> TaskState | None:
     """Run the queued try of task instance ``ti_id``; returns the recorded state, or None if it was
-    not ours to run (not queued any more). Task callbacks go to ``send_callback`` or, by default,
-    to ``callback_request`` rows. ``placement``: the process's one (the fork server builds it once
-    for all its supervisors)."""
-    send = send_callback or DatabaseCallbackSink(factory).send
+    not ours to run (not queued any more). The task callback is a ``callback_request`` row written
+    with the try's end; ``on_callback`` is then told (the fork server wakes an embedded processor).
+    ``placement``: the process's one (the fork server builds it once for all its supervisors)."""
     job_id, claimed = _register_and_claim(factory, ti_id)
     if claimed is None:
         return None
     ended = JobState.FAILED
     try:
         outcome, exited_at, image_digest = _run_try(settings, placement, factory, claimed)
-        state, request = record_outcome(factory, claimed, outcome, exited_at, image_digest)
-        if request is not None:
-            send(request)
+        state, requested = record_outcome(factory, claimed, outcome, exited_at, image_digest)
+        if requested and on_callback is not None:
+            on_callback()
         ended = JobState.SUCCESS
         return state
     finally:

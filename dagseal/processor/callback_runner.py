@@ -1,8 +1,8 @@
 """Run callback requests in the sandbox, on the exact DAG source their run was pinned to.
 
-Two sources feed the processor (AIP-43): :class:`DatabaseCallbackSource` claims this directory's
-``callback_request`` rows (standalone processors), :class:`QueueCallbackSource` drains the
-in-process queue a ``PipeCallbackSink`` fills (a processor embedded in the scheduler).
+The processor's callbacks are this directory's ``callback_request`` rows (AIP-43), claimed by
+:class:`DatabaseCallbackSource`, whether the processor runs apart or embedded in the scheduler: the
+rows are written in the same transaction as the state change that caused them.
 
 Each callback is its own ``run_callbacks`` request, so a crash or timeout is charged to exactly
 one callback and no other callback runs twice. A callback is *done* (its row deleted) once it ran,
@@ -13,12 +13,9 @@ logged, when it can never run: undecodable data or no stored code for its DAG.
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
-import queue
 from dataclasses import dataclass
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,20 +41,6 @@ class PendingCallback:
     callback_id: int
     request: CallbackRequest | None
     decode_error: str | None = None
-
-
-class CallbackSource(Protocol):
-    def fetch(self, limit: int) -> list[PendingCallback]:
-        """Up to ``limit`` callbacks to run now, highest priority first where the transport can."""
-        ...
-
-    def done(self, callback: PendingCallback) -> None:
-        """The callback ran (or can never run): forget it."""
-        ...
-
-    def release(self, callback: PendingCallback) -> None:
-        """The callback did not run: hand it back for a later attempt."""
-        ...
 
 
 class DatabaseCallbackSource:
@@ -88,30 +71,6 @@ class DatabaseCallbackSource:
 
     def release(self, callback: PendingCallback) -> None:
         release_callback(self._session_factory, callback.callback_id, self._job_id)
-
-
-class QueueCallbackSource:
-    """Drains the queue a ``PipeCallbackSink(queue.put)`` fills; first in, first out."""
-
-    def __init__(self, requests: queue.Queue[CallbackRequest]) -> None:
-        self._requests = requests
-        self._ids = itertools.count(1)
-        self._retry: list[PendingCallback] = []
-
-    def fetch(self, limit: int) -> list[PendingCallback]:
-        pending, self._retry = self._retry[:limit], self._retry[limit:]
-        while len(pending) < limit:
-            try:
-                pending.append(PendingCallback(next(self._ids), self._requests.get_nowait()))
-            except queue.Empty:
-                break
-        return pending
-
-    def done(self, callback: PendingCallback) -> None:
-        """Nothing to delete: the request lived only in memory."""
-
-    def release(self, callback: PendingCallback) -> None:
-        self._retry.append(callback)
 
 
 @dataclass(frozen=True)

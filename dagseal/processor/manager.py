@@ -6,10 +6,9 @@ this thread, so "the first file wins" a duplicate dag_id deterministically), the
 ``max_callbacks_per_loop`` callbacks (``callback_runner``). The ``job`` row heartbeats throughout.
 
 The processor is identified by its ``processor_subdir``: the resolved absolute path of the
-directory it parses. Standalone, callbacks come from the DB; embedded in a scheduler
-(``standalone_dag_processor = False``) pass ``callbacks=QueueCallbackSource(q)`` where the
-scheduler's ``PipeCallbackSink(q.put)`` fills ``q``, and call :meth:`run_once` from its loop (or
-:meth:`run` in a thread with a stop event).
+directory it parses. Callbacks are always this directory's ``callback_request`` rows, whether the
+processor runs apart or embedded in a scheduler (``standalone_dag_processor = False``), which calls
+:meth:`run_once` from a thread of its own and wakes it early when it committed a callback request.
 
 User DAG files are never imported here: they are only stat-ed and hashed on the host.
 """
@@ -38,7 +37,6 @@ from dagseal.placement.parse_sandboxes import SandboxChoice
 from dagseal.processor.callback_runner import (
     CallbackResult,
     CallbackRunner,
-    CallbackSource,
     DatabaseCallbackSource,
     PendingCallback,
 )
@@ -129,7 +127,6 @@ class DagProcessorManager:
         sandboxes: SandboxChoice,
         settings: ProcessorSettings,
         policy: DagPolicy | None = None,
-        callbacks: CallbackSource | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         root = Path(dag_directory).resolve()
@@ -151,7 +148,7 @@ class DagProcessorManager:
         self._file_specs: dict[str, SandboxSpec] = {}  # the spec each present file was last parsed in
         self._threads = ThreadPoolExecutor(settings.parsing_processes, thread_name_prefix="dagseal-parse")
         self._runner = CallbackRunner(session_factory, self._pool, sandboxes)
-        self._callbacks = callbacks
+        self._callbacks: DatabaseCallbackSource | None = None
         self._last_heartbeat = float("-inf")
         self._last_refresh = float("-inf")
         self.job_id: int | None = None
@@ -165,7 +162,6 @@ class DagProcessorManager:
         session_factory: sessionmaker[Session],
         *,
         parsing_processes: int | None = None,
-        callbacks: CallbackSource | None = None,
     ) -> DagProcessorManager:
         """A manager wired from config and the process's placement: runtime, sandboxes, DAG policy."""
         settings = ProcessorSettings.from_config(config, parsing_processes)
@@ -177,7 +173,6 @@ class DagProcessorManager:
             sandboxes=placement.parse_sandboxes(root, session_factory),
             settings=settings,
             policy=load_dag_policy(config.get("core", "policy_module").strip()),
-            callbacks=callbacks,
         )
 
     @property
@@ -186,13 +181,9 @@ class DagProcessorManager:
 
     def __enter__(self) -> Self:
         self.job_id = start_job(self._session_factory, JobType.DAG_PROCESSOR, self.processor_subdir)
-        if self._callbacks is None:
-            self._callbacks = DatabaseCallbackSource(
-                self._session_factory,
-                self.processor_subdir,
-                self.job_id,
-                self.settings.callback_claim_timeout,
-            )
+        self._callbacks = DatabaseCallbackSource(
+            self._session_factory, self.processor_subdir, self.job_id, self.settings.callback_claim_timeout
+        )
         log.info("DAG processor job %s parsing %s", self.job_id, self.processor_subdir)
         return self
 
@@ -313,7 +304,7 @@ class DagProcessorManager:
             refresh_parsed_time(session, self._ctx, scan.files, utcnow())
         self._last_refresh = now
 
-    def _run_callbacks(self, source: CallbackSource) -> int:
+    def _run_callbacks(self, source: DatabaseCallbackSource) -> int:
         """Claim a batch, run it on the worker threads, settle each as it finishes; the number run."""
         futures: list[Future[CallbackResult]] = []
         for callback in source.fetch(self.settings.max_callbacks_per_loop):
@@ -332,7 +323,7 @@ class DagProcessorManager:
         return ran
 
     @staticmethod
-    def _settle(source: CallbackSource, result: CallbackResult) -> None:
+    def _settle(source: DatabaseCallbackSource, result: CallbackResult) -> None:
         callback: PendingCallback = result.callback
         if not result.ran:
             log.warning("callback %s not run, released: %s", callback.callback_id, result.error)

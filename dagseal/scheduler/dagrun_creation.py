@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
 from dagseal.deploy.deployments import pin_for_new_run
 from dagseal.errors import DagsealError
+from dagseal.lifecycle.locking import skip_locked
+from dagseal.lifecycle.states import DagRunState
 from dagseal.placement import Placement, dag_folder_of
 from dagseal.scheduler.dag_bag import SerializedDagBag
-from dagseal.scheduler.locking import skip_locked
-from dagseal.scheduler.states import DagRunState
 from dagseal.scheduler.timetable import DagRunInfo, Timetable, parse_datetime
 from dagseal.serialization import SerializedDag
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dagseal.db.models import DagModel, DagRunModel
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
-from dagseal.executor.base import BaseExecutor
+from dagseal.lifecycle.handoff import BaseExecutor
 from dagseal.placement import Placement
 from dagseal.scheduler.dagrun_creation import ACTIVE_RUN_STATES, trigger_dag
 from dagseal.scheduler.embedded_processors import EmbeddedProcessors

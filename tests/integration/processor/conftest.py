@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.placement.parse_sandboxes import FixedSandbox
 from dagseal.processor import DagProcessorManager, ProcessorSettings
-from dagseal.processor.callback_runner import CallbackSource
 from dagseal.processor.policy import DagPolicy
 from dagseal.runtime.base import SandboxSpec
 from dagseal.runtime.process import ProcessRuntime
@@ -32,7 +31,6 @@ def make_manager(session_factory: sessionmaker[Session]) -> Iterator[MakeManager
     def make(
         folder: Path,
         policy: DagPolicy | None = None,
-        callbacks: CallbackSource | None = None,
         parse_timeout: float = PARSE_TIMEOUT,
         **settings: object,
     ) -> DagProcessorManager:
@@ -51,7 +49,6 @@ def make_manager(session_factory: sessionmaker[Session]) -> Iterator[MakeManager
             sandboxes=FixedSandbox(spec),
             settings=ProcessorSettings(**values),  # type: ignore[arg-type]
             policy=policy,
-            callbacks=callbacks,
         )
         manager.__enter__()
         opened.append(manager)

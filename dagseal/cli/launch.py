@@ -1,4 +1,4 @@
-"""Wire a scheduler from config: LocalExecutor, callback sink, and (when asked) embedded processors.
+"""Wire a scheduler from config: the LocalExecutor and (when asked) embedded processors it wakes.
 
 Shared by ``dagseal scheduler`` and ``dagseal standalone`` so both behave the same.
 """
@@ -9,7 +9,6 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.callbacks.database_sink import DatabaseCallbackSink
 from dagseal.config import Config
 from dagseal.executor.local_executor import LocalExecutor
 from dagseal.executor.settings import SupervisorSettings
@@ -31,21 +30,17 @@ def run_scheduler(
     """Run the scheduler loop until ``num_runs`` passes, idle (standalone), or a signal."""
     settings = SupervisorSettings.from_config(config)
     placement = Placement(settings.placement)
-    processors = (
-        EmbeddedProcessors(
-            config, placement, factory, processor_dirs, use_pipe=not settings.standalone_dag_processor
-        )
-        if processor_dirs
-        else None
-    )
-    sink = processors.callback_sink() if processors else DatabaseCallbackSink(factory)
-    executor = LocalExecutor(config.getint("core", "parallelism"), sink, settings)
+    processors = EmbeddedProcessors(config, placement, factory, processor_dirs) if processor_dirs else None
+    wake = processors.wake if processors else None
+    executor = LocalExecutor(config.getint("core", "parallelism"), settings, wake)
     monitor = (
         StandaloneMonitor(factory, executor, processors, triggers or [], until_idle, placement)
         if processors
         else None
     )
-    job = SchedulerJob(factory, executor, SchedulerSettings.from_config(config), placement, num_runs, monitor)
+    job = SchedulerJob(
+        factory, executor, SchedulerSettings.from_config(config), placement, num_runs, monitor, wake
+    )
     if processors:
         processors.start()
     try:

@@ -1,18 +1,25 @@
-"""BaseExecutor: how many task tries run and where; the scheduler decides which and when.
+"""The scheduler ↔ executor handoff: queued tries in, finished supervisors out.
 
-``send_callback_to_execute`` (AIP-43) hands callback requests to the configured sink: database
-rows for standalone DAG processors, or the embedded processor's queue.
+The scheduler decides which tries run and when; an executor decides how many run and where. Both
+meet here, so neither package imports the other: ``dagseal.cli`` wires a concrete executor
+(``dagseal.executor.local_executor``) into the scheduler job.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-from attrs import frozen
+from attrs import define, frozen
 
-from dagseal.callbacks.base import BaseCallbackSink, send_callback
-from dagseal.scheduler.task_scheduling import QueuedTry
-from dagseal.serialization import CallbackRequest
+
+@define(frozen=True)
+class QueuedTry:
+    """A task instance this scheduler moved to queued: what the executor needs to start it."""
+
+    ti_id: int
+    dag_id: str
+    run_id: str
+    task_id: str
 
 
 @frozen
@@ -26,15 +33,10 @@ class FinishedTry:
 class BaseExecutor(ABC):
     """Starts one supervisor per queued try, at most ``parallelism`` at a time."""
 
-    def __init__(self, parallelism: int, callback_sink: BaseCallbackSink) -> None:
+    def __init__(self, parallelism: int) -> None:
         if parallelism < 1:
             raise ValueError(f"parallelism must be at least 1, got {parallelism}")
         self.parallelism = parallelism
-        self.callback_sink = callback_sink
-
-    def send_callback_to_execute(self, request: CallbackRequest) -> None:
-        """Deliver a callback request to the DAG processor that owns its DAG (override to reroute)."""
-        send_callback(self.callback_sink, request)
 
     @property
     def slots_available(self) -> int:

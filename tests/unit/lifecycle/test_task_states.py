@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from dagseal.scheduler.states import (
+from dagseal.lifecycle.states import (
     FINISHED_TASK_STATES,
     TRANSITIONS,
     IllegalTransition,
@@ -19,15 +19,18 @@ def test_finished_states_are_terminal() -> None:
         assert TRANSITIONS[state] == frozenset()
 
 
-def test_happy_path_is_legal() -> None:
-    path = [TaskState.NONE, TaskState.SCHEDULED, TaskState.QUEUED, TaskState.RUNNING, TaskState.SUCCESS]
+@pytest.mark.parametrize(
+    "path",
+    [
+        [TaskState.NONE, TaskState.SCHEDULED, TaskState.QUEUED, TaskState.RUNNING, TaskState.SUCCESS],
+        [TaskState.RUNNING, TaskState.UP_FOR_RETRY, TaskState.SCHEDULED],  # the retry loop
+    ],
+    ids=["happy-path", "retry-loop"],
+)
+def test_legal_paths_pass_and_are_in_the_where_clauses(path: list[TaskState]) -> None:
     for current, target in itertools.pairwise(path):
-        check_transition(current, target)
-
-
-def test_retry_loop_is_legal() -> None:
-    check_transition(TaskState.RUNNING, TaskState.UP_FOR_RETRY)
-    check_transition(TaskState.UP_FOR_RETRY, TaskState.SCHEDULED)
+        check_transition(current, target)  # raises IllegalTransition if the table forbids it
+        assert current in sources_of(target), f"{current} → {target} missing from sources_of"
 
 
 @pytest.mark.parametrize(

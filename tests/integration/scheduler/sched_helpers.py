@@ -7,10 +7,21 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.db.models import DagCodeModel, DagModel, SerializedDagModel, TaskInstanceModel
+from dagseal.db.models import (
+    DagCodeModel,
+    DagModel,
+    SerializedDagModel,
+    TaskInstanceModel,
+)
 from dagseal.db.session import session_scope
 from dagseal.sdk import DAG
-from dagseal.serialization import canonical_json, dag_envelope, dag_hash, serialize_dag, sha256_hex
+from dagseal.serialization import (
+    canonical_json,
+    dag_envelope,
+    dag_hash,
+    serialize_dag,
+    sha256_hex,
+)
 
 
 def store_dag(

@@ -1,7 +1,7 @@
 """Turn state changes into callback requests, only when the pinned DAG version defines that callback.
 
 Used by the scheduler (DAG run end, timeouts, zombies) and by the supervisor (a try's end); the
-requests go out through ``BaseExecutor.send_callback_to_execute`` or a callback sink.
+requests are added to the transaction of the state change (``dagseal.callbacks.outbox``).
 """
 
 from __future__ import annotations

@@ -1,43 +1,48 @@
-"""The database side of one task try: claim it, load what the sandbox needs, record how it ended.
+"""Claiming a task try: queued → running for one supervisor, and everything its sandbox needs.
 
-The claim (queued → running, try_number + 1) and the record (running → final, only while this
-supervisor's job still owns the row) are conditional updates, so a try is started at most once
-and a try the scheduler declared a zombie (or a cleared one) is never overwritten by a late result.
+The claim is a conditional update, so a try is started at most once however often its supervisor
+is started. The same transaction loads the task instance, its run, its DAG, the run's pinned
+serialized DAG and source, the upstream return values and the pull reference of the run's pinned
+image from the run's own deployment: the supervisor needs no second DB session before the try.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from attrs import frozen
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.db.jobs import add_job, close_job
 from dagseal.db.models import (
     DagCodeModel,
     DagModel,
     DagRunModel,
-    JobState,
-    JobType,
+    DeploymentModel,
     SerializedDagModel,
     TaskInstanceModel,
 )
 from dagseal.db.session import session_scope
-from dagseal.deploy.deployments import image_ref_for_run
+from dagseal.deploy.deployments import image_ref_in
 from dagseal.deploy.errors import DeployError
 from dagseal.errors import DagsealError
+from dagseal.lifecycle.callback_builder import task_callback_kinds
+from dagseal.lifecycle.locking import move_task
+from dagseal.lifecycle.states import TaskState
 from dagseal.placement import dag_folder_of
-from dagseal.runtime.base import RunTaskRequest, TaskOutcome
-from dagseal.scheduler.callback_builder import task_callback, task_callback_kinds
-from dagseal.scheduler.locking import end_running_try, move_task
-from dagseal.scheduler.states import TaskState
-from dagseal.serialization import SerializedDag, TaskCallbackRequest, dag_from_envelope
-from dagseal.timeutil import utcnow
+from dagseal.runtime.base import RunTaskRequest
+from dagseal.serialization import SerializedDag, dag_from_envelope
+
+log = logging.getLogger(__name__)
+
+NO_ROW = -1
+"""A task instance id no row has: ``rehearse`` claims and records it to compile every statement."""
 
 
 class TaskInstanceNotFound(DagsealError):
@@ -46,7 +51,8 @@ class TaskInstanceNotFound(DagsealError):
 
 @frozen(kw_only=True)
 class ClaimedTry:
-    """A try this supervisor owns: identity, limits, and the sandbox request built from the pinned DAG."""
+    """A try this supervisor owns: identity, limits, the run's pinned image and the sandbox request
+    built from the pinned DAG."""
 
     ti_id: int
     job_id: int
@@ -57,9 +63,10 @@ class ClaimedTry:
     dag_folder: str
     image_digest: str | None  # the run's pinned image (docker runtime)
     deployment_id: int | None  # the deployment that pinned it: where to pull it from
+    image_ref: str | None  # ``<registry>/<name>@sha256:…`` in that deployment; None: not deployed
+    image_error: str | None  # why a deployed run's image has no reference (deployment gone, …)
     request: RunTaskRequest
     callback_kinds: frozenset[str]  # the task's callbacks: recording needs the DAG again only for these
-    image_ref: str | None = None  # pull ref of the pinned image in the run's deployment (None: not deployed)
 
     def log_path(self, base_log_folder: str) -> Path:
         r = self.request
@@ -152,14 +159,31 @@ def claim_try(session: Session, ti_id: int, job_id: int, now: datetime) -> Claim
         pid=os.getpid(),
         job_id=job_id,
     )
-    if not claimed:
+    if not claimed and ti_id != NO_ROW:
         return None
-    row = _try_rows(session, ti_id)
-    if row is None:
+    loaded = load_claimed(session, ti_id, job_id)
+    if loaded is None and claimed:
         raise TaskInstanceNotFound(f"task instance {ti_id} vanished while it was claimed")
-    ti, run, dag_row, data, source_digest, source = row
-    dag, source = _parse_pinned(run.dag_hash, data, source_digest, source, only_task=ti.task_id)
-    task = dag.get_task(ti.task_id)
+    return loaded
+
+
+def load_claimed(session: Session, ti_id: int, job_id: int) -> ClaimedTry | None:
+    """Everything a claimed try needs, in two queries; None for no row.
+
+    No return before the last query: ``rehearse`` claims ``NO_ROW`` so that every statement here
+    is compiled before the fork server forks (a query added here is warmed with the others).
+    """
+    row = _try_rows(session, ti_id)
+    if row is not None:
+        ti, run, dag_row, data, source_digest, source, digest_map = row
+        dag, source = _parse_pinned(run.dag_hash, data, source_digest, source, only_task=ti.task_id)
+        task = dag.get_task(ti.task_id)
+    upstream = upstream_results(
+        session, NO_ROW if row is None else run.id, ["upstream"] if row is None else task.upstream_task_ids
+    )
+    if row is None:
+        return None
+    image_ref, image_error = _image_ref(digest_map, run)
     request = RunTaskRequest(
         id=1,
         dag_folder=dag_folder_of(dag_row),
@@ -172,7 +196,7 @@ def claim_try(session: Session, ti_id: int, job_id: int, now: datetime) -> Claim
         logical_date=run.logical_date.isoformat() if run.logical_date else None,
         params=dict(dag.params),
         conf=dict(run.conf or {}),
-        upstream_results=upstream_results(session, run.id, task.upstream_task_ids),
+        upstream_results=upstream,
     )
     return ClaimedTry(
         ti_id=ti_id,
@@ -184,27 +208,38 @@ def claim_try(session: Session, ti_id: int, job_id: int, now: datetime) -> Claim
         dag_folder=request.dag_folder,
         image_digest=run.image_digest,
         deployment_id=run.deployment_id,
+        image_ref=image_ref,
+        image_error=image_error,
         request=request,
         callback_kinds=task_callback_kinds(task),
-        image_ref=_pinned_image_ref(session, run),
     )
 
 
-def _pinned_image_ref(session: Session, run: DagRunModel) -> str | None:
-    """The pull reference of the run's image in its own deployment, read in the claim's transaction;
-    None when the run is not deployed, or its deployment lost the image (the supervisor then fails
-    the try saying so)."""
+def _image_ref(digest_map: dict[str, Any] | None, run: DagRunModel) -> tuple[str | None, str | None]:
+    """The pull reference of the run's pinned image, or why a deployed run has none."""
     try:
-        return image_ref_for_run(session, run.image_digest, run.deployment_id)
-    except DeployError:
-        return None
+        return image_ref_in(digest_map, run.image_digest, run.deployment_id), None
+    except DeployError as exc:
+        return None, str(exc)
 
 
 def _try_rows(
     session: Session, ti_id: int
-) -> tuple[TaskInstanceModel, DagRunModel, DagModel, str | None, str | None, str | None] | None:
-    """The task instance, its run and DAG, and the run's pinned serialized DAG and source, in one
-    query (outer joins: a missing version is reported by name, not as a missing task instance)."""
+) -> (
+    tuple[
+        TaskInstanceModel,
+        DagRunModel,
+        DagModel,
+        str | None,
+        str | None,
+        str | None,
+        dict[str, Any] | None,
+    ]
+    | None
+):
+    """The task instance, its run and DAG, the run's pinned serialized DAG and source, and its
+    deployment's digest map, in one query (outer joins: a missing version or deployment is
+    reported by name, not as a missing task instance)."""
     row = session.execute(
         select(
             TaskInstanceModel,
@@ -213,11 +248,13 @@ def _try_rows(
             SerializedDagModel.data,
             SerializedDagModel.source_digest,
             DagCodeModel.source,
+            DeploymentModel.digest_map,
         )
         .join(DagRunModel, DagRunModel.id == TaskInstanceModel.dag_run_id)
         .join(DagModel, DagModel.dag_id == TaskInstanceModel.dag_id)
         .outerjoin(SerializedDagModel, SerializedDagModel.dag_hash == DagRunModel.dag_hash)
         .outerjoin(DagCodeModel, DagCodeModel.source_digest == SerializedDagModel.source_digest)
+        .outerjoin(DeploymentModel, DeploymentModel.id == DagRunModel.deployment_id)
         .where(TaskInstanceModel.id == ti_id)
     ).first()
     return None if row is None else tuple(row)  # type: ignore[return-value]
@@ -232,97 +269,3 @@ def still_owned(factory: sessionmaker[Session], claimed: ClaimedTry) -> bool:
             )
         ).first()
     return row is not None and row[0] == TaskState.RUNNING.value and row[1] == claimed.job_id
-
-
-_CALLBACK_KIND = {
-    TaskState.SUCCESS: "task_success",
-    TaskState.FAILED: "task_failure",
-    TaskState.UP_FOR_RETRY: "task_retry",
-}
-
-
-def final_state(outcome: TaskOutcome, claimed: ClaimedTry) -> TaskState:
-    if outcome.state == "success":
-        return TaskState.SUCCESS
-    if outcome.state == "skipped":
-        return TaskState.SKIPPED
-    return TaskState.UP_FOR_RETRY if claimed.try_number <= claimed.max_tries else TaskState.FAILED
-
-
-def record_outcome(
-    factory: sessionmaker[Session],
-    claimed: ClaimedTry,
-    outcome: TaskOutcome,
-    exited_at: datetime,
-    image_digest: str | None,
-) -> tuple[TaskState | None, TaskCallbackRequest | None]:
-    """Store the try's end and the image it ran in (None: no container); returns the state written
-    (None if the row was taken from us) and the callback request the pinned DAG defines for it."""
-    state = final_state(outcome, claimed)
-    now = utcnow()
-    with session_scope(factory) as session:
-        statement = end_running_try(
-            claimed.ti_id,
-            claimed.job_id,
-            state,
-            now,
-            claimed.retry_delay,
-            exited_at=exited_at,
-            duration=outcome.duration,
-            exit_code=outcome.exit_code,
-            error=outcome.error,
-            return_value=None if outcome.return_value is None else json.dumps(outcome.return_value),
-            image_digest=image_digest,
-        )
-        moved = session.connection().execute(statement).rowcount
-        if moved != 1:
-            return None, None
-        kind = _CALLBACK_KIND.get(state)
-        if kind not in claimed.callback_kinds:
-            return state, None
-        ti = session.get(TaskInstanceModel, claimed.ti_id)
-        run = session.get(DagRunModel, ti.dag_run_id)
-        dag, _source = pinned_dag(session, run.dag_hash)
-        dag_row = session.get(DagModel, ti.dag_id)
-        return state, task_callback(dag_row, dag, run, ti, kind, msg=outcome.error)
-
-
-def fail_unstarted(factory: sessionmaker[Session], ti_id: int, reason: str, now: datetime) -> bool:
-    """queued → failed for a try whose supervisor exited before claiming it."""
-    with session_scope(factory) as session:
-        return move_task(session, ti_id, [TaskState.QUEUED], TaskState.FAILED, end_date=now, error=reason)
-
-
-_NO_ROW = -1
-
-
-def rehearse(factory: sessionmaker[Session]) -> None:
-    """Run a successful try's statements once against no row, the claim in a rolled-back transaction.
-
-    The supervisor fork server calls this before it forks: SQLAlchemy then holds them compiled
-    (its cache is per engine), so no supervisor compiles them again (~20 ms of CPU per try).
-    """
-    now = utcnow()
-    with factory() as session:
-        session.begin()
-        job_id = add_job(session, JobType.LOCAL_TASK)
-        claim_try(session, _NO_ROW, job_id, now)
-        _try_rows(session, _NO_ROW)
-        upstream_results(session, _NO_ROW, ["upstream"])
-        close_job(session, job_id, JobState.SUCCESS)
-        session.rollback()
-    nobody = ClaimedTry(
-        ti_id=_NO_ROW,
-        job_id=_NO_ROW,
-        try_number=1,
-        max_tries=0,
-        retry_delay=0.0,
-        execution_timeout=None,
-        dag_folder="",
-        image_digest=None,
-        deployment_id=None,
-        request=RunTaskRequest(id=1, dag_folder="", file="", source="", dag_id="", task_id="", run_id=""),
-        callback_kinds=frozenset(),
-    )
-    still_owned(factory, nobody)
-    record_outcome(factory, nobody, TaskOutcome(state="success", exit_code=0, duration=0.0), now, None)

@@ -28,6 +28,9 @@ from dagseal.scheduler.stale_dags import deactivate_stale_dags
 from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
 from dagseal.scheduler.zombies import handle_zombies, requeue_stranded
 from dagseal.sdk import DAG, EmptyOperator, TriggerRule
+from tests.callback_rows import take_callbacks
+
+pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 PLACEMENT = Placement(PlacementSettings())  # the process runtime: runs are not pinned to an image
@@ -48,14 +51,14 @@ def diamond(dag_id: str = "diamond", **dag_kwargs: object) -> DAG:
 
 
 def step(factory: sessionmaker[Session], now: datetime = NOW) -> list:
-    """One scheduler pass without executor: start runs, decide tasks; returns the callbacks sent."""
-    sent: list = []
+    """One scheduler pass without executor: start runs, decide tasks; returns the callback requests
+    it committed."""
     bag = SerializedDagBag()
     with session_scope(factory) as session:
         create_scheduled_runs(session, bag, now, PLACEMENT)
         start_queued_runs(session, bag, now)
-        schedule_running_runs(session, bag, now, sent.append)
-    return sent
+        schedule_running_runs(session, bag, now)
+    return take_callbacks(factory)
 
 
 def test_catchup_creates_runs_up_to_max_active_runs(session_factory: sessionmaker[Session]) -> None:
@@ -194,11 +197,11 @@ def test_dagrun_timeout_fails_the_run_and_skips_unfinished(session_factory: sess
     with session_scope(session_factory) as session:
         trigger_dag(session, "diamond", {}, NOW, PLACEMENT, run_id="r")
     step(session_factory)
-    sent: list = []
     with session_scope(session_factory) as session:
         set_states(session, "r", {"a": "running"})
-        assert time_out_runs(session, SerializedDagBag(), NOW + timedelta(minutes=4), sent.append) == 0
-        assert time_out_runs(session, SerializedDagBag(), NOW + timedelta(minutes=6), sent.append) == 1
+        assert time_out_runs(session, SerializedDagBag(), NOW + timedelta(minutes=4)) == 0
+        assert time_out_runs(session, SerializedDagBag(), NOW + timedelta(minutes=6)) == 1
+    sent = take_callbacks(session_factory)
     with session_scope(session_factory) as session:
         assert set(ti_states(session, "r").values()) == {"skipped"}
         assert session.scalar(select(DagRunModel.state)) == "failed"
@@ -214,11 +217,11 @@ def test_zombie_goes_up_for_retry_then_fails(session_factory: sessionmaker[Sessi
     with session_scope(session_factory) as session:
         session.get(JobModel, job_id).latest_heartbeat = NOW - timedelta(seconds=10)
         set_states(session, "r", {"a": "running", "b": "running"}, job_id=job_id, try_number=1)
-    sent: list = []
     with session_scope(session_factory) as session:
-        assert handle_zombies(session, SerializedDagBag(), NOW, threshold=30, send=sent.append) == 0
-        assert handle_zombies(session, SerializedDagBag(), NOW, threshold=5, send=sent.append) == 2
-        assert handle_zombies(session, SerializedDagBag(), NOW, threshold=5, send=sent.append) == 0
+        assert handle_zombies(session, SerializedDagBag(), NOW, threshold=30) == 0
+        assert handle_zombies(session, SerializedDagBag(), NOW, threshold=5) == 2
+        assert handle_zombies(session, SerializedDagBag(), NOW, threshold=5) == 0
+    sent = take_callbacks(session_factory)
     with session_scope(session_factory) as session:
         states = ti_states(session, "r")
         assert (states["a"], states["b"]) == ("up_for_retry", "failed")  # a has retries=1, b none

@@ -1,18 +1,16 @@
-"""Database and pipe sinks: what the scheduler sends is what the processor gets back."""
+"""The outbox: a request is a row of the caller's transaction, and comes back to the processor as sent."""
 
-import queue
-
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from dagseal.callbacks import (
     DEFAULT_CALLBACK_PRIORITY,
-    DatabaseCallbackSink,
-    PipeCallbackSink,
+    add_callback_request,
+    callbacks_added,
     claim_callbacks,
-    send_callback,
 )
-from dagseal.db.jobs import start_job
-from dagseal.db.models import CallbackRequestModel, CallbackType
+from dagseal.db.jobs import add_job, start_job
+from dagseal.db.models import CallbackRequestModel, CallbackType, JobModel, JobType
 from dagseal.db.session import session_scope
 from dagseal.serialization.callback_requests import (
     DagCallbackRequest,
@@ -31,9 +29,13 @@ TASK_REQUEST = TaskCallbackRequest(
     context={"exit_code": 1},
 )
 
+pytestmark = pytest.mark.integration
 
-def test_database_sink_writes_the_seed_columns(session_factory) -> None:
-    send_callback(DatabaseCallbackSink(session_factory), TASK_REQUEST, priority_weight=7)
+
+def test_the_row_has_the_seed_columns(session_factory) -> None:
+    with session_scope(session_factory) as session:
+        add_callback_request(session, TASK_REQUEST, priority_weight=7)
+        assert callbacks_added(session)
     with session_scope(session_factory) as session:
         row = session.scalars(select(CallbackRequestModel)).one()
     assert row.callback_type is CallbackType.TASK
@@ -58,9 +60,9 @@ def test_every_request_type_round_trips_through_the_database(session_factory) ->
             full_filepath="/r/etl.py", dag_id="team_x.etl", processor_subdir="dag_repos/team_x"
         ),
     ]
-    sink = DatabaseCallbackSink(session_factory)
-    for request in requests:
-        sink.send(request)
+    with session_scope(session_factory) as session:
+        for request in requests:
+            add_callback_request(session, request)
     job_id = start_job(session_factory, "DagProcessorJob", "dag_repos/team_x")
     claimed = claim_callbacks(session_factory, "dag_repos/team_x", job_id, limit=10, claim_timeout=60)
     assert [c.request() for c in claimed] == requests
@@ -68,7 +70,17 @@ def test_every_request_type_round_trips_through_the_database(session_factory) ->
     assert [c.callback_type for c in claimed] == [CallbackType.TASK, CallbackType.DAG, CallbackType.SLA]
 
 
-def test_pipe_sink_puts_the_request_on_the_queue() -> None:
-    pipe: queue.Queue[object] = queue.Queue()
-    send_callback(PipeCallbackSink(pipe.put), TASK_REQUEST)
-    assert pipe.get_nowait() is TASK_REQUEST
+def test_the_request_rolls_back_with_the_state_change_that_caused_it(session_factory) -> None:
+    with pytest.raises(RuntimeError), session_scope(session_factory) as session:
+        add_job(session, JobType.SCHEDULER)
+        add_callback_request(session, TASK_REQUEST)
+        raise RuntimeError("crash before the commit")
+    with session_scope(session_factory) as session:
+        assert session.scalar(select(func.count()).select_from(CallbackRequestModel)) == 0
+        assert session.scalar(select(func.count()).select_from(JobModel)) == 0
+
+
+def test_a_session_that_added_nothing_wakes_nobody(session_factory) -> None:
+    with session_scope(session_factory) as session:
+        add_job(session, JobType.SCHEDULER)
+    assert not callbacks_added(session)

@@ -10,9 +10,10 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, update
 
-from dagseal.callbacks import DatabaseCallbackSink, claim_callbacks, complete_callback
+from dagseal.callbacks import add_callback_request, claim_callbacks, complete_callback
 from dagseal.callbacks.claims import release_callback
 from dagseal.db.jobs import end_job, start_job
 from dagseal.db.models import CallbackClaimModel, CallbackRequestModel, JobModel
@@ -20,20 +21,22 @@ from dagseal.db.session import session_scope
 from dagseal.serialization.callback_requests import DagCallbackRequest
 from dagseal.timeutil import utcnow
 
+pytestmark = pytest.mark.integration
+
 SUBDIR = "dag_repos/team_x"
 OTHER_SUBDIR = "dag_repos/team_y"
 
 
 def _enqueue(session_factory, count: int, subdir: str = SUBDIR, priority: int = 10) -> None:
-    sink = DatabaseCallbackSink(session_factory)
-    for n in range(count):
-        request = DagCallbackRequest(
-            full_filepath=f"/r/{subdir}/etl.py",
-            dag_id=f"{subdir}.etl",
-            run_id=f"run_{n}",
-            processor_subdir=subdir,
-        )
-        sink.send(request, priority)
+    with session_scope(session_factory) as session:
+        for n in range(count):
+            request = DagCallbackRequest(
+                full_filepath=f"/r/{subdir}/etl.py",
+                dag_id=f"{subdir}.etl",
+                run_id=f"run_{n}",
+                processor_subdir=subdir,
+            )
+            add_callback_request(session, request, priority)
 
 
 def _claim(
@@ -47,10 +50,9 @@ def _processor(session_factory, subdir: str = SUBDIR) -> int:
     return start_job(session_factory, "DagProcessorJob", subdir)
 
 
-def test_highest_priority_first_then_oldest_and_limit(session_factory) -> None:
-    sink = DatabaseCallbackSink(session_factory)
+def test_highest_priority_first_then_oldest_and_limit(session_factory, enqueue_callback) -> None:
     for run_id, priority in [("low", 1), ("high_old", 50), ("mid", 10), ("high_new", 50)]:
-        sink.send(
+        enqueue_callback(
             DagCallbackRequest(full_filepath="/r/a.py", dag_id="a", run_id=run_id, processor_subdir=SUBDIR),
             priority,
         )

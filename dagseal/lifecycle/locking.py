@@ -18,7 +18,7 @@ from sqlalchemy import Select, Update, update
 from sqlalchemy.orm import Session
 
 from dagseal.db.models import TaskInstanceModel
-from dagseal.scheduler.states import TaskState
+from dagseal.lifecycle.states import TaskState
 
 _T = TypeVar("_T", bound=tuple[Any, ...])
 
