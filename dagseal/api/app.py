@@ -23,10 +23,10 @@ from dagseal.api.routes import ROUTERS
 from dagseal.api.settings import ApiSettings
 from dagseal.api.ui import UI_ROUTERS
 from dagseal.api.ui.common import LoginRequired, http_error, login_redirect
-from dagseal.config import load_config
 from dagseal.errors import DagsealError
+from dagseal.placement import Placement
 
-__all__ = ["SESSION_COOKIE", "create_app", "create_app_from_config"]
+__all__ = ["SESSION_COOKIE", "create_app"]
 
 SESSION_COOKIE = "dagseal_session"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -47,7 +47,10 @@ def _refused(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc).strip().splitlines()[0]}, status_code=400)
 
 
-def create_app(settings: ApiSettings, session_factory: sessionmaker[Session]) -> FastAPI:
+def create_app(
+    settings: ApiSettings, session_factory: sessionmaker[Session], placement: Placement
+) -> FastAPI:
+    """``placement`` pins new runs to images as the scheduler would (only read, never run)."""
     app = FastAPI(
         # FastAPI's /docs and /redoc pages load their scripts from a CDN; the UI loads nothing
         # from outside the repository, so they are off (the document is at /openapi.json).
@@ -59,6 +62,7 @@ def create_app(settings: ApiSettings, session_factory: sessionmaker[Session]) ->
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
+    app.state.placement = placement
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -75,11 +79,3 @@ def create_app(settings: ApiSettings, session_factory: sessionmaker[Session]) ->
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
-
-
-def create_app_from_config() -> FastAPI:
-    """The app for ``uvicorn --factory`` workers: settings and DB from the environment's config."""
-    from dagseal.cli.common import open_database
-
-    config = load_config()
-    return create_app(ApiSettings.from_config(config), open_database(config))

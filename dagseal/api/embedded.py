@@ -21,6 +21,7 @@ from dagseal.api.settings import ApiSettings
 from dagseal.db.models import UserModel
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
+from dagseal.placement import Placement
 
 log = logging.getLogger(__name__)
 FIRST_ADMIN = "admin"
@@ -49,7 +50,9 @@ def ensure_admin(factory: sessionmaker[Session]) -> str | None:
         return password
 
 
-def start_api_server(settings: ApiSettings, factory: sessionmaker[Session]) -> EmbeddedApiServer:
+def start_api_server(
+    settings: ApiSettings, factory: sessionmaker[Session], placement: Placement
+) -> EmbeddedApiServer:
     """Serve the app on ``[api] host:port`` from a daemon thread; DagsealError if it cannot bind."""
     sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -60,7 +63,7 @@ def start_api_server(settings: ApiSettings, factory: sessionmaker[Session]) -> E
         raise DagsealError(f"[api] {settings.host}:{settings.port} cannot be bound: {exc.strerror}") from None
     sock.listen(128)
     host, port = sock.getsockname()[:2]
-    config = uvicorn.Config(create_app(settings, factory), log_level="warning", lifespan="off")
+    config = uvicorn.Config(create_app(settings, factory, placement), log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="api-server", daemon=True)
     thread.start()

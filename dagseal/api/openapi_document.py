@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -15,6 +16,8 @@ from sqlalchemy.orm import sessionmaker
 
 from dagseal.api.app import create_app
 from dagseal.api.settings import ApiSettings
+from dagseal.config import load_config
+from dagseal.placement import Placement
 
 DEFAULT_SETTINGS = ApiSettings(
     host="127.0.0.1",
@@ -31,7 +34,8 @@ DEFAULT_SETTINGS = ApiSettings(
 
 def detached_app() -> FastAPI:
     """The app with default settings and no database behind it (its document needs none)."""
-    return create_app(DEFAULT_SETTINGS, sessionmaker())
+    defaults = load_config(environ={}, cwd=Path("/"))  # no file, no environment: the defaults only
+    return create_app(DEFAULT_SETTINGS, sessionmaker(), Placement.from_config(defaults))
 
 
 def openapi_document() -> dict[str, Any]:

@@ -7,6 +7,10 @@ and never talks to the Docker engine (import-linter contract in pyproject.toml).
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,11 +38,11 @@ def api_server_command(args: argparse.Namespace) -> int:
     settings = ApiSettings.from_config(config)
     open_database(config)  # a missing or unmigrated DB fails here in one line, not in every worker
     print(
-        f"dagseal api-server: http://{settings.host}:{settings.port}/ (API at /api/v2, OpenAPI at /openapi.json)",
+        f"dagseal api-server: http://{settings.host}:{settings.port}/ (API /api/v2, OpenAPI /openapi.json)",
         flush=True,
     )
     uvicorn.run(
-        "dagseal.api.app:create_app_from_config",
+        "dagseal.cli.api_server:app_from_config",
         factory=True,
         host=settings.host,
         port=settings.port,
@@ -46,3 +50,15 @@ def api_server_command(args: argparse.Namespace) -> int:
         log_level="info",
     )
     return 0
+
+
+def app_from_config() -> FastAPI:
+    """The app for each uvicorn worker (``--factory``): settings and DB from the environment's config."""
+    from dagseal.api.app import create_app
+    from dagseal.api.settings import ApiSettings
+    from dagseal.cli.common import open_database
+    from dagseal.config import load_config
+    from dagseal.placement import Placement
+
+    config = load_config()
+    return create_app(ApiSettings.from_config(config), open_database(config), Placement.from_config(config))

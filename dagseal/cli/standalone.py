@@ -41,12 +41,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def standalone_command(args: argparse.Namespace) -> int:
     from dagseal.cli.common import open_database
+    from dagseal.cli.launch import run_scheduler
     from dagseal.cli.runs import print_runs
     from dagseal.config import load_config
     from dagseal.db.session import migrate
     from dagseal.errors import DagsealError
     from dagseal.scheduler.embedded_processors import processor_directories
-    from dagseal.scheduler.launch import run_scheduler
 
     if args.num_runs < 0:
         raise DagsealError(f"--num-runs must be 0 (forever) or more, got {args.num_runs}")
@@ -90,9 +90,10 @@ def _start_api_server(
     from dagseal.api.embedded import ensure_admin, start_api_server
     from dagseal.api.settings import ApiSettings
     from dagseal.errors import DagsealError
+    from dagseal.placement import Placement
 
     try:
-        api = start_api_server(ApiSettings.from_config(config), factory)
+        api = start_api_server(ApiSettings.from_config(config), factory, Placement.from_config(config))
     except DagsealError as exc:
         if required:
             raise

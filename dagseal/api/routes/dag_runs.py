@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import AwareDatetime, Field
 from sqlalchemy import select
 
@@ -20,9 +20,9 @@ from dagseal.api.models import DB_INT_MAX, ERROR_RESPONSES, RequestBody, Respons
 from dagseal.api.params import conf_error
 from dagseal.api.serialized import DAG_BAG
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
+from dagseal.lifecycle.states import TaskState
 from dagseal.scheduler.clearing import clear_tasks
 from dagseal.scheduler.dagrun_creation import trigger_dag
-from dagseal.scheduler.states import TaskState
 from dagseal.timeutil import utcnow
 
 router = APIRouter(prefix="/api/v2/dags/{dag_id}/dagRuns", tags=["DagRun"], responses=ERROR_RESPONSES)
@@ -94,7 +94,7 @@ def get_dag_run(dag_id: str, dag_run_id: str, session: Session, user: User) -> D
 
 @router.post("", response_model=DAGRunResponse)
 def trigger_dag_run(
-    dag_id: str, body: TriggerDAGRunPostBody, session: Session, user: Actor
+    request: Request, dag_id: str, body: TriggerDAGRunPostBody, session: Session, user: Actor
 ) -> DAGRunResponse:
     dag = visible_dag(session, user, dag_id)
     if dag.latest_dag_hash is not None:
@@ -106,6 +106,7 @@ def trigger_dag_run(
         dag_id,
         body.conf,
         utcnow(),
+        request.app.state.placement,
         body.dag_run_id,
         logical_date=body.logical_date,
         deployment_id=body.deployment_id,

@@ -16,9 +16,9 @@ from dagseal.api.deps import Actor, Paging, User, paginate
 from dagseal.api.models import ERROR_RESPONSES, RequestBody, ResponseBody
 from dagseal.api.routes.dag_runs import ClearedTaskInstancesResponse
 from dagseal.db.models import TaskInstanceModel
+from dagseal.lifecycle.marking import mark_task
+from dagseal.lifecycle.states import TaskState
 from dagseal.scheduler.clearing import clear_tasks
-from dagseal.scheduler.marking import mark_task
-from dagseal.scheduler.states import TaskState
 from dagseal.timeutil import utcnow
 
 router = APIRouter(prefix="/api/v2/dags/{dag_id}", tags=["TaskInstance"], responses=ERROR_RESPONSES)

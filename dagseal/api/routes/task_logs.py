@@ -12,8 +12,8 @@ from dagseal.api.deps import User
 from dagseal.api.models import DB_INT_MAX, ERROR_RESPONSES, ResponseBody
 from dagseal.api.routes.task_instances import RUN_TIS, visible_task_instance
 from dagseal.api.task_log import BadContinuationToken, decode_token, encode_token, read_piece
-from dagseal.executor.try_record import try_log_path
-from dagseal.scheduler.states import TaskState
+from dagseal.lifecycle.states import TaskState
+from dagseal.lifecycle.try_claim import try_log_path
 
 router = APIRouter(prefix="/api/v2/dags/{dag_id}", tags=["Task Log"], responses=ERROR_RESPONSES)
 LIVE_STATES = frozenset({TaskState.QUEUED.value, TaskState.RUNNING.value})

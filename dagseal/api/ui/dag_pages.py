@@ -159,7 +159,7 @@ def trigger_submit(
                 conf=json.loads(conf or "{}"),
                 deployment_id=int(deployment_id) if deployment_id.strip() else None,
             )
-            run = trigger_dag_run(dag_id, body, session, user)
+            run = trigger_dag_run(request, dag_id, body, session, user)
     except (ValueError, ValidationError, DagsealError) as exc:
         return _trigger_form(request, session, user, dag_id, str(exc).splitlines()[0], conf)
     except HTTPException as exc:

@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from dagseal.api.app import create_app
 from dagseal.api.openapi_document import DEFAULT_SETTINGS
 from dagseal.api.settings import ApiSettings
+from dagseal.config import load_config
+from dagseal.placement import Placement
+
+PLACEMENT = Placement.from_config(load_config(environ={}, cwd=Path("/")))  # defaults: process runtime
 
 
 @pytest.fixture
@@ -41,7 +45,7 @@ def app_settings(migrated_db_url: str, log_folder: Path) -> ApiSettings:
 def anonymous(
     app_settings: ApiSettings, session_factory: sessionmaker[Session], seeded: Seeded
 ) -> Iterator[TestClient]:
-    with TestClient(create_app(app_settings, session_factory), follow_redirects=False) as client:
+    with TestClient(create_app(app_settings, session_factory, PLACEMENT), follow_redirects=False) as client:
         yield client
 
 
@@ -50,7 +54,7 @@ def api(
     app_settings: ApiSettings, session_factory: sessionmaker[Session], seeded: Seeded
 ) -> Callable[[str], TestClient]:
     """``api("x_op")``: a client sending that user's Bearer token."""
-    app = create_app(app_settings, session_factory)
+    app = create_app(app_settings, session_factory, PLACEMENT)
 
     def client(username: str) -> TestClient:
         return TestClient(app, headers={"Authorization": f"Bearer {seeded.tokens[username]}"})
@@ -63,7 +67,7 @@ def browser_session(
     app_settings: ApiSettings, session_factory: sessionmaker[Session], seeded: Seeded
 ) -> Callable[[str], TestClient]:
     """``browser_session("y_op")``: a client logged in through the login form (session cookie)."""
-    app = create_app(app_settings, session_factory)
+    app = create_app(app_settings, session_factory, PLACEMENT)
 
     def login(username: str) -> TestClient:
         client = TestClient(app, follow_redirects=False)
