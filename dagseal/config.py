@@ -75,6 +75,14 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
         "logging": {
             "base_log_folder": "logs",
         },
+        "api": {
+            "host": "127.0.0.1",
+            "port": "8080",
+            "workers": "1",
+            "secret_key": "",
+            "maximum_page_limit": "100",
+            "fallback_page_limit": "50",
+        },
         "deploy": {
             "registry": "",
             "image_retention_days": "7",

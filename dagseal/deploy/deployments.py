@@ -25,6 +25,7 @@ __all__ = [
     "list_deployments",
     "make_current",
     "pin_for_new_run",
+    "pin_to_deployment",
     "record_deployment",
     "rollback_target",
 ]
@@ -110,6 +111,21 @@ def pin_for_new_run(session: Session, path: str) -> RunPin | None:
     if found is None:
         return None
     deployment, entry = found
+    return _pin(deployment, entry)
+
+
+def pin_to_deployment(session: Session, deployment_id: int, path: str) -> RunPin:
+    """The pin of a run asked to use deployment ``deployment_id`` (current or not) for ``path``."""
+    deployment = session.get(DeploymentModel, deployment_id)
+    if deployment is None:
+        raise DeployError(f"no deployment {deployment_id} (see dagseal deploy --list)")
+    entry = find_entry(deployment.digest_map, path)
+    if entry is None:
+        raise DeployError(f"deployment {deployment_id} has no image for the DAG directory of {path}")
+    return _pin(deployment, entry)
+
+
+def _pin(deployment: DeploymentModel, entry: MapEntry) -> RunPin:
     ref = entry.require_ref()
     return RunPin(image_digest=ref.digest, deployment_id=deployment.id, image_ref=str(ref))
 

@@ -18,7 +18,7 @@ from dagseal.deploy.errors import DeployError
 from dagseal.deploy.reference import ImageReference, check_digest
 from dagseal.digest_map import DigestMapError, RepoEntry, parse_digest_map
 
-__all__ = ["MapEntry", "entries", "find_entry", "load_map", "with_registry_refs"]
+__all__ = ["MapEntry", "entries", "entry_for_path", "find_entry", "load_map", "with_registry_refs"]
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,12 @@ def find_entry(document: dict[str, Any], path: str) -> MapEntry | None:
     matched against the trailing components of ``path`` and of each of its parents; the deepest
     match wins.
     """
-    by_parts = {PurePosixPath(entry.dag_dir).parts: entry for entry in entries(document)}
+    return entry_for_path(entries(document), path)
+
+
+def entry_for_path(repos: list[MapEntry], path: str) -> MapEntry | None:
+    """``find_entry`` over already parsed entries (a caller matching many paths parses once)."""
+    by_parts = {PurePosixPath(entry.dag_dir).parts: entry for entry in repos}
     candidate = PurePosixPath(path)
     for ancestor in (candidate, *candidate.parents):
         for parts, entry in by_parts.items():

@@ -4,7 +4,8 @@ States and their legal moves (``states``), conditional updates and row locking (
 claiming a try (``try_claim``) and recording its end (``try_record``), the scheduler ↔ executor
 handoff (``handoff``: queued tries, finished supervisors, the executor interface), the callback
 requests a state change causes (``callback_builder``; written in the same transaction through
-``dagseal.callbacks.outbox``) and the named commit points (``commit_points``). The scheduler and
+``dagseal.callbacks.outbox``), the named commit points (``commit_points``) and marking a task
+instance by hand (``marking``). The scheduler and
 the executor both use this package; neither imports the other.
 """
 

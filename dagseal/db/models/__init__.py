@@ -5,6 +5,8 @@ from dagseal.db.models.callback_request import CallbackRequestModel, CallbackTyp
 from dagseal.db.models.dag import DagModel
 from dagseal.db.models.dag_code import DagCodeModel
 from dagseal.db.models.dag_run import DagRunModel
+from dagseal.db.models.dagseal_api_token import ApiTokenModel
+from dagseal.db.models.dagseal_user import UserModel
 from dagseal.db.models.deployment import DeploymentModel
 from dagseal.db.models.import_error import ImportErrorModel
 from dagseal.db.models.job import JobModel, JobState, JobType
@@ -12,6 +14,7 @@ from dagseal.db.models.serialized_dag import SerializedDagModel
 from dagseal.db.models.task_instance import TaskInstanceModel
 
 __all__ = [
+    "ApiTokenModel",
     "CallbackClaimModel",
     "CallbackRequestModel",
     "CallbackType",
@@ -25,4 +28,5 @@ __all__ = [
     "JobType",
     "SerializedDagModel",
     "TaskInstanceModel",
+    "UserModel",
 ]
