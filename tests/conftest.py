@@ -12,6 +12,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,25 @@ def migrated_db_url(db_url: str) -> str:
     """Like ``db_url``, with the schema migrated to head."""
     migrate(db_url)
     return db_url
+
+
+@pytest.fixture
+def new_migrated_db_url(
+    request: pytest.FixtureRequest, db_url: str, tmp_path: Path
+) -> Iterator[Callable[[], str]]:
+    """Make further empty, migrated databases on ``db_url``'s backend, for scenarios run side by side."""
+    admin = None if db_url.startswith("sqlite") else request.getfixturevalue("_pg_admin_engine")
+    with ExitStack() as stack:
+
+        def new() -> str:
+            if admin is None:
+                url = f"sqlite:///{tmp_path / f'dagseal-{uuid.uuid4().hex[:8]}.db'}"
+            else:
+                url = stack.enter_context(contextmanager(_fresh_pg_database)(admin))
+            migrate(url)
+            return url
+
+        yield new
 
 
 @pytest.fixture
