@@ -28,6 +28,17 @@ from dagseal.serialization import CallbackRequest
 DEFAULT_PG_URL = "postgresql+psycopg://dagseal:dagseal@127.0.0.1:54329/dagseal"
 
 
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by its folder: ``unit`` under tests/unit, ``integration`` under tests/integration."""
+    for item in items:
+        folder = item.path.relative_to(TESTS).parts[0] if item.path.is_relative_to(TESTS) else None
+        if folder in ("unit", "integration"):
+            item.add_marker(folder)
+
+
 def pg_server_url() -> str:
     return os.environ.get("DAGSEAL_TEST_PG_URL", DEFAULT_PG_URL)
 
