@@ -10,7 +10,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select, update
 
 from dagseal.callbacks import add_callback_request, claim_callbacks, complete_callback
@@ -20,8 +19,6 @@ from dagseal.db.models import CallbackClaimModel, CallbackRequestModel, JobModel
 from dagseal.db.session import session_scope
 from dagseal.serialization.callback_requests import DagCallbackRequest
 from dagseal.timeutil import utcnow
-
-pytestmark = pytest.mark.integration
 
 SUBDIR = "dag_repos/team_x"
 OTHER_SUBDIR = "dag_repos/team_y"

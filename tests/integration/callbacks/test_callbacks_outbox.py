@@ -29,8 +29,6 @@ TASK_REQUEST = TaskCallbackRequest(
     context={"exit_code": 1},
 )
 
-pytestmark = pytest.mark.integration
-
 
 def test_the_row_has_the_seed_columns(session_factory) -> None:
     with session_scope(session_factory) as session:

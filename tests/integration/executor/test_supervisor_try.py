@@ -36,8 +36,6 @@ from dagseal.timeutil import utcnow
 from tests.callback_rows import take_callbacks
 from tests.unit.deploy.deploy_maps import digest_map, repo
 
-pytestmark = pytest.mark.integration
-
 PLACEMENT = Placement(PlacementSettings())  # the process runtime
 
 DAG_SOURCE = """

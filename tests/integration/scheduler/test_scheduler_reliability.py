@@ -19,8 +19,6 @@ from dagseal.placement import Placement, PlacementSettings
 from dagseal.scheduler.dagrun_creation import trigger_dag
 from dagseal.timeutil import utcnow
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def env(tmp_path: Path, migrated_db_url: str) -> Iterator[SchedulerEnv]:

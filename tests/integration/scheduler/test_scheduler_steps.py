@@ -30,8 +30,6 @@ from dagseal.scheduler.zombies import handle_zombies, requeue_stranded
 from dagseal.sdk import DAG, EmptyOperator, TriggerRule
 from tests.callback_rows import take_callbacks
 
-pytestmark = pytest.mark.integration
-
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 PLACEMENT = Placement(PlacementSettings())  # the process runtime: runs are not pinned to an image
 

@@ -106,6 +106,7 @@ def test_cli_prints_pin_or_reason(workspace: Path, capsys: pytest.CaptureFixture
     assert "stale digest map" in capsys.readouterr().err
 
 
+@pytest.mark.fresh_interpreter
 def test_the_map_loader_needs_only_the_standard_library() -> None:
     """Bazel's `:processor` runs `python3 -m dagseal.digest_map` with whatever python3 is on
     PATH: importing it must not pull in YAML, cattrs, the configuration, placement, deploy or the

@@ -28,11 +28,13 @@ def _run(value: str | None) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.fresh_interpreter
 def test_unset_the_points_pass() -> None:
     result = _run(None)
     assert (result.returncode, result.stdout.split("\n")) == (0, ["after claim", "after record", ""])
 
 
+@pytest.mark.fresh_interpreter
 def test_the_process_exits_right_after_the_named_point() -> None:
     result = _run("supervisor.record")
     assert (result.returncode, result.stdout) == (EXIT_CODE, "after claim\n")
