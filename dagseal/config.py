@@ -30,7 +30,7 @@ DEFAULT_SOURCE: Final = "default"
 DOCKER_RUNTIME_KINDS: Final = ("scheduler_dag_parsing", "task_execution")
 _DOCKER_BASE_SECTION: Final = "docker_runtime"
 _DOCKER_MAPPING_KEYS: Final = frozenset({"environment", "labels"})
-_DOCKER_BOOLEAN_KEYS: Final = frozenset({"allow_mutable_tags"})
+_DOCKER_BOOLEAN_KEYS: Final = frozenset({"allow_mutable_tags", "allow_host_network"})
 _BOOLEANS: Final = {
     "1": True,
     "yes": True,
@@ -41,7 +41,7 @@ _BOOLEANS: Final = {
     "false": False,
     "off": False,
 }
-_SECRET_KEY = re.compile(r"password|secret|token", re.IGNORECASE)
+_SECRET_KEY = re.compile(r"password|secret|token|fernet_key", re.IGNORECASE)
 _T = TypeVar("_T")
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z0-9+.-]+://[^:/@\s]*:)[^@\s]*(?P<tail>@)", re.IGNORECASE)
 
@@ -58,6 +58,14 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
             "parallelism": "8",
             "digest_map": "",
             "dags_are_paused_at_creation": "False",
+            "fernet_key": "",
+            "max_xcom_size": "49344",
+        },
+        "secrets": {
+            "backend": "",
+            "backend_kwargs": "",
+            "connections_file_path": "",
+            "variables_file_path": "",
         },
         "scheduler": {
             "standalone_dag_processor": "False",
@@ -89,6 +97,8 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
             "environment": "",
             "labels": "",
             "allow_mutable_tags": "False",
+            "allowed_networks": "",
+            "allow_host_network": "False",
         },
         **{f"{kind}_docker_runtime": {} for kind in DOCKER_RUNTIME_KINDS},
     }
