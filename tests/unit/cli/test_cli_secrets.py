@@ -82,7 +82,7 @@ def test_connections_add_get_list_delete_by_team(cli) -> None:
     ],
 )
 def test_malformed_connection_is_one_line_and_writes_nothing(cli, argv: list[str], message: str) -> None:
-    code, out, err = cli("connections", "add", "bad", *argv)
+    code, _out, err = cli("connections", "add", "bad", *argv)
     assert code == 1 and message in err and len(err.strip().splitlines()) == 1
     assert _count(cli.url, "connection") == 0
 
@@ -115,7 +115,7 @@ def test_variables_set_get_list_import_export(cli, tmp_path: Path) -> None:
     source.write_text(json.dumps({"limits": {"rows": 10}, "api_token": "t"}))
     assert cli("variables", "import", str(source), "--team", "team_x")[0] == 0
     assert json.loads(cli("variables", "get", "limits", "--team", "team_x", "-j")[1]) == {"rows": 10}
-    code, out, _ = cli("variables", "export", "-", "--team", "team_x")
+    _code, out, _ = cli("variables", "export", "-", "--team", "team_x")
     assert json.loads(out) == {"api_token": "t", "limits": '{"rows": 10}', "region": "eu"}
     assert "limits" in cli("variables", "list", "--team", "team_x")[1]
     assert cli("variables", "delete", "limits", "--team", "team_x")[0] == 0
