@@ -119,8 +119,14 @@ class SandboxSession(ABC):
         """The DAG folder as the sandbox sees it (the host path for processes, a mount in containers)."""
 
     @abstractmethod
-    def request(self, message: dict[str, Any], timeout: float | None) -> dict[str, Any]:
-        """Send one request and return its reply dict.
+    def request(
+        self,
+        message: dict[str, Any],
+        timeout: float | None,
+        answer: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Send one request and return its reply dict; ``answer`` answers the supervisor requests
+        (protocol 3) a ``run_callbacks`` sends while it runs.
 
         ``id`` is assigned when absent, ``dag_folder`` defaults to ``sandbox_dag_folder``.
         ``timeout=None`` waits forever. Raises SandboxTimeout or SandboxCrashed (the session is then
@@ -152,8 +158,12 @@ class SandboxRuntime(ABC):
         log: BinaryIO,
         timeout: float | None,
         on_start: Callable[[TaskHandle], None],
+        answer: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> TaskOutcome:
         """Run one task try in a fresh sandbox, output streamed to ``log``; task failure is an outcome.
+
+        ``answer`` answers the try's supervisor requests (connections, variables, XCom); without
+        it such a request fails the try.
 
         ``timeout`` bounds the whole try; when it expires everything the try started is killed
         and the outcome has ``timed_out=True``. ``on_start`` gets the handle as soon as it exists.

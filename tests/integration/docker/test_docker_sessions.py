@@ -14,7 +14,7 @@ from testimage import build_test_image
 from dagseal.runtime.base import SandboxCrashed, SandboxSession, SandboxSpec, SandboxTimeout
 from dagseal.runtime.docker import DockerRuntime, IncompatibleImage, SandboxStartFailed
 from dagseal.runtime.docker_engine import DockerEngine, ImageMissing
-from dagseal.sandbox.protocol import PROTOCOL_VERSION
+from dagseal.sandbox.protocol import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
 
 GOOD = """
 from dagseal import DAG, BashOperator
@@ -124,7 +124,7 @@ def test_incompatible_image_names_image_and_both_versions(
     with pytest.raises(
         IncompatibleImage,
         match=f"refusing image {other}: it speaks sandbox protocol 99, "
-        f"this host speaks sandbox protocol {PROTOCOL_VERSION}",
+        f"this host runs sandbox protocols {MIN_PROTOCOL_VERSION} to {PROTOCOL_VERSION}",
     ):
         runtime.check_image(other)
     with pytest.raises(SandboxStartFailed, match="sandbox protocol 99"):
