@@ -17,6 +17,7 @@ import itertools
 import json
 import logging
 import queue
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,6 +31,7 @@ from dagseal.errors import DagsealError
 from dagseal.processor.runtime_choice import SpecResolver
 from dagseal.processor.sessions import SessionPool
 from dagseal.runtime.base import SandboxError
+from dagseal.runtime.session import Answerer
 from dagseal.sandbox.protocol import CallbacksResult
 from dagseal.serialization import CallbackRequest, SerializationError
 from dagseal.serialization.converter import structure
@@ -158,12 +160,19 @@ class CallbackRunner:
     """Runs one callback at a time per call; thread-safe (each call leases its own session)."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], pool: SessionPool, specs: SpecResolver, timeout: float
+        self,
+        session_factory: sessionmaker[Session],
+        pool: SessionPool,
+        specs: SpecResolver,
+        timeout: float,
+        answers: Callable[[CallbackRequest], Answerer] | None = None,
     ) -> None:
+        """``answers``: the answerer of a callback's supervisor requests (connections, variables, XCom)."""
         self._session_factory = session_factory
         self._pool = pool
         self._specs = specs
         self._timeout = timeout
+        self._answers = answers
 
     def prepare(self, callback: PendingCallback) -> PinnedCode | str:
         """The pinned code to run ``callback`` on, or why it can never run."""
@@ -193,7 +202,8 @@ class CallbackRunner:
         try:
             with self._pool.lease(spec) as session:
                 started = True
-                reply = session.request(message, timeout=self._timeout)
+                answer = None if self._answers is None else self._answers(callback.request)
+                reply = session.request(message, timeout=self._timeout, answer=answer)
         except SandboxError as exc:
             return CallbackResult(callback, ran=started, error=f"sandbox failed running the callback: {exc}")
         try:

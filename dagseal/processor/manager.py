@@ -54,6 +54,9 @@ from dagseal.processor.policy import DagPolicy, current_subdir, load_dag_policy
 from dagseal.processor.runtime_choice import SpecResolver, parsing_specs, runtime_for_parsing
 from dagseal.processor.sessions import SessionPool
 from dagseal.runtime.base import SandboxRuntime, SandboxSpec
+from dagseal.runtime.session import Answerer
+from dagseal.secrets.answers import CallbackAnswers
+from dagseal.serialization import CallbackRequest
 from dagseal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -131,6 +134,7 @@ class DagProcessorManager:
         policy: DagPolicy | None = None,
         callbacks: CallbackSource | None = None,
         clock: Callable[[], float] = time.monotonic,
+        answers: Callable[[CallbackRequest], Answerer] | None = None,
     ) -> None:
         root = Path(dag_directory).resolve()
         if not root.is_dir():
@@ -150,7 +154,7 @@ class DagProcessorManager:
         self._pool = SessionPool(runtime, settings.parsing_processes)
         self._file_specs: dict[str, SandboxSpec] = {}  # the spec each present file was last parsed in
         self._threads = ThreadPoolExecutor(settings.parsing_processes, thread_name_prefix="dagseal-parse")
-        self._runner = CallbackRunner(session_factory, self._pool, specs, settings.parse_timeout)
+        self._runner = CallbackRunner(session_factory, self._pool, specs, settings.parse_timeout, answers)
         self._callbacks = callbacks
         self._last_heartbeat = float("-inf")
         self._last_refresh = float("-inf")
@@ -177,6 +181,7 @@ class DagProcessorManager:
             settings=settings,
             policy=load_dag_policy(config.get("core", "policy_module").strip()),
             callbacks=callbacks,
+            answers=CallbackAnswers(session_factory, config, str(root)),  # callbacks' secrets and XCom
         )
 
     @property

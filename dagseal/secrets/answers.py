@@ -14,6 +14,7 @@ from typing import Any
 
 from attrs import frozen
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.config import Config
@@ -40,9 +41,10 @@ from dagseal.secrets.fernet import Cipher, cipher_from_config
 from dagseal.secrets.masker import SecretsMasker
 from dagseal.secrets.store import set_variable
 from dagseal.secrets.xcom import XCOM_RETURN_KEY, encode_xcom, pull_xcom, push_xcom
+from dagseal.serialization import CallbackRequest
 from dagseal.serialization.errors import SerializationError
 
-__all__ = ["MAX_REQUESTS_PER_TRY", "SupervisorAnswers", "TryIdentity", "team_of"]
+__all__ = ["MAX_REQUESTS_PER_TRY", "CallbackAnswers", "SupervisorAnswers", "TryIdentity", "team_of"]
 
 MAX_REQUESTS_PER_TRY = 10_000
 
@@ -100,6 +102,10 @@ class SupervisorAnswers:
         chain = secrets_chain(config, factory, cipher=cipher)
         return cls(identity, factory, chain, cipher, config.getint("core", "max_xcom_size"))
 
+    def for_identity(self, identity: TryIdentity) -> SupervisorAnswers:
+        """Answers for another try with this one's backends (a processor, one per callback)."""
+        return SupervisorAnswers(identity, self._factory, self._chain, self._cipher, self._max_xcom_size)
+
     def __call__(self, message: dict[str, Any]) -> Any:
         self._count += 1
         if self._count > self._max_requests:
@@ -115,6 +121,9 @@ class SupervisorAnswers:
             return self._handlers[type(request)](request)
         except SecretsError as exc:
             return RequestFailed(id=request.id, message=self.masker.mask(str(exc)))
+        except SQLAlchemyError as exc:  # the try fails on its own request; the supervisor records it
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            return RequestFailed(id=request.id, message=f"{request.type}: database error: {detail}")
 
     def _get_connection(self, request: GetConnection) -> ConnectionResult:
         connection = self._chain.get_connection(request.conn_id, self.identity.team)
@@ -173,3 +182,23 @@ class SupervisorAnswers:
                 session, self._run(session), request.task_ids, request.key, request.include_prior_dates
             )
         return XComResult(id=request.id, values=values)
+
+
+class CallbackAnswers:
+    """The DAG processor's answerers: one per callback, scoped to its directory's team and the
+    callback's DAG, run and task. Backends are built once, when the processor starts, so a bad
+    ``[secrets]`` setting stops the processor with one line instead of failing each callback."""
+
+    def __init__(self, factory: sessionmaker[Session], config: Config, dag_folder: str) -> None:
+        self._team = team_of(dag_folder)
+        identity = TryIdentity(team=self._team, dag_id="", run_id=None, task_id=None)
+        self._template = SupervisorAnswers.from_config(identity, factory, config)
+
+    def __call__(self, request: CallbackRequest) -> SupervisorAnswers:
+        identity = TryIdentity(
+            team=self._team,
+            dag_id=request.dag_id,
+            run_id=request.run_id,
+            task_id=getattr(request, "task_id", None),
+        )
+        return self._template.for_identity(identity)
