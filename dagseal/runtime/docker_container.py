@@ -122,8 +122,6 @@ def container_body(spec: SandboxSpec, labels: Mapping[str, str], protocol: Proto
         raise DagsealError(
             f"no image for the Docker runtime of {spec.dag_folder} (see docs/docker-runtime.md)"
         )
-    if spec.network not in ("none", "host"):
-        raise DagsealError(f"network {spec.network!r} is not allowed: use none or host")
     memory = parse_size(spec.memory or DEFAULT_MEMORY)
     host_config: dict[str, Any] = {
         "binds": _binds(spec, protocol),

@@ -12,7 +12,7 @@ environment: {TZ: UTC}           # merged key by key over earlier layers
 volumes:                         # host:container[:ro|rw], or {source, target, read_only}; ro default
   - /srv/reference-data:/data:ro
 resources: {memory: 512m, cpus: 1.5, pids: 256}   # or flat: memory: 512m, cpus: 1.5, pids_limit: 256
-network: none                    # none | host
+network: none                    # none | host | a network in [docker_runtime] allowed_networks
 run_as_user: "1000"              # never 0/root
 parse_timeout: 30                # seconds
 task_timeout: 3600               # seconds; a task's execution_timeout wins when shorter
@@ -57,7 +57,7 @@ RUNTIME_KEYS = frozenset(
 )
 BUILD_KEYS = frozenset({"runtime", "base", "python", "requirements", "wheels", "packages", "debian_packages"})
 RESOURCE_KEYS = frozenset({"memory", "cpus", "pids"})
-NETWORKS = ("none", "host")
+NETWORK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")  # Docker's network name shape
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -87,6 +87,7 @@ class RuntimeOverrides:
     cpus: float | None = None
     pids: int | None = None
     network: str | None = None
+    network_source: str | None = None  # `file:line` that set `network` (egress refusals name it)
     run_as_user: str | None = None
     parse_timeout: float | None = None
     task_timeout: float | None = None
@@ -262,13 +263,14 @@ def load_runtime_yaml(path: Path) -> RuntimeOverrides:
     if image is not None and (not isinstance(image, str) or not image.strip()):
         raise reader.error(f"expected an image reference string, got {image!r}", "image")
     network = data.get("network")
-    if network is not None and network not in NETWORKS:
-        raise reader.error(f"expected one of {', '.join(NETWORKS)}, got {network!r}", "network")
+    if network is not None and not (isinstance(network, str) and NETWORK_NAME.match(network)):
+        raise reader.error(f"expected none, host or a Docker network name, got {network!r}", "network")
     return RuntimeOverrides(
         image=image.strip() if image else None,
         environment=_environment(reader, data.get("environment")),
         volumes=_volumes(reader, data.get("volumes")),
         network=network,
+        network_source=f"{path}:{reader.line('network')}" if network is not None else None,
         run_as_user=_user(reader, data.get("run_as_user")),
         parse_timeout=_number(reader, data.get("parse_timeout"), "parse_timeout"),
         task_timeout=_number(reader, data.get("task_timeout"), "task_timeout"),

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dagseal.config import Config, load_config
+from dagseal.errors import DagsealError
 from dagseal.runtime.digest_map import DigestMap, RepoEntry
 from dagseal.runtime.resolution import DirectoryResolver, ImageResolutionError, is_pinned, resolve_image
 from dagseal.runtime.runtime_yaml import RuntimeYamlError
@@ -71,7 +72,7 @@ def test_config_default_image_and_settings(tmp_path: Path, team: Path) -> None:
 
 
 def test_each_layer_overrides_the_one_before(tmp_path: Path, team: Path) -> None:
-    cfg = config(tmp_path, docker_runtime__image=CONFIG_ID)
+    cfg = config(tmp_path, docker_runtime__image=CONFIG_ID, docker_runtime__allow_host_network="True")
     assert resolve_image(team, "etl.py", config=cfg, kind=KIND, digest_map=digest_map()).image == MAP_ID
     (team / "runtime.yaml").write_text(f"image: {YAML_ID}\nmemory: 512m\nenvironment: {{A: dir, B: dir}}\n")
     assert resolve_image(team, "etl.py", config=cfg, kind=KIND, digest_map=digest_map()).image == YAML_ID
@@ -186,3 +187,33 @@ def test_bad_yaml_and_failing_hook_are_clear_errors(tmp_path: Path, team: Path) 
             config=config(tmp_path, docker_runtime__image=CONFIG_ID, core__policy_module="no_such_policy"),
             kind=KIND,
         )
+
+
+@pytest.mark.parametrize(
+    ("network", "settings", "refusal"),
+    [
+        ("none", {}, None),
+        ("warehouse_net", {"docker_runtime__allowed_networks": "other, warehouse_net"}, None),
+        ("host", {"docker_runtime__allow_host_network": "True"}, None),
+        (
+            "warehouse_net",
+            {},
+            "network: 'warehouse_net' is not in [docker_runtime] allowed_networks (none listed)",
+        ),
+        ("bridge", {"docker_runtime__allowed_networks": "warehouse_net"}, "(warehouse_net)"),
+        ("host", {}, "network: 'host' is refused: it exposes every loopback service of the host"),
+    ],
+)
+def test_egress_only_through_networks_the_platform_allows(
+    tmp_path: Path, team: Path, network: str, settings: dict[str, str], refusal: str | None
+) -> None:
+    (team / "etl.runtime.yaml").write_text(f"image: {YAML_ID}\n\nnetwork: {network}\n")
+    cfg = config(tmp_path, **settings)
+    if refusal is None:
+        assert resolve_image(team, "etl.py", config=cfg, kind=KIND).network == network
+        return
+    with pytest.raises(DagsealError) as caught:
+        resolve_image(team, "etl.py", config=cfg, kind=KIND)
+    message = str(caught.value)
+    assert message.startswith(f"{team / 'etl.runtime.yaml'}:3: network: ") and refusal in message
+    assert len(message.splitlines()) == 1
