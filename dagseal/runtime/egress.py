@@ -1,5 +1,9 @@
 """Which Docker network a sandbox may join: the platform decides, runtime.yaml only chooses.
 
+Only task tries join one. Parse and callback sandboxes always get ``none``: parsing a DAG file
+does no I/O, and a processor that joined a team's network for every file it parses would need
+that network to exist wherever DAGs are parsed.
+
 ``none`` (the default) reaches nothing. A user-defined network (e.g. an ``--internal`` bridge the
 platform made for a team's warehouse) must be listed in ``[docker_runtime] allowed_networks``.
 ``host`` shares the host's network namespace, so it reaches every loopback service of the host
@@ -14,7 +18,9 @@ from collections.abc import Mapping
 
 from dagseal.errors import DagsealError
 
-__all__ = ["NetworkNotAllowed", "allowed_networks", "check_network"]
+__all__ = ["TASK_KIND", "NetworkNotAllowed", "allowed_networks", "check_network", "sandbox_network"]
+
+TASK_KIND = "task_execution"
 
 
 class NetworkNotAllowed(DagsealError):
@@ -43,3 +49,13 @@ def check_network(network: str | None, source: str | None, settings: Mapping[str
     if network not in allowed:
         listed = ", ".join(allowed) if allowed else "none listed"
         raise NetworkNotAllowed(f"{where}{network!r} is not in [docker_runtime] allowed_networks ({listed})")
+
+
+def sandbox_network(
+    kind: str, network: str | None, source: str | None, settings: Mapping[str, object]
+) -> str:
+    """The network of a ``kind`` sandbox (``task_execution`` or ``scheduler_dag_parsing``)."""
+    if kind != TASK_KIND:
+        return "none"
+    check_network(network, source, settings)
+    return network or "none"

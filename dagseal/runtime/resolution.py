@@ -31,7 +31,7 @@ from dagseal.config import Config
 from dagseal.errors import DagsealError
 from dagseal.runtime.base import SandboxSpec
 from dagseal.runtime.digest_map import DigestMap, RepoEntry
-from dagseal.runtime.egress import check_network
+from dagseal.runtime.egress import sandbox_network
 from dagseal.runtime.runtime_yaml import RuntimeOverrides, Volume, load_runtime_yaml, load_volume_mounts
 
 __all__ = ["DirectoryResolver", "ImageResolutionError", "is_pinned", "resolve_image"]
@@ -151,7 +151,7 @@ def resolve_image(
             f"refusing image {image!r} for {relative_fileloc}: a mutable tag; run images by digest "
             "(name@sha256:...) or image id, or set [docker_runtime] allow_mutable_tags = True"
         )
-    check_network(layers.network, layers.network_source, settings)  # egress: dagseal.runtime.egress
+    network = sandbox_network(kind, layers.network, layers.network_source, settings)  # runtime/egress.py
     for volume in layers.volumes:
         _check_volume(volume, dag_directory, str(settings.get("socket_path") or ""))
         mounts.append(f"{volume.source}:{volume.target}:{'ro' if volume.read_only else 'rw'}")
@@ -160,7 +160,7 @@ def resolve_image(
         image=image,
         environment=layers.environment,
         mounts=tuple(mounts),
-        network=layers.network or "none",
+        network=network,
         memory=str(layers.memory) if layers.memory else None,
         cpus=layers.cpus,
         pids_limit=layers.pids,

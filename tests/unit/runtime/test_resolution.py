@@ -78,7 +78,8 @@ def test_each_layer_overrides_the_one_before(tmp_path: Path, team: Path) -> None
     assert resolve_image(team, "etl.py", config=cfg, kind=KIND, digest_map=digest_map()).image == YAML_ID
     (team / "etl.runtime.yaml").write_text(f"image: {FILE_ID}\nenvironment: {{B: file}}\nnetwork: host\n")
     spec = resolve_image(team, "etl.py", config=cfg, kind=KIND, digest_map=digest_map())
-    assert (spec.image, spec.memory, spec.network) == (FILE_ID, str(512 * 1024**2), "host")
+    assert (spec.image, spec.memory) == (FILE_ID, str(512 * 1024**2))
+    assert resolve_image(team, "etl.py", config=cfg, kind="task_execution").network == "host"
     assert dict(spec.environment) == {"A": "dir", "B": "file"}
     other = resolve_image(team, "other.py", config=cfg, kind=KIND, digest_map=digest_map())
     assert (other.image, other.network) == (YAML_ID, "none")
@@ -209,11 +210,12 @@ def test_egress_only_through_networks_the_platform_allows(
 ) -> None:
     (team / "etl.runtime.yaml").write_text(f"image: {YAML_ID}\n\nnetwork: {network}\n")
     cfg = config(tmp_path, **settings)
+    assert resolve_image(team, "etl.py", config=cfg, kind=KIND).network == "none"  # parsing: never
     if refusal is None:
-        assert resolve_image(team, "etl.py", config=cfg, kind=KIND).network == network
+        assert resolve_image(team, "etl.py", config=cfg, kind="task_execution").network == network
         return
     with pytest.raises(DagsealError) as caught:
-        resolve_image(team, "etl.py", config=cfg, kind=KIND)
+        resolve_image(team, "etl.py", config=cfg, kind="task_execution")
     message = str(caught.value)
     assert message.startswith(f"{team / 'etl.runtime.yaml'}:3: network: ") and refusal in message
     assert len(message.splitlines()) == 1
