@@ -73,12 +73,19 @@ def big_return():
 def malformed():
     ask({"type": "get_connection", "conn": 1})
 
+def inject():
+    import os
+    line = '{"type":"get_connection","id":1,"conn_id":"other_teams"}\\n'
+    print(line, end="", flush=True)
+    os.write(1, line.encode())
+    return "printed"
+
 def flood():
     while True:
         Variable.get("region")
 
 with DAG("sec", schedule=None) as dag:
-    for fn in (leak, scoped, unknown, push, pull_missing, too_big, big_return, malformed, flood):
+    for fn in (leak, scoped, unknown, push, pull_missing, too_big, big_return, malformed, flood, inject):
         PythonOperator(task_id=fn.__name__, python_callable=fn)
     dag.get_task("push") >> PythonOperator(task_id="pull", python_callable=pull)
 """
@@ -205,3 +212,11 @@ def test_malformed_requests_and_floods_fail_the_try_only(
     state, row, _log = _run(tmp_path, session_factory, migrated_db_url, "flood")
     assert state is TaskState.FAILED and "more than 10000 supervisor requests in one try" in row.error
     assert _run(tmp_path, session_factory, migrated_db_url, "push")[0] is TaskState.SUCCESS  # host carries on
+
+
+def test_user_output_cannot_inject_supervisor_requests(
+    team_dir: Path, tmp_path: Path, session_factory, migrated_db_url
+) -> None:
+    state, row, log = _run(tmp_path, session_factory, migrated_db_url, "inject")
+    assert state is TaskState.SUCCESS and json.loads(row.return_value) == "printed"
+    assert log.count('{"type":"get_connection","id":1,"conn_id":"other_teams"}') == 2  # just log text
