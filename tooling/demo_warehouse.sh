@@ -19,7 +19,7 @@ bazel run --noshow_progress //dag_repos/team_x:load >/dev/null
 docker build -q --network none --build-arg BASE=dagseal/team_x:latest -t dagseal/warehouse:demo \
   tooling/warehouse >/dev/null
 password="$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
-docker run -d --name "$name" --network "$network" -e WAREHOUSE_USER=loader -e WAREHOUSE_PASSWORD="$password" \
+docker run -d --name "$name" --network "$network" --tmpfs /tmp -e WAREHOUSE_USER=loader -e WAREHOUSE_PASSWORD="$password" \
   dagseal/warehouse:demo --port 8080 --data /tmp/rows.jsonl >/dev/null
 dagseal connections add warehouse --team team_x \
   --conn-uri "http://loader:${password}@${name}:8080/orders"
