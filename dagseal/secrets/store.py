@@ -7,6 +7,8 @@ the same id wins over the shared one.
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -36,26 +38,31 @@ def describe(kind: str, name: str, team: str | None) -> str:
     return f"{kind} {name!r} " + (f"of {team}" if team else "(shared)")
 
 
-def _team_clause(column: object, team: str | None) -> object:
-    return column.is_(None) if team is None else column == team  # type: ignore[attr-defined]
+Row = TypeVar("Row", ConnectionModel, VariableModel)
 
 
-def _visible(rows: list, team: str | None) -> object | None:
-    """The team's own row if there is one, else the shared one (None team asks for shared only)."""
-    own = [row for row in rows if row.team is not None and row.team == team]
-    shared = [row for row in rows if row.team is None]
-    return (own or shared or [None])[0]
+def _find(session: Session, model: type[Row], key: Any, team: str | None, exact: bool) -> Row | None:
+    """``key``: the id condition. ``exact``: only the row of exactly ``team`` (the CLI's view);
+    else what the team sees: its own row if there is one, else the shared one."""
+    shared = model.team.is_(None)
+    if exact:
+        return session.scalar(select(model).where(key, shared if team is None else model.team == team))
+    rows = list(session.scalars(select(model).where(key, (model.team == team) | shared)))
+    own = [row for row in rows if row.team is not None]
+    return (own or rows or [None])[0]
+
+
+def _rows(session: Session, model: type[Row], order: Any, team: str | None, all_teams: bool) -> list[Row]:
+    query = select(model).order_by(order, model.team)
+    if not all_teams:
+        query = query.where(model.team.is_(None) if team is None else model.team == team)
+    return list(session.scalars(query))
 
 
 def find_connection(
     session: Session, conn_id: str, team: str | None, exact: bool = False
 ) -> ConnectionModel | None:
-    """``exact``: only the row of exactly ``team`` (CLI); else what the team sees (its own, else shared)."""
-    query = select(ConnectionModel).where(ConnectionModel.conn_id == conn_id)
-    if exact:
-        return session.scalar(query.where(_team_clause(ConnectionModel.team, team)))  # type: ignore[arg-type]
-    rows = list(session.scalars(query.where((ConnectionModel.team == team) | ConnectionModel.team.is_(None))))
-    return _visible(rows, team)  # type: ignore[return-value]
+    return _find(session, ConnectionModel, ConnectionModel.conn_id == conn_id, team, exact)
 
 
 def read_connection(row: ConnectionModel, cipher: Cipher) -> Connection:
@@ -98,26 +105,23 @@ def add_connection(session: Session, connection: Connection, team: str | None, c
     session.flush()
 
 
-def delete_connection(session: Session, conn_id: str, team: str | None) -> None:
-    row = find_connection(session, conn_id, team, exact=True)
+def _delete(session: Session, row: ConnectionModel | VariableModel | None, what: str) -> None:
     if row is None:
-        raise SecretsError(f"{describe('connection', conn_id, team)} does not exist")
+        raise SecretsError(f"{what} does not exist")
     session.delete(row)
 
 
+def delete_connection(session: Session, conn_id: str, team: str | None) -> None:
+    row = find_connection(session, conn_id, team, exact=True)
+    _delete(session, row, describe("connection", conn_id, team))
+
+
 def connection_rows(session: Session, team: str | None, all_teams: bool) -> list[ConnectionModel]:
-    query = select(ConnectionModel).order_by(ConnectionModel.conn_id, ConnectionModel.team)
-    if not all_teams:
-        query = query.where(_team_clause(ConnectionModel.team, team))  # type: ignore[arg-type]
-    return list(session.scalars(query))
+    return _rows(session, ConnectionModel, ConnectionModel.conn_id, team, all_teams)
 
 
 def find_variable(session: Session, key: str, team: str | None, exact: bool = False) -> VariableModel | None:
-    query = select(VariableModel).where(VariableModel.key == key)
-    if exact:
-        return session.scalar(query.where(_team_clause(VariableModel.team, team)))  # type: ignore[arg-type]
-    rows = list(session.scalars(query.where((VariableModel.team == team) | VariableModel.team.is_(None))))
-    return _visible(rows, team)  # type: ignore[return-value]
+    return _find(session, VariableModel, VariableModel.key == key, team, exact)
 
 
 def read_variable(row: VariableModel, cipher: Cipher) -> str:
@@ -140,17 +144,11 @@ def set_variable(
 
 
 def delete_variable(session: Session, key: str, team: str | None) -> None:
-    row = find_variable(session, key, team, exact=True)
-    if row is None:
-        raise SecretsError(f"{describe('variable', key, team)} does not exist")
-    session.delete(row)
+    _delete(session, find_variable(session, key, team, exact=True), describe("variable", key, team))
 
 
 def variable_rows(session: Session, team: str | None, all_teams: bool) -> list[VariableModel]:
-    query = select(VariableModel).order_by(VariableModel.key, VariableModel.team)
-    if not all_teams:
-        query = query.where(_team_clause(VariableModel.team, team))  # type: ignore[arg-type]
-    return list(session.scalars(query))
+    return _rows(session, VariableModel, VariableModel.key, team, all_teams)
 
 
 def rotate_all(session: Session, cipher: Cipher) -> int:
