@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import statistics
 import sys
 import tempfile
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tries", type=int, default=10)
     parser.add_argument("--db-url")
     args = parser.parse_args(argv)
+    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
     import docker
 
@@ -170,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"2. no-op container task try, median of {args.tries} (alternating)")
         for name, values in samples.items():
             print(f"   {name}: {statistics.median(values) * 1000:7.1f} ms")
+    print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     return 0
 
 
