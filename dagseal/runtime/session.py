@@ -188,7 +188,7 @@ class ProtocolChannel(ABC):
     ) -> dict[str, Any]:
         """The reply to the request in flight; supervisor requests sent before it go to ``answer``.
 
-        Without ``answer`` (a parse) a supervisor request is a protocol error. Either way a
+        Without ``answer`` (a parse, ``tasks test``) a supervisor request is a protocol error. Either way a
         protocol error kills the sandbox: the request fails, the host carries on.
         """
         while True:
@@ -197,7 +197,10 @@ class ProtocolChannel(ABC):
                 return message
             if answer is None:
                 self.kill()
-                raise SandboxProtocolError(f"{self.name} sent a {message['type']!r} request during a parse")
+                raise SandboxProtocolError(
+                    f"{self.name} sent a {message['type']!r} request, which nothing answers here "
+                    "(a parse, or `tasks test`: only supervised tries and callbacks get answers)"
+                )
             try:
                 reply = answer(message)
             except SandboxProtocolError:
