@@ -41,7 +41,7 @@ _BOOLEANS: Final = {
     "false": False,
     "off": False,
 }
-_SECRET_KEY = re.compile(r"password|secret|token|fernet_key", re.IGNORECASE)
+_SECRET_KEY = re.compile(r"password|secret|token|fernet_key|backend_kwargs", re.IGNORECASE)
 _T = TypeVar("_T")
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z0-9+.-]+://[^:/@\s]*:)[^@\s]*(?P<tail>@)", re.IGNORECASE)
 

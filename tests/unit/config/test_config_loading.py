@@ -121,6 +121,8 @@ def test_bad_environment_pairs_are_errors(tmp_path: Path) -> None:
         ),
         ("sql_alchemy_conn", "sqlite:////tmp/dagseal.db", "sqlite:////tmp/dagseal.db"),
         ("registry_password", "hunter2", "***"),
+        ("fernet_key", "0Nq2-key,1Ab3-old", "***"),
+        ("backend_kwargs", '{"vault_token": "s.abc"}', "***"),
         ("dags_folder", "dag_repos", "dag_repos"),
     ],
 )
