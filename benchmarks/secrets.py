@@ -32,7 +32,6 @@ from cryptography.fernet import Fernet
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration" / "docker"))
 from testimage import build_test_image, previous_protocol_tree  # the integration tests' images
 
-from dagseal.config import load_config
 from dagseal.db.session import create_engine_from_conn, migrate, session_factory, session_scope
 from dagseal.runtime.base import SandboxRuntime, SandboxSpec, TaskOutcome
 from dagseal.runtime.docker import DockerRuntime
@@ -40,7 +39,7 @@ from dagseal.runtime.docker_engine import DockerEngine
 from dagseal.runtime.process import ProcessRuntime
 from dagseal.sandbox.protocol import RunTaskRequest
 from dagseal.sdk.connection import Connection
-from dagseal.secrets import Cipher
+from dagseal.secrets import Cipher, SecretsSettings
 from dagseal.secrets.answers import SupervisorAnswers, TryIdentity
 from dagseal.secrets.store import add_connection
 
@@ -130,18 +129,18 @@ def main(argv: list[str] | None = None) -> int:
                 conn_id="warehouse", conn_type="http", host="wh", password="bench-password"
             )
             add_connection(session, connection, "team_x", Cipher([key]))
-        config = load_config(environ={"DAGSEAL__CORE__FERNET_KEY": key}, cwd=root)
+        secrets = SecretsSettings(fernet_keys=(key,))
 
         def answers() -> SupervisorAnswers:
             identity = TryIdentity(team="team_x", dag_id="bench.secrets", run_id="r", task_id="fetch")
-            return SupervisorAnswers.from_config(identity, factory, config)
+            return SupervisorAnswers.from_settings(identity, factory, secrets)
 
         image = build_test_image(client)
         old_tree = root / "previous"
         commit = previous_protocol_tree(old_tree)
         old_image = build_test_image(client, protocol="2", source_root=old_tree)
         docker_runtime = DockerRuntime(engine)
-        spec = SandboxSpec(dag_folder=str(folder), image=image, labels=LABELS, memory="256m")
+        spec = SandboxSpec(dag_folder=str(folder), image=image, labels=LABELS, memory=256 * 1024**2)
         runtimes: dict[str, tuple[SandboxRuntime, SandboxSpec]] = {
             "process": (ProcessRuntime(), SandboxSpec(dag_folder=str(folder))),
             "docker": (docker_runtime, spec),
@@ -154,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             median, p95 = statistics.median(timings), percentile(timings, 0.95)
             print(f"   {name:8s} median {median:6.2f} ms   p95 {p95:6.2f} ms   (goal: median < 5 ms)")
 
-        old_spec = SandboxSpec(dag_folder=str(folder), image=old_image, labels=LABELS, memory="256m")
+        old_spec = SandboxSpec(dag_folder=str(folder), image=old_image, labels=LABELS, memory=256 * 1024**2)
         measures: dict[str, Callable[[], float]] = {
             f"before (protocol 2 image from {commit[:10]}, no answerer)": lambda: run(
                 docker_runtime, old_spec, folder, "noop", None

@@ -157,7 +157,9 @@ def set_paused_command(args: argparse.Namespace) -> None:
 
 
 def trigger_command(args: argparse.Namespace) -> None:
+    from dagseal.config import load_config
     from dagseal.db.session import session_scope
+    from dagseal.placement import Placement
     from dagseal.scheduler.dagrun_creation import trigger_dag
     from dagseal.timeutil import utcnow
 
@@ -165,6 +167,8 @@ def trigger_command(args: argparse.Namespace) -> None:
         conf = json.loads(args.conf)
     except ValueError as exc:
         raise DagsealError(f"--conf is not valid JSON: {exc}") from None
-    with session_scope(open_database()) as session:
-        run = trigger_dag(session, args.dag_id, conf, utcnow(), args.run_id)
+    config = load_config()
+    placement = Placement.from_config(config)
+    with session_scope(open_database(config)) as session:
+        run = trigger_dag(session, args.dag_id, conf, utcnow(), placement, args.run_id)
     print(f"triggered {run.dag_id} run {run.run_id} on version {run.dag_hash[:SHORT_HASH]}")

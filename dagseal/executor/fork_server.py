@@ -4,7 +4,7 @@ A supervisor is host code on the hot path of every try: a fresh interpreter cost
 of imports, and even a forked one used to spend ~20 ms compiling the same dozen SQL statements
 into an empty SQLAlchemy cache (and multiprocessing's fork server re-ran the parent's ``__main__``
 in every child). So the server, started once per executor with the ``SupervisorSettings`` as the
-first line on its stdin, imports the supervisor, loads the config, builds the engine and runs a
+first line on its stdin, imports the supervisor, builds its one ``Placement`` and the engine and runs a
 try's statements once against no row in a rolled-back transaction (``try_record.rehearse``):
 the compiled-statement cache and the dialect's first-connect setup are then inherited by every
 child. It closes its connections before it prints ``ready``: no connection ever crosses a fork;
@@ -34,16 +34,15 @@ import tempfile
 import time
 import traceback
 
-import attrs
 from sqlalchemy import Engine
 
-import dagseal.runtime.process  # noqa: F401  (task_runtime imports it lazily; the import is the point)
-from dagseal.config import Config, load_config
+import dagseal.runtime.process  # noqa: F401  (Placement imports it lazily; the import is the point)
 from dagseal.db.session import create_engine_from_conn, session_factory
 from dagseal.errors import DagsealError
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.supervisor import supervise
 from dagseal.executor.try_record import rehearse
+from dagseal.placement import Placement
 from dagseal.runtime.base import RunTaskRequest
 from dagseal.sandbox.fork_loop import ForkLoop, tell
 from dagseal.sandbox.protocol import encode
@@ -90,7 +89,7 @@ class _Server(ForkLoop):
 
     def __init__(self, socket_path: str, settings: SupervisorSettings) -> None:
         self.settings = settings
-        self.config: Config = load_config()
+        self.placement = Placement(settings.placement)
         _warm_converters()
         self.engine: Engine = create_engine_from_conn(settings.sql_alchemy_conn)
         rehearse(session_factory(self.engine))
@@ -122,7 +121,7 @@ class _Server(ForkLoop):
             self.engine.dispose(close=False)  # a fresh pool: this child opens its own connections
             tell(conn, f"pid {os.getpid()}\n")  # even if the executor died: the try runs all the same
             forward = None if self.settings.standalone_dag_processor else _ConnForward(conn)
-            supervise(self.settings, session_factory(self.engine), ti_id, forward, self.config)
+            supervise(self.settings, self.placement, session_factory(self.engine), ti_id, forward)
             code = 0
         except BaseException:  # whatever happened, the child must not return into the server loop
             traceback.print_exc()
@@ -196,7 +195,7 @@ class SupervisorForkServer:
             start_new_session=True,  # Ctrl-C goes to the scheduler, which stops us
         )
         assert self._process.stdin is not None and self._process.stdout is not None
-        self._process.stdin.write(json.dumps(attrs.asdict(self._settings)).encode() + b"\n")
+        self._process.stdin.write(self._settings.to_json().encode() + b"\n")
         self._process.stdin.flush()
         ready = select.select([self._process.stdout], [], [], START_TIMEOUT_SECONDS)[0]
         if not ready or self._process.stdout.readline() != b"ready\n":
@@ -224,7 +223,7 @@ class SupervisorForkServer:
 
 
 def main() -> None:
-    settings = SupervisorSettings(**json.loads(sys.stdin.buffer.readline()))
+    settings = SupervisorSettings.from_json(sys.stdin.buffer.readline())
     _Server(sys.argv[1], settings).serve()
 
 

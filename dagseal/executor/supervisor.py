@@ -3,9 +3,11 @@
 It registers a ``LocalTaskJob`` and heartbeats it, claims the queued try, writes the try's log to
 ``<base_log_folder>/<dag>/<run>/<task>/<try>.log``, asks the task runtime to run the sandbox
 ``run_task`` request (the ``--raw`` part: scrubbed environment, no DB access), and records state,
-duration, exit code, host, return value and the image the try ran in. With the Docker runtime the
-try runs in the image pinned on its DagRun (a deployed run's image is pulled by digest on first
-use); an image that cannot be had fails the try with one line naming the cause. The runtime
+duration, exit code, host, return value and the image the try ran in. The process's one
+``Placement`` says which sandbox runs the try. With the Docker runtime the try runs in the image
+pinned on its DagRun: a deployed run's image is pulled by digest (its reference comes with the
+claim) on first use, and nothing re-resolves it from disk; an image that cannot be had fails the
+try with one line naming the cause. The runtime
 enforces ``execution_timeout`` by killing the try's process group or container. If the row is
 taken away (cleared, run timed out, declared a zombie), the heartbeat notices and kills the try.
 SIGTERM kills the try and records it as failed.
@@ -24,15 +26,13 @@ from types import FrameType
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.callbacks.database_sink import DatabaseCallbackSink
-from dagseal.config import Config, load_config
 from dagseal.db.jobs import add_job, close_job, end_job, heartbeat
 from dagseal.db.models import JobState, JobType
 from dagseal.db.session import session_scope
-from dagseal.deploy.pull import image_for_run
 from dagseal.errors import DagsealError
 from dagseal.executor.settings import SupervisorSettings
-from dagseal.executor.task_runtime import TASK_DOCKER_KIND, task_runtime, task_spec
 from dagseal.executor.try_record import ClaimedTry, claim_try, record_outcome, still_owned
+from dagseal.placement import Placement
 from dagseal.runtime.base import SandboxRuntime, SandboxSpec, TaskHandle, TaskOutcome
 from dagseal.scheduler.states import TaskState
 from dagseal.secrets.try_access import TryAccess
@@ -102,22 +102,20 @@ def _sigterm_raises() -> Iterator[None]:
 
 
 def _sandbox(
-    settings: SupervisorSettings, factory: sessionmaker[Session], claimed: ClaimedTry, config: Config
+    settings: SupervisorSettings, placement: Placement, claimed: ClaimedTry
 ) -> tuple[SandboxRuntime, SandboxSpec, str | None]:
     """The try's runtime and sandbox, and the image digest to record for it (None: no container)."""
-    kind = settings.task_execution_runtime
-    runtime = task_runtime(kind, config, settings.sandbox_zygote)
-    pinned = claimed.image_digest
-    if kind == "docker":
-        socket_path = str(config.docker_runtime_settings(TASK_DOCKER_KIND)["socket_path"])
-        pinned = image_for_run(factory, claimed.image_digest, claimed.deployment_id, socket_path)
+    runtime = placement.task_runtime(settings.sandbox_zygote)
     file, timeout = claimed.request.file, claimed.execution_timeout
-    spec = task_spec(kind, claimed.dag_folder, file, pinned, timeout, config)
-    return runtime, spec, (claimed.image_digest or spec.image) if kind == "docker" else None
+    if not placement.tasks_in_containers:
+        return runtime, placement.task_sandbox(claimed.dag_folder, file, None, timeout), None
+    pinned = placement.pinned_task_image(claimed.image_digest, claimed.deployment_id, claimed.image_ref)
+    spec = placement.task_sandbox(claimed.dag_folder, file, pinned, timeout)
+    return runtime, spec, claimed.image_digest or spec.image
 
 
 def _run_try(
-    settings: SupervisorSettings, factory: sessionmaker[Session], claimed: ClaimedTry, config: Config
+    settings: SupervisorSettings, placement: Placement, factory: sessionmaker[Session], claimed: ClaimedTry
 ) -> tuple[TaskOutcome, datetime, str | None]:
     """Run the try; returns its outcome, when its sandbox was gone (start + measured duration) and
     the image digest it ran in."""
@@ -127,8 +125,8 @@ def _run_try(
     with path.open("ab") as log_file:
         log_file.write(f"[dagseal] {r.dag_id}.{r.task_id} run {r.run_id} try {claimed.try_number}\n".encode())
         try:
-            runtime, spec, image_digest = _sandbox(settings, factory, claimed, config)
-            access = TryAccess.for_try(factory, config, claimed.dag_folder, r)  # secrets, XCom, masking
+            runtime, spec, image_digest = _sandbox(settings, placement, claimed)
+            access = TryAccess.for_try(factory, settings.secrets, claimed.dag_folder, r)  # secrets, XCom
         except DagsealError as exc:  # engine or registry down, digest missing, image unresolvable
             outcome = TaskOutcome(state="failed", error=f"no sandbox for the try: {exc}")
             log_file.write(_summary(outcome).encode())
@@ -182,22 +180,22 @@ def _register_and_claim(factory: sessionmaker[Session], ti_id: int) -> tuple[int
 
 def supervise(
     settings: SupervisorSettings,
+    placement: Placement,
     factory: sessionmaker[Session],
     ti_id: int,
     send_callback: SendCallback | None = None,
-    config: Config | None = None,
 ) -> TaskState | None:
     """Run the queued try of task instance ``ti_id``; returns the recorded state, or None if it was
     not ours to run (not queued any more). Task callbacks go to ``send_callback`` or, by default,
-    to ``callback_request`` rows. ``config`` defaults to ``load_config()`` (the fork server loads
-    it once for all its supervisors)."""
+    to ``callback_request`` rows. ``placement``: the process's one (the fork server builds it once
+    for all its supervisors)."""
     send = send_callback or DatabaseCallbackSink(factory).send
     job_id, claimed = _register_and_claim(factory, ti_id)
     if claimed is None:
         return None
     ended = JobState.FAILED
     try:
-        outcome, exited_at, image_digest = _run_try(settings, factory, claimed, config or load_config())
+        outcome, exited_at, image_digest = _run_try(settings, placement, factory, claimed)
         state, request = record_outcome(factory, claimed, outcome, exited_at, image_digest)
         if request is not None:
             send(request)

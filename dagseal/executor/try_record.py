@@ -28,7 +28,10 @@ from dagseal.db.models import (
     TaskInstanceModel,
 )
 from dagseal.db.session import session_scope
+from dagseal.deploy.deployments import image_ref_for_run
+from dagseal.deploy.errors import DeployError
 from dagseal.errors import DagsealError
+from dagseal.placement import dag_folder_of
 from dagseal.runtime.base import RunTaskRequest, TaskOutcome
 from dagseal.scheduler.callback_builder import task_callback, task_callback_kinds
 from dagseal.scheduler.locking import end_running_try, move_task
@@ -56,6 +59,7 @@ class ClaimedTry:
     deployment_id: int | None  # the deployment that pinned it: where to pull it from
     request: RunTaskRequest
     callback_kinds: frozenset[str]  # the task's callbacks: recording needs the DAG again only for these
+    image_ref: str | None = None  # pull ref of the pinned image in the run's deployment (None: not deployed)
 
     def log_path(self, base_log_folder: str) -> Path:
         r = self.request
@@ -79,13 +83,6 @@ def find_task_instance(factory: sessionmaker[Session], dag_id: str, task_id: str
     if ti_id is None:
         raise TaskInstanceNotFound(f"no task instance {dag_id}.{task_id} in run {run_id!r}")
     return ti_id
-
-
-def dag_folder_of(dag: DagModel) -> str:
-    """The DAG directory on the host: the file's absolute path minus its relative path."""
-    if dag.fileloc.endswith(dag.relative_fileloc):
-        return dag.fileloc[: len(dag.fileloc) - len(dag.relative_fileloc)].rstrip("/") or "/"
-    return dag.processor_subdir or os.path.dirname(dag.fileloc)
 
 
 def pinned_dag(session: Session, dag_hash: str) -> tuple[SerializedDag, str]:
@@ -189,7 +186,18 @@ def claim_try(session: Session, ti_id: int, job_id: int, now: datetime) -> Claim
         deployment_id=run.deployment_id,
         request=request,
         callback_kinds=task_callback_kinds(task),
+        image_ref=_pinned_image_ref(session, run),
     )
+
+
+def _pinned_image_ref(session: Session, run: DagRunModel) -> str | None:
+    """The pull reference of the run's image in its own deployment, read in the claim's transaction;
+    None when the run is not deployed, or its deployment lost the image (the supervisor then fails
+    the try saying so)."""
+    try:
+        return image_ref_for_run(session, run.image_digest, run.deployment_id)
+    except DeployError:
+        return None
 
 
 def _try_rows(

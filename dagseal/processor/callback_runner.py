@@ -28,10 +28,10 @@ from dagseal.callbacks.claims import claim_callbacks, complete_callback, release
 from dagseal.db.models import DagCodeModel, DagModel, DagRunModel, SerializedDagModel
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
-from dagseal.processor.runtime_choice import SpecResolver
-from dagseal.processor.sessions import SessionPool
+from dagseal.placement.parse_sandboxes import SandboxChoice
+from dagseal.processor.sandbox_pool import SandboxPool
 from dagseal.runtime.base import SandboxError
-from dagseal.runtime.session import Answerer
+from dagseal.runtime.channel import Answerer
 from dagseal.sandbox.protocol import CallbacksResult
 from dagseal.serialization import CallbackRequest, SerializationError
 from dagseal.serialization.converter import structure
@@ -157,21 +157,19 @@ class CallbackResult:
 
 
 class CallbackRunner:
-    """Runs one callback at a time per call; thread-safe (each call leases its own session)."""
+    """Runs one callback at a time per call; thread-safe (each call leases its own warm sandbox)."""
 
     def __init__(
         self,
         session_factory: sessionmaker[Session],
-        pool: SessionPool,
-        specs: SpecResolver,
-        timeout: float,
+        pool: SandboxPool,
+        sandboxes: SandboxChoice,
         answers: Callable[[CallbackRequest], Answerer] | None = None,
     ) -> None:
         """``answers``: the answerer of a callback's supervisor requests (connections, variables, XCom)."""
         self._session_factory = session_factory
         self._pool = pool
-        self._specs = specs
-        self._timeout = timeout
+        self._sandboxes = sandboxes
         self._answers = answers
 
     def prepare(self, callback: PendingCallback) -> PinnedCode | str:
@@ -189,7 +187,7 @@ class CallbackRunner:
         """Run ``callback`` in a sandbox for its pinned image; ``ran=False`` when none could start."""
         assert callback.request is not None, "prepare() refuses undecodable callbacks"
         try:
-            spec = self._specs.for_callback(code.relative_fileloc, code.image_digest, code.deployment_id)
+            spec = self._sandboxes.for_callback(code.relative_fileloc, code.image_digest, code.deployment_id)
         except DagsealError as exc:  # bad runtime.yaml, refused image, failed pull: maybe fixed later
             return CallbackResult(callback, ran=False, error=f"no sandbox to run it in: {exc}")
         message = {
@@ -200,10 +198,10 @@ class CallbackRunner:
         }
         started = False
         try:
-            with self._pool.lease(spec) as session:
+            with self._pool.lease(spec) as sandbox:
                 started = True
                 answer = None if self._answers is None else self._answers(callback.request)
-                reply = session.request(message, timeout=self._timeout, answer=answer)
+                reply = sandbox.request(message, timeout=spec.parse_timeout, answer=answer)
         except SandboxError as exc:
             return CallbackResult(callback, ran=started, error=f"sandbox failed running the callback: {exc}")
         try:

@@ -17,8 +17,8 @@ from dagseal.serialization.errors import SerializationError
 PROTOCOL_VERSION = 3
 # The oldest sandbox protocol a host still runs: teams need not rebuild the day the platform upgrades.
 MIN_PROTOCOL_VERSION = 2
-# The first protocol whose sandboxes may send supervisor requests while a task or callback runs.
-SUPERVISOR_REQUESTS_SINCE = 3
+PROTOCOL_LABEL = "io.dagseal.sandbox.protocol"
+"""The image label (set by the Bazel rules) naming the protocol version the image speaks."""
 
 CallbackKind = Literal["task_failure", "task_success", "task_retry", "dag_success", "dag_failure", "sla_miss"]
 

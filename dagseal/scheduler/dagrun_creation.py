@@ -17,12 +17,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dagseal.config import Config
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
 from dagseal.deploy.deployments import pin_for_new_run
 from dagseal.errors import DagsealError
-from dagseal.executor.task_runtime import image_for_new_run
-from dagseal.executor.try_record import dag_folder_of
+from dagseal.placement import Placement, dag_folder_of
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.locking import skip_locked
 from dagseal.scheduler.states import DagRunState
@@ -57,14 +55,13 @@ def _insert_run(session: Session, run: DagRunModel) -> bool:
     return True
 
 
-def _image_pin(session: Session, dag: DagModel, config: Config | None) -> dict[str, Any]:
+def _image_pin(session: Session, dag: DagModel, placement: Placement) -> dict[str, Any]:
     """``image_digest`` and ``deployment_id`` for a new run: the current deployment's, else the
-    digest map's image (Docker task runtime only). ``config``: the caller's (the scheduler's), so
-    it is not read again from the environment and working directory for every run."""
+    image layering gives now (Docker task runtime only; ``placement`` caches what it reads)."""
     pin = pin_for_new_run(session, dag.fileloc)
     if pin is not None:
         return {"image_digest": pin.image_digest, "deployment_id": pin.deployment_id}
-    image = image_for_new_run(dag_folder_of(dag), dag.relative_fileloc, config)
+    image = placement.image_for_new_run(dag_folder_of(dag), dag.relative_fileloc)
     return {} if image is None else {"image_digest": image}
 
 
@@ -86,7 +83,9 @@ def _active_runs(session: Session, dag_id: str) -> int:
     )
 
 
-def create_scheduled_runs(session: Session, bag: SerializedDagBag, now: datetime, config: Config) -> int:
+def create_scheduled_runs(
+    session: Session, bag: SerializedDagBag, now: datetime, placement: Placement
+) -> int:
     """Create every due scheduled run of active, unpaused DAGs, up to max_active_runs each."""
     dags = session.scalars(
         skip_locked(
@@ -119,7 +118,7 @@ def create_scheduled_runs(session: Session, bag: SerializedDagBag, now: datetime
                 dag_hash=dag.latest_dag_hash,
                 conf={},
                 created_at=now,
-                **_image_pin(session, dag, config),
+                **_image_pin(session, dag, placement),
             )
             if _insert_run(session, run):
                 created += 1
@@ -136,11 +135,10 @@ def trigger_dag(
     dag_id: str,
     conf: dict[str, Any],
     now: datetime,
+    placement: Placement,
     run_id: str | None = None,
-    config: Config | None = None,
 ) -> DagRunModel:
-    """Queue a manual run of the DAG's latest version (``dags trigger``); without ``config`` the
-    image pin reads it from the environment and working directory (a one-shot CLI command)."""
+    """Queue a manual run of the DAG's latest version (``dags trigger``), pinned as ``placement`` says."""
     if not isinstance(conf, dict):
         raise TriggerError(f"--conf must be a JSON object, got {type(conf).__name__}")
     dag = session.get(DagModel, dag_id)
@@ -159,7 +157,7 @@ def trigger_dag(
         dag_hash=dag.latest_dag_hash,
         conf=conf,
         created_at=now,
-        **_image_pin(session, dag, config),
+        **_image_pin(session, dag, placement),
     )
     if not _insert_run(session, run):
         raise TriggerError(f"DAG {dag_id!r} already has a run with run_id {run.run_id!r}")

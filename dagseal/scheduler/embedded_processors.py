@@ -23,6 +23,7 @@ from dagseal.config import Config
 from dagseal.db.models import CallbackRequestModel
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
+from dagseal.placement import Placement
 from dagseal.processor import DagProcessorManager, QueueCallbackSource
 from dagseal.serialization import CallbackRequest
 
@@ -46,7 +47,12 @@ class EmbeddedProcessors:
     """One processor thread per directory; ``loops`` counts finished loops (for until-idle checks)."""
 
     def __init__(
-        self, config: Config, factory: sessionmaker[Session], directories: list[Path], use_pipe: bool
+        self,
+        config: Config,
+        placement: Placement,
+        factory: sessionmaker[Session],
+        directories: list[Path],
+        use_pipe: bool,
     ) -> None:
         self._factory = factory
         self._stop = threading.Event()
@@ -55,7 +61,7 @@ class EmbeddedProcessors:
         for directory in directories:
             requests: queue.Queue[CallbackRequest] = queue.Queue()
             source = QueueCallbackSource(requests) if use_pipe else None
-            manager = DagProcessorManager.from_config(config, directory, factory, callbacks=source)
+            manager = DagProcessorManager.from_config(config, placement, directory, factory, callbacks=source)
             self._managers.append(manager)
             if use_pipe:
                 self._queues[manager.processor_subdir] = requests

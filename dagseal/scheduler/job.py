@@ -26,6 +26,7 @@ from dagseal.db.models import JobState, JobType
 from dagseal.db.session import session_scope
 from dagseal.executor.base import BaseExecutor
 from dagseal.executor.try_record import fail_unstarted
+from dagseal.placement import Placement
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import create_scheduled_runs, start_queued_runs
 from dagseal.scheduler.dagrun_timeouts import time_out_runs
@@ -76,21 +77,21 @@ class _Every:
 
 class SchedulerJob:
     """One scheduler process. ``num_runs > 0`` stops after that many passes; ``after_pass`` may stop
-    it too (returns True), e.g. ``standalone --until-idle``. ``config`` pins new runs to images."""
+    it too (returns True), e.g. ``standalone --until-idle``. ``placement`` pins new runs to images."""
 
     def __init__(
         self,
         factory: sessionmaker[Session],
         executor: BaseExecutor,
         settings: SchedulerSettings,
-        config: Config,
+        placement: Placement,
         num_runs: int = 0,
         after_pass: Callable[[], bool] | None = None,
     ) -> None:
         self.factory = factory
         self.executor = executor
         self.settings = settings
-        self.config = config
+        self.placement = placement
         self.num_runs = num_runs
         self.after_pass = after_pass
         self.job_id: int | None = None
@@ -173,7 +174,7 @@ class SchedulerJob:
         self._queue()
         requests: list[CallbackRequest] = []
         with session_scope(self.factory) as session:
-            create_scheduled_runs(session, self._bag, now, self.config)
+            create_scheduled_runs(session, self._bag, now, self.placement)
             start_queued_runs(session, self._bag, now)
         with session_scope(self.factory) as session:
             schedule_running_runs(session, self._bag, now, requests.append)

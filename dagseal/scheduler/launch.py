@@ -13,6 +13,7 @@ from dagseal.callbacks.database_sink import DatabaseCallbackSink
 from dagseal.config import Config
 from dagseal.executor.local_executor import LocalExecutor
 from dagseal.executor.settings import SupervisorSettings
+from dagseal.placement import Placement
 from dagseal.scheduler.embedded_processors import EmbeddedProcessors
 from dagseal.scheduler.idle import StandaloneMonitor
 from dagseal.scheduler.job import SchedulerJob, SchedulerSettings
@@ -29,19 +30,22 @@ def run_scheduler(
 ) -> SchedulerJob:
     """Run the scheduler loop until ``num_runs`` passes, idle (standalone), or a signal."""
     settings = SupervisorSettings.from_config(config)
+    placement = Placement(settings.placement)
     processors = (
-        EmbeddedProcessors(config, factory, processor_dirs, use_pipe=not settings.standalone_dag_processor)
+        EmbeddedProcessors(
+            config, placement, factory, processor_dirs, use_pipe=not settings.standalone_dag_processor
+        )
         if processor_dirs
         else None
     )
     sink = processors.callback_sink() if processors else DatabaseCallbackSink(factory)
     executor = LocalExecutor(config.getint("core", "parallelism"), sink, settings)
     monitor = (
-        StandaloneMonitor(factory, executor, processors, triggers or [], until_idle, config)
+        StandaloneMonitor(factory, executor, processors, triggers or [], until_idle, placement)
         if processors
         else None
     )
-    job = SchedulerJob(factory, executor, SchedulerSettings.from_config(config), config, num_runs, monitor)
+    job = SchedulerJob(factory, executor, SchedulerSettings.from_config(config), placement, num_runs, monitor)
     if processors:
         processors.start()
     try:

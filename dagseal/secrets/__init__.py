@@ -6,6 +6,7 @@ Host side only (it owns the database); the sandbox asks through the protocol and
 from dagseal.secrets.chain import SecretsChain, secrets_chain
 from dagseal.secrets.errors import FernetKeyError, SecretNotFound, SecretsBackendError, SecretsError
 from dagseal.secrets.fernet import Cipher, cipher_from_config
+from dagseal.secrets.settings import SecretsSettings
 
 __all__ = [
     "Cipher",
@@ -14,6 +15,7 @@ __all__ = [
     "SecretsBackendError",
     "SecretsChain",
     "SecretsError",
+    "SecretsSettings",
     "cipher_from_config",
     "secrets_chain",
 ]

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.config import Config
 from dagseal.db.models import DagRunModel
 from dagseal.db.session import session_scope
 from dagseal.runtime.base import SandboxProtocolError
@@ -37,8 +36,9 @@ from dagseal.sandbox.protocol import (
 from dagseal.sdk.connection import is_sensitive_name
 from dagseal.secrets.chain import SecretsChain, secrets_chain
 from dagseal.secrets.errors import SecretsError
-from dagseal.secrets.fernet import Cipher, cipher_from_config
+from dagseal.secrets.fernet import Cipher
 from dagseal.secrets.masker import SecretsMasker
+from dagseal.secrets.settings import SecretsSettings
 from dagseal.secrets.store import set_variable
 from dagseal.secrets.xcom import XCOM_RETURN_KEY, encode_xcom, pull_xcom, push_xcom
 from dagseal.serialization import CallbackRequest
@@ -66,7 +66,7 @@ class TryIdentity:
 
 
 class SupervisorAnswers:
-    """Callable answerer for one try or callback (``runtime.session.Answerer``)."""
+    """Callable answerer for one try or callback (``runtime.channel.Answerer``)."""
 
     def __init__(
         self,
@@ -95,12 +95,12 @@ class SupervisorAnswers:
         }
 
     @classmethod
-    def from_config(
-        cls, identity: TryIdentity, factory: sessionmaker[Session], config: Config
+    def from_settings(
+        cls, identity: TryIdentity, factory: sessionmaker[Session], settings: SecretsSettings
     ) -> SupervisorAnswers:
-        cipher = cipher_from_config(config)
-        chain = secrets_chain(config, factory, cipher=cipher)
-        return cls(identity, factory, chain, cipher, config.getint("core", "max_xcom_size"))
+        cipher = Cipher(settings.fernet_keys)
+        chain = secrets_chain(settings, factory, cipher=cipher)
+        return cls(identity, factory, chain, cipher, settings.max_xcom_size)
 
     def for_identity(self, identity: TryIdentity) -> SupervisorAnswers:
         """Answers for another try with this one's backends (a processor, one per callback)."""
@@ -189,10 +189,10 @@ class CallbackAnswers:
     callback's DAG, run and task. Backends are built once, when the processor starts, so a bad
     ``[secrets]`` setting stops the processor with one line instead of failing each callback."""
 
-    def __init__(self, factory: sessionmaker[Session], config: Config, dag_folder: str) -> None:
+    def __init__(self, factory: sessionmaker[Session], settings: SecretsSettings, dag_folder: str) -> None:
         self._team = team_of(dag_folder)
         identity = TryIdentity(team=self._team, dag_id="", run_id=None, task_id=None)
-        self._template = SupervisorAnswers.from_config(identity, factory, config)
+        self._template = SupervisorAnswers.from_settings(identity, factory, settings)
 
     def __call__(self, request: CallbackRequest) -> SupervisorAnswers:
         identity = TryIdentity(

@@ -9,12 +9,10 @@ id nobody defined, so the answer does not reveal that it exists.
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.config import Config
 from dagseal.sdk.connection import Connection
 from dagseal.secrets.backends import (
     BaseSecretsBackend,
@@ -23,7 +21,8 @@ from dagseal.secrets.backends import (
     MetastoreBackend,
 )
 from dagseal.secrets.errors import SecretNotFound, SecretsBackendError
-from dagseal.secrets.fernet import Cipher, cipher_from_config
+from dagseal.secrets.fernet import Cipher
+from dagseal.secrets.settings import SecretsSettings
 
 __all__ = ["SecretsChain", "configured_backend", "secrets_chain"]
 
@@ -55,18 +54,11 @@ class SecretsChain:
         return f"variable {key!r} is not defined for {team or 'shared use'} (looked in: {self._looked_in()})"
 
 
-def configured_backend(config: Config) -> BaseSecretsBackend | None:
-    """``[secrets] backend = module.Class`` built with ``backend_kwargs`` (a JSON object), or None."""
-    path = config.get("secrets", "backend").strip()
+def configured_backend(settings: SecretsSettings) -> BaseSecretsBackend | None:
+    """``[secrets] backend = module.Class`` built with ``backend_kwargs``, or None."""
+    path = settings.backend
     if not path:
         return None
-    raw = config.get("secrets", "backend_kwargs").strip()
-    try:
-        kwargs = json.loads(raw) if raw else {}
-    except ValueError as exc:
-        raise SecretsBackendError(f"[secrets] backend_kwargs is not valid JSON: {exc.msg}") from None
-    if not isinstance(kwargs, dict):
-        raise SecretsBackendError("[secrets] backend_kwargs must be a JSON object")
     module_name, _, class_name = path.rpartition(".")
     try:
         backend_class = getattr(importlib.import_module(module_name), class_name)
@@ -77,25 +69,22 @@ def configured_backend(config: Config) -> BaseSecretsBackend | None:
             f"[secrets] backend = {path!r} is not a subclass of dagseal.secrets.backends.BaseSecretsBackend"
         )
     try:
-        return backend_class(**kwargs)
+        return backend_class(**settings.backend_kwargs)
     except TypeError as exc:
         raise SecretsBackendError(f"[secrets] backend_kwargs do not fit {path}: {exc}") from None
 
 
 def secrets_chain(
-    config: Config,
+    settings: SecretsSettings,
     factory: sessionmaker[Session],
     environ: Mapping[str, str] | None = None,
     cipher: Cipher | None = None,
 ) -> SecretsChain:
-    extra = configured_backend(config)
+    extra = configured_backend(settings)
     backends: list[BaseSecretsBackend] = [] if extra is None else [extra]
     backends.append(EnvironmentBackend(environ))
     backends.append(
-        LocalFilesystemBackend(
-            config.get("secrets", "connections_file_path").strip(),
-            config.get("secrets", "variables_file_path").strip(),
-        )
+        LocalFilesystemBackend(settings.connections_file_path or "", settings.variables_file_path or "")
     )
-    backends.append(MetastoreBackend(factory, cipher or cipher_from_config(config)))
+    backends.append(MetastoreBackend(factory, cipher or Cipher(settings.fernet_keys)))
     return SecretsChain(backends)

@@ -7,6 +7,8 @@ can be dropped (Airflow's MultiFernet scheme).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from dagseal.config import Config
@@ -18,7 +20,7 @@ __all__ = ["Cipher", "cipher_from_config", "generate_key"]
 class Cipher:
     """Encrypts and decrypts text; ``what`` in each call names the row for error messages."""
 
-    def __init__(self, keys: list[str]) -> None:
+    def __init__(self, keys: Sequence[str]) -> None:
         self._fernet: MultiFernet | None = None
         if keys:
             try:
@@ -57,8 +59,8 @@ class Cipher:
 
 
 def cipher_from_config(config: Config) -> Cipher:
-    keys = [key.strip() for key in config.get("core", "fernet_key").split(",") if key.strip()]
-    return Cipher(keys)
+    """The CLI's cipher (the supervisor's comes from its SecretsSettings.fernet_keys)."""
+    return Cipher([key.strip() for key in config.get("core", "fernet_key").split(",") if key.strip()])
 
 
 def generate_key() -> str:

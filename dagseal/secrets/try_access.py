@@ -9,10 +9,10 @@ from typing import BinaryIO
 import attrs
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.config import Config
 from dagseal.runtime.base import RunTaskRequest, TaskOutcome
 from dagseal.secrets.answers import SupervisorAnswers, TryIdentity, team_of
 from dagseal.secrets.masker import MaskedLog
+from dagseal.secrets.settings import SecretsSettings
 from dagseal.secrets.xcom import XComTooLarge
 
 __all__ = ["TryAccess"]
@@ -24,13 +24,17 @@ class TryAccess:
 
     @classmethod
     def for_try(
-        cls, factory: sessionmaker[Session], config: Config, dag_folder: str, request: RunTaskRequest
+        cls,
+        factory: sessionmaker[Session],
+        settings: SecretsSettings,
+        dag_folder: str,
+        request: RunTaskRequest,
     ) -> TryAccess:
         """The try's identity comes from the claimed row (``dag_folder`` is its team's directory)."""
         identity = TryIdentity(
             team=team_of(dag_folder), dag_id=request.dag_id, run_id=request.run_id, task_id=request.task_id
         )
-        return cls(SupervisorAnswers.from_config(identity, factory, config))
+        return cls(SupervisorAnswers.from_settings(identity, factory, settings))
 
     def log(self, log_file: BinaryIO) -> MaskedLog:
         return self.answers.masker.wrap(log_file)

@@ -22,12 +22,12 @@ from warehouse import PORT, Warehouse, running_warehouse, warehouse_log
 
 from dagseal.config import Config, load_config
 from dagseal.db.session import session_scope
+from dagseal.placement import Placement, PlacementSettings
 from dagseal.runtime.base import SandboxSpec, TaskOutcome
 from dagseal.runtime.docker import DockerRuntime
-from dagseal.runtime.resolution import resolve_image
 from dagseal.sandbox.protocol import RunTaskRequest
 from dagseal.sdk.connection import Connection
-from dagseal.secrets import Cipher
+from dagseal.secrets import Cipher, SecretsSettings
 from dagseal.secrets.answers import SupervisorAnswers, TryIdentity
 from dagseal.secrets.store import add_connection
 
@@ -115,6 +115,7 @@ def _config(warehouse: Warehouse) -> Config:
             "DAGSEAL__DOCKER_RUNTIME__ALLOWED_NETWORKS": warehouse.network,
             "DAGSEAL__DOCKER_RUNTIME__LABELS": "io.dagseal.test=1",
             "DAGSEAL__DOCKER_RUNTIME__SOCKET_PATH": SOCKET,
+            "DAGSEAL__CORE__TASK_EXECUTION_RUNTIME": "docker",
         }
     )
 
@@ -127,7 +128,7 @@ def _run(
     image: str,
     task_id: str,
 ) -> tuple[TaskOutcome, str, SandboxSpec]:
-    spec = resolve_image(folder, "etl.py", config=config, kind="task_execution", pinned_image=image)
+    spec = Placement(PlacementSettings.from_config(config)).task_sandbox(str(folder), "etl.py", image, None)
     request = RunTaskRequest(
         id=1,
         dag_folder=str(folder),
@@ -138,7 +139,7 @@ def _run(
         run_id="r1",
     )
     identity = TryIdentity(team=folder.name, dag_id="etl", run_id="r1", task_id=task_id)
-    answers = SupervisorAnswers.from_config(identity, factory, config)
+    answers = SupervisorAnswers.from_settings(identity, factory, SecretsSettings.from_config(config))
     log = io.BytesIO()
     masked = answers.masker.wrap(log)
     outcome = runtime.run_task(spec, request, masked, 60.0, lambda _handle: None, answers)

@@ -59,7 +59,7 @@ def previous_image(engine) -> Iterator[str]:
 
 def _spec(image: str, folder: Path) -> SandboxSpec:
     return SandboxSpec(
-        dag_folder=str(folder), image=image, labels=TEST_LABELS, memory="256m", parse_timeout=30.0
+        dag_folder=str(folder), image=image, labels=TEST_LABELS, memory=256 * 1024**2, parse_timeout=30.0
     )
 
 
@@ -73,7 +73,7 @@ def test_previous_protocol_image_parses_runs_tasks_and_callbacks(
     write_dag(dag_folder, "old.py", OLD_STYLE)
     spec = _spec(previous_image, dag_folder)
     runtime.check_image(previous_image)  # the label says 2: accepted
-    session = runtime.start_session(spec)
+    session = runtime.start_warm_sandbox(spec)
     try:
         parsed = session.request({"type": "parse", "file": "old.py"}, timeout=30)
         assert parsed["import_errors"] == [] and len(parsed["dags"]) == 1
@@ -107,7 +107,7 @@ def test_what_the_previous_protocol_cannot_do_fails_in_one_line(
     runtime: DockerRuntime, previous_image: str, dag_folder: Path
 ) -> None:
     write_dag(dag_folder, "new.py", NEW_STYLE)
-    session = runtime.start_session(_spec(previous_image, dag_folder))
+    session = runtime.start_warm_sandbox(_spec(previous_image, dag_folder))
     try:
         parsed = session.request({"type": "parse", "file": "new.py"}, timeout=30)
     finally:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from dagseal.db.models import JobModel
 from dagseal.db.session import session_scope
+from dagseal.placement import Placement, PlacementSettings
 from dagseal.scheduler.dagrun_creation import trigger_dag
 from dagseal.timeutil import utcnow
 
@@ -212,8 +213,10 @@ def test_fifty_concurrent_runs_on_postgres(tmp_path: Path, migrated_db_url: str)
         )
         env.parse()
         with session_scope(env.factory) as session:
+            placement = Placement(PlacementSettings())
             run_ids = {
-                trigger_dag(session, "fanout", {}, utcnow(), run_id=f"r{i:02d}").run_id for i in range(50)
+                trigger_dag(session, "fanout", {}, utcnow(), placement, run_id=f"r{i:02d}").run_id
+                for i in range(50)
             }
         env.start("dag-processor", "--subdir", str(env.repo))
         env.start("scheduler")

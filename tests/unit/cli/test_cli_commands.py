@@ -231,6 +231,7 @@ def test_runs_and_tasks_list_show_the_short_image_digest_and_ids_for_scripts(cli
     from datetime import UTC, datetime, timedelta
 
     from dagseal.db.models import TaskInstanceModel
+    from dagseal.placement import Placement, PlacementSettings
     from dagseal.scheduler.dagrun_creation import trigger_dag
 
     _store_dag(session_factory)
@@ -238,7 +239,9 @@ def test_runs_and_tasks_list_show_the_short_image_digest_and_ids_for_scripts(cli
     with session_scope(session_factory) as session:
         first = datetime(2026, 1, 1, tzinfo=UTC)
         for number, when in enumerate((first, first + timedelta(hours=1)), start=1):
-            run = trigger_dag(session, "team_x.etl", {}, when, run_id=f"r{number}")
+            run = trigger_dag(
+                session, "team_x.etl", {}, when, Placement(PlacementSettings()), run_id=f"r{number}"
+            )
             run.image_digest = image
             session.flush()
             session.add(

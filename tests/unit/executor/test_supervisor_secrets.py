@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import attrs
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
@@ -19,10 +20,10 @@ from dagseal.processor import DagProcessorManager
 from dagseal.scheduler.dagrun_creation import trigger_dag
 from dagseal.scheduler.states import TaskState
 from dagseal.sdk.connection import Connection
-from dagseal.secrets import Cipher
+from dagseal.secrets import Cipher, SecretsSettings
 from dagseal.secrets.store import add_connection, set_variable
 from dagseal.timeutil import utcnow
-from tests.unit.executor.test_supervisor_try import queue_ready, settings
+from tests.unit.executor.test_supervisor_try import PLACEMENT, queue_ready, settings
 
 KEY = Fernet.generate_key().decode()
 PASSWORD = "s3cr3t-Pa55word"
@@ -97,7 +98,7 @@ def team_dir(tmp_path: Path, session_factory: sessionmaker[Session]) -> Path:
     folder.mkdir()
     (folder / "sec.py").write_text(DAG_SOURCE)
     with DagProcessorManager.from_config(
-        load_config(environ={}, cwd=tmp_path), folder, session_factory
+        load_config(environ={}, cwd=tmp_path), PLACEMENT, folder, session_factory
     ) as manager:
         assert manager.run_once().import_errors == 0
     cipher = Cipher([KEY])
@@ -117,7 +118,7 @@ def team_dir(tmp_path: Path, session_factory: sessionmaker[Session]) -> Path:
         )
         set_variable(session, "api_token", "tok-abcdef123", "team_x", cipher)
         set_variable(session, "region", "eu", None, cipher)
-        trigger_dag(session, "sec", {}, utcnow(), run_id="r1")
+        trigger_dag(session, "sec", {}, utcnow(), PLACEMENT, run_id="r1")
     return folder
 
 
@@ -137,7 +138,9 @@ def _run(
     queued = _QUEUED.setdefault(url, {})
     queued.update(queue_ready(factory))  # a pass queues every ready try; later passes only new ones
     ti_id = queued[task_id]
-    state = supervise(settings(tmp_path, url), factory, ti_id, lambda _r: None, _config(tmp_path, **extra))
+    secrets = SecretsSettings.from_config(_config(tmp_path, **extra))
+    supervisor = attrs.evolve(settings(tmp_path, url), secrets=secrets)
+    state = supervise(supervisor, PLACEMENT, factory, ti_id, lambda _r: None)
     with session_scope(factory) as session:
         row = session.get(TaskInstanceModel, ti_id)
         session.expunge(row)

@@ -21,12 +21,15 @@ from dagseal.db.session import session_scope
 from dagseal.executor.local_executor import LocalExecutor
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.supervisor import supervise
+from dagseal.placement import Placement, PlacementSettings
 from dagseal.processor import DagProcessorManager
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import start_queued_runs, trigger_dag
 from dagseal.scheduler.states import TaskState
 from dagseal.scheduler.task_scheduling import QueuedTry, queue_scheduled, schedule_running_runs
 from dagseal.timeutil import utcnow
+
+PLACEMENT = Placement(PlacementSettings())  # the process runtime
 
 DAG_SOURCE = """
 import time
@@ -61,11 +64,11 @@ def dag_dir(tmp_path: Path, session_factory: sessionmaker[Session]) -> Path:
     folder.mkdir()
     (folder / "sup.py").write_text(DAG_SOURCE)
     with DagProcessorManager.from_config(
-        load_config(environ={}, cwd=tmp_path), folder, session_factory
+        load_config(environ={}, cwd=tmp_path), PLACEMENT, folder, session_factory
     ) as manager:
         assert manager.run_once().import_errors == 0
     with session_scope(session_factory) as session:
-        trigger_dag(session, "sup", {"k": "v"}, utcnow(), run_id="r1")
+        trigger_dag(session, "sup", {"k": "v"}, utcnow(), PLACEMENT, run_id="r1")
     return folder
 
 
@@ -74,8 +77,8 @@ def settings(tmp_path: Path, url: str, zombie_threshold: float = 30.0) -> Superv
         sql_alchemy_conn=url,
         base_log_folder=str(tmp_path / "logs"),
         zombie_threshold=zombie_threshold,
-        task_execution_runtime="process",
         standalone_dag_processor=True,
+        placement=PLACEMENT.settings,
     )
 
 
@@ -100,10 +103,10 @@ def test_upstream_return_value_flows_and_everything_is_recorded(
 ) -> None:
     config = settings(tmp_path, migrated_db_url)
     queued = queue_ready(session_factory)
-    assert supervise(config, session_factory, queued["produce"]) is TaskState.SUCCESS
-    assert supervise(config, session_factory, queued["produce"]) is None  # not queued any more
+    assert supervise(config, PLACEMENT, session_factory, queued["produce"]) is TaskState.SUCCESS
+    assert supervise(config, PLACEMENT, session_factory, queued["produce"]) is None  # not queued any more
     consume_id = queue_ready(session_factory)["consume"]
-    assert supervise(config, session_factory, consume_id) is TaskState.SUCCESS
+    assert supervise(config, PLACEMENT, session_factory, consume_id) is TaskState.SUCCESS
     row = ti(session_factory, consume_id)
     assert json.loads(row.return_value) == 6
     assert (row.try_number, row.exit_code) == (1, 0)
@@ -119,7 +122,7 @@ def test_failure_with_retries_left_goes_up_for_retry_with_its_callback(
 ) -> None:
     sent: list = []
     boom = queue_ready(session_factory)["boom"]
-    state = supervise(settings(tmp_path, migrated_db_url), session_factory, boom, sent.append)
+    state = supervise(settings(tmp_path, migrated_db_url), PLACEMENT, session_factory, boom, sent.append)
     assert state is TaskState.UP_FOR_RETRY
     row = ti(session_factory, boom)
     assert "ZeroDivisionError" in row.error and row.next_retry_at > row.end_date
@@ -143,7 +146,9 @@ def test_a_try_taken_away_is_killed_and_not_overwritten(
     clearer = threading.Thread(target=clear_when_running)
     clearer.start()
     started = time.monotonic()
-    state = supervise(settings(tmp_path, migrated_db_url, zombie_threshold=0.6), session_factory, sleepy)
+    state = supervise(
+        settings(tmp_path, migrated_db_url, zombie_threshold=0.6), PLACEMENT, session_factory, sleepy
+    )
     clearer.join()
     assert state is None
     assert time.monotonic() - started < 15  # killed, not slept for 30 s

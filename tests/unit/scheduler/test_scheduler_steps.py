@@ -15,6 +15,7 @@ from dagseal.config import load_config
 from dagseal.db.jobs import start_job
 from dagseal.db.models import DagModel, DagRunModel, JobModel, JobType, TaskInstanceModel
 from dagseal.db.session import session_scope
+from dagseal.placement import Placement, PlacementSettings
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import (
     TriggerError,
@@ -29,6 +30,7 @@ from dagseal.scheduler.zombies import handle_zombies, requeue_stranded
 from dagseal.sdk import DAG, EmptyOperator, TriggerRule
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+PLACEMENT = Placement(PlacementSettings())  # the process runtime: runs are not pinned to an image
 
 
 def noop() -> None:
@@ -50,7 +52,7 @@ def step(factory: sessionmaker[Session], now: datetime = NOW) -> list:
     sent: list = []
     bag = SerializedDagBag()
     with session_scope(factory) as session:
-        create_scheduled_runs(session, bag, now, load_config(environ={}))
+        create_scheduled_runs(session, bag, now, PLACEMENT)
         start_queued_runs(session, bag, now)
         schedule_running_runs(session, bag, now, sent.append)
     return sent
@@ -85,14 +87,14 @@ def test_paused_dag_gets_no_runs(session_factory: sessionmaker[Session]) -> None
 def test_run_is_pinned_to_the_version_it_started_with(session_factory: sessionmaker[Session]) -> None:
     old = store_dag(session_factory, diamond(), NOW, source="v1")
     with session_scope(session_factory) as session:
-        trigger_dag(session, "diamond", {"x": 1}, NOW, run_id="r1")
+        trigger_dag(session, "diamond", {"x": 1}, NOW, PLACEMENT, run_id="r1")
     step(session_factory)
     with DAG("diamond") as changed:
         EmptyOperator(task_id="only")
     new = store_dag(session_factory, changed, NOW, source="v2")
     step(session_factory)
     with session_scope(session_factory) as session:
-        trigger_dag(session, "diamond", {}, NOW, run_id="r2")
+        trigger_dag(session, "diamond", {}, NOW, PLACEMENT, run_id="r2")
     step(session_factory)
     with session_scope(session_factory) as session:
         runs = {r.run_id: r for r in session.scalars(select(DagRunModel))}
@@ -106,18 +108,18 @@ def test_trigger_errors_are_one_line(session_factory: sessionmaker[Session]) -> 
     store_dag(session_factory, diamond(), NOW)
     with session_scope(session_factory) as session:
         with pytest.raises(TriggerError, match="unknown DAG 'nope'"):
-            trigger_dag(session, "nope", {}, NOW)
+            trigger_dag(session, "nope", {}, NOW, PLACEMENT)
         with pytest.raises(TriggerError, match="JSON object"):
-            trigger_dag(session, "diamond", [1], NOW)  # type: ignore[arg-type]
-        trigger_dag(session, "diamond", {}, NOW, run_id="same")
+            trigger_dag(session, "diamond", [1], NOW, PLACEMENT)  # type: ignore[arg-type]
+        trigger_dag(session, "diamond", {}, NOW, PLACEMENT, run_id="same")
     with session_scope(session_factory) as session, pytest.raises(TriggerError, match="already has a run"):
-        trigger_dag(session, "diamond", {}, NOW, run_id="same")
+        trigger_dag(session, "diamond", {}, NOW, PLACEMENT, run_id="same")
 
 
 def test_trigger_rules_drive_the_run_to_its_end(session_factory: sessionmaker[Session]) -> None:
     store_dag(session_factory, diamond(on_failure_callback=noop), NOW)
     with session_scope(session_factory) as session:
-        trigger_dag(session, "diamond", {}, NOW, run_id="r")
+        trigger_dag(session, "diamond", {}, NOW, PLACEMENT, run_id="r")
     step(session_factory)
     with session_scope(session_factory) as session:
         assert ti_states(session, "r") == {"a": "scheduled", "b": None, "c": None, "d": None}
@@ -141,7 +143,7 @@ def test_failed_leaf_fails_the_run_and_requests_the_dag_callback(
 ) -> None:
     store_dag(session_factory, diamond(on_failure_callback=noop), NOW)
     with session_scope(session_factory) as session:
-        trigger_dag(session, "diamond", {}, NOW, run_id="r")
+        trigger_dag(session, "diamond", {}, NOW, PLACEMENT, run_id="r")
     step(session_factory)
     with session_scope(session_factory) as session:
         set_states(session, "r", {"a": "failed"})
@@ -162,7 +164,7 @@ def test_failed_leaf_fails_the_run_and_requests_the_dag_callback(
 def test_retry_waits_for_retry_delay(session_factory: sessionmaker[Session]) -> None:
     store_dag(session_factory, diamond(), NOW)
     with session_scope(session_factory) as session:
-        trigger_dag(session, "diamond", {}, NOW, run_id="r")
+        trigger_dag(session, "diamond", {}, NOW, PLACEMENT, run_id="r")
     step(session_factory)
     with session_scope(session_factory) as session:
         set_states(session, "r", {"a": "up_for_retry"}, next_retry_at=NOW + timedelta(seconds=10))
@@ -177,7 +179,7 @@ def test_retry_waits_for_retry_delay(session_factory: sessionmaker[Session]) -> 
 def test_a_scheduled_try_is_queued_once(session_factory: sessionmaker[Session]) -> None:
     store_dag(session_factory, diamond(), NOW)
     with session_scope(session_factory) as session:
-        trigger_dag(session, "diamond", {}, NOW, run_id="r")
+        trigger_dag(session, "diamond", {}, NOW, PLACEMENT, run_id="r")
     step(session_factory)
     with session_scope(session_factory) as session:
         queued = queue_scheduled(session, 10, NOW)
@@ -190,7 +192,7 @@ def test_a_scheduled_try_is_queued_once(session_factory: sessionmaker[Session]) 
 def test_dagrun_timeout_fails_the_run_and_skips_unfinished(session_factory: sessionmaker[Session]) -> None:
     store_dag(session_factory, diamond(dagrun_timeout=timedelta(minutes=5), on_failure_callback=noop), NOW)
     with session_scope(session_factory) as session:
-        trigger_dag(session, "diamond", {}, NOW, run_id="r")
+        trigger_dag(session, "diamond", {}, NOW, PLACEMENT, run_id="r")
     step(session_factory)
     sent: list = []
     with session_scope(session_factory) as session:
@@ -206,7 +208,7 @@ def test_dagrun_timeout_fails_the_run_and_skips_unfinished(session_factory: sess
 def test_zombie_goes_up_for_retry_then_fails(session_factory: sessionmaker[Session]) -> None:
     store_dag(session_factory, diamond(), NOW)
     with session_scope(session_factory) as session:
-        trigger_dag(session, "diamond", {}, NOW, run_id="r")
+        trigger_dag(session, "diamond", {}, NOW, PLACEMENT, run_id="r")
     step(session_factory)
     job_id = start_job(session_factory, JobType.LOCAL_TASK)
     with session_scope(session_factory) as session:
@@ -228,7 +230,7 @@ def test_zombie_goes_up_for_retry_then_fails(session_factory: sessionmaker[Sessi
 def test_stranded_queued_try_goes_back_to_scheduled(session_factory: sessionmaker[Session]) -> None:
     store_dag(session_factory, diamond(), NOW)
     with session_scope(session_factory) as session:
-        trigger_dag(session, "diamond", {}, NOW, run_id="r")
+        trigger_dag(session, "diamond", {}, NOW, PLACEMENT, run_id="r")
     step(session_factory)
     with session_scope(session_factory) as session:
         queue_scheduled(session, 10, NOW)
@@ -248,8 +250,8 @@ def test_stale_dags_become_inactive(session_factory: sessionmaker[Session]) -> N
     assert active == {"fresh": True, "stale": False}
 
 
-def test_scheduled_runs_are_pinned_with_the_schedulers_config(
-    session_factory: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_scheduled_runs_are_pinned_by_the_schedulers_placement(
+    session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
     image = "registry.example/team@sha256:" + "a" * 64
     config = load_config(
@@ -259,12 +261,7 @@ def test_scheduled_runs_are_pinned_with_the_schedulers_config(
         },
         cwd=tmp_path,
     )
-
-    def no_reload(*_args: object, **_kwargs: object) -> None:
-        raise AssertionError("the scheduler's config must be used, not read again")
-
-    monkeypatch.setattr("dagseal.executor.task_runtime.load_config", no_reload)
     store_dag(session_factory, diamond(schedule="@daily", start_date=datetime(2026, 2, 28)), NOW)
     with session_scope(session_factory) as session:
-        assert create_scheduled_runs(session, SerializedDagBag(), NOW, config) == 1
+        assert create_scheduled_runs(session, SerializedDagBag(), NOW, Placement.from_config(config)) == 1
         assert session.scalars(select(DagRunModel.image_digest)).all() == [image]

@@ -12,11 +12,11 @@ from dagseal.config import load_config
 from dagseal.db.models import VariableModel
 from dagseal.db.session import session_scope
 from dagseal.processor.callback_runner import CallbackRunner, PendingCallback, PinnedCode
-from dagseal.processor.sessions import SessionPool
+from dagseal.processor.sandbox_pool import SandboxPool
 from dagseal.runtime.base import SandboxSpec
 from dagseal.runtime.process import ProcessRuntime
 from dagseal.sdk.connection import Connection
-from dagseal.secrets import Cipher
+from dagseal.secrets import Cipher, SecretsSettings
 from dagseal.secrets.answers import CallbackAnswers
 from dagseal.secrets.store import add_connection
 from dagseal.serialization.callback_requests import DagCallbackRequest
@@ -39,7 +39,7 @@ class Folder:
         self.folder = folder
 
     def for_callback(self, relative_fileloc: str, image_digest: str | None, deployment_id: int | None):
-        return SandboxSpec(dag_folder=str(self.folder))
+        return SandboxSpec(dag_folder=str(self.folder), parse_timeout=30.0)
 
 
 def test_callback_gets_its_teams_connection_and_not_another_teams(
@@ -53,10 +53,9 @@ def test_callback_gets_its_teams_connection_and_not_another_teams(
         add_connection(session, Connection(conn_id="wh", conn_type="pg", host="wh-x"), "team_x", cipher)
         add_connection(session, Connection(conn_id="team_y_only", conn_type="pg"), "team_y", cipher)
     config = load_config(environ={"DAGSEAL__CORE__FERNET_KEY": KEY}, cwd=tmp_path)
-    pool = SessionPool(ProcessRuntime(), 1)
-    runner = CallbackRunner(
-        session_factory, pool, Folder(folder), 30.0, CallbackAnswers(session_factory, config, str(folder))
-    )
+    pool = SandboxPool(ProcessRuntime(), 1)
+    answers = CallbackAnswers(session_factory, SecretsSettings.from_config(config), str(folder))
+    runner = CallbackRunner(session_factory, pool, Folder(folder), answers)
     request = DagCallbackRequest(
         full_filepath=str(folder / "cb.py"),
         dag_id="cb",

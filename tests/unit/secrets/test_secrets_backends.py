@@ -12,7 +12,14 @@ from dagseal.config import load_config
 from dagseal.db.models import ConnectionModel
 from dagseal.db.session import session_scope
 from dagseal.sdk.connection import Connection
-from dagseal.secrets import Cipher, FernetKeyError, SecretNotFound, SecretsBackendError, secrets_chain
+from dagseal.secrets import (
+    Cipher,
+    FernetKeyError,
+    SecretNotFound,
+    SecretsBackendError,
+    SecretsSettings,
+    secrets_chain,
+)
 from dagseal.secrets.backends import LocalFilesystemBackend
 from dagseal.secrets.backends.base import BaseSecretsBackend
 from dagseal.secrets.store import add_connection, read_connection, rotate_all, set_variable
@@ -40,7 +47,9 @@ def _chain(session_factory, environ=None, **config):
         "DAGSEAL__CORE__FERNET_KEY": KEY,
         **{f"DAGSEAL__SECRETS__{k.upper()}": v for k, v in config.items()},
     }
-    return secrets_chain(load_config(env), session_factory, environ=environ or {})
+    return secrets_chain(
+        SecretsSettings.from_config(load_config(env)), session_factory, environ=environ or {}
+    )
 
 
 def _add(session_factory, conn_id: str, team: str | None, password: str = "pw") -> None:

@@ -27,7 +27,7 @@ with DAG("asks", schedule=None) as dag:
 
 def test_parse_time_fetch_is_an_import_error(tmp_path: Path) -> None:
     (tmp_path / "asks.py").write_text(SOURCE.format(at_parse=True))
-    session = ProcessRuntime().start_session(SandboxSpec(dag_folder=str(tmp_path)))
+    session = ProcessRuntime().start_warm_sandbox(SandboxSpec(dag_folder=str(tmp_path)))
     try:
         reply = session.request({"type": "parse", "file": "asks.py"}, timeout=30)
     finally:

@@ -1,10 +1,11 @@
-"""`runtime.yaml` and `<stem>.runtime.yaml`: the per-directory and per-file container runtime (AIP-46).
+"""`runtime.yaml` and `<stem>.runtime.yaml`: how a directory's (or one file's) sandboxes run (AIP-46).
 
 Why strict: these files are written by DAG authors and change what a container may do (mounts,
 network, limits). A typo that silently fell back to a default would be a security or an
 availability bug, so an unknown key, a wrong type or a bad value is an error that names the file,
-the line and the key. Keys the Bazel rules read to *build* the image (see `BUILD_KEYS`) are
-accepted and ignored here: the runner only cares about how the built image is *run*.
+the line and the key. These files say how a built image is *run*; what goes *into* the image
+(its base runtime, Python, wheels, packages) is chosen by the `dag_repo(...)` call in the
+directory's BUILD.bazel, so such keys (`IMAGE_CONTENT_KEYS`) are refused with a line saying so.
 
 ```yaml
 image: sha256:3f1c...            # digest or image id (a mutable tag needs allow_mutable_tags)
@@ -30,12 +31,12 @@ import attrs
 import yaml
 
 from dagseal.errors import DagsealError
+from dagseal.runtime.base import NETWORK_NAME, Volume
 
 __all__ = [
-    "BUILD_KEYS",
+    "IMAGE_CONTENT_KEYS",
     "RuntimeOverrides",
     "RuntimeYamlError",
-    "Volume",
     "load_runtime_yaml",
     "load_volume_mounts",
     "parse_size",
@@ -55,9 +56,10 @@ RUNTIME_KEYS = frozenset(
         "task_timeout",
     }
 )
-BUILD_KEYS = frozenset({"runtime", "base", "python", "requirements", "wheels", "packages", "debian_packages"})
+IMAGE_CONTENT_KEYS = frozenset(
+    {"runtime", "base", "python", "requirements", "wheels", "packages", "debian_packages"}
+)
 RESOURCE_KEYS = frozenset({"memory", "cpus", "pids"})
-NETWORK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")  # Docker's network name shape
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -65,15 +67,6 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 class RuntimeYamlError(DagsealError):
     """A runtime YAML file that cannot be used; the message names file, line and key."""
-
-
-@attrs.frozen
-class Volume:
-    """One bind mount; `source` is an absolute host path, `target` an absolute container path."""
-
-    source: str
-    target: str
-    read_only: bool = True
 
 
 @attrs.frozen
@@ -86,7 +79,7 @@ class RuntimeOverrides:
     memory: int | None = None
     cpus: float | None = None
     pids: int | None = None
-    network: str | None = None
+    network: str | None = None  # none, host or a Docker network's name
     network_source: str | None = None  # `file:line` that set `network` (egress refusals name it)
     run_as_user: str | None = None
     parse_timeout: float | None = None
@@ -255,7 +248,14 @@ def load_runtime_yaml(path: Path) -> RuntimeOverrides:
     """Read and validate one runtime YAML file (directory-wide or per-file)."""
     reader = _Reader(path)
     data = reader.mapping(reader.data)
-    unknown = sorted(set(data) - RUNTIME_KEYS - BUILD_KEYS)
+    content = sorted(set(data) & IMAGE_CONTENT_KEYS)
+    if content:
+        raise reader.error(
+            "is not read: the image's runtime (base, Python, wheels, packages) is chosen by the "
+            "dag_repo(...) call in BUILD.bazel",
+            content[0],
+        )
+    unknown = sorted(set(data) - RUNTIME_KEYS)
     if unknown:
         known = ", ".join(sorted(RUNTIME_KEYS))
         raise reader.error(f"unknown key {unknown[0]!r} (runtime keys: {known})", unknown[0])

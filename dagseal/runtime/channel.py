@@ -3,7 +3,7 @@
 Why one module: a subprocess and a container differ in how bytes reach the sandbox (a pipe
 pair, an attach socket) and in how it dies (a process group, a container), not in the protocol.
 A backend implements :class:`ProtocolChannel`'s byte-level methods; framing, reply validation,
-the hello check, request ids and the session's life cycle (:class:`ProtocolSession`) live here
+the hello check, request ids and the warm sandbox's life cycle (:class:`ProtocolSandbox`) live here
 once, so both runtimes raise the same errors for the same sandbox behaviour.
 """
 
@@ -22,8 +22,8 @@ from dagseal.runtime.base import (
     SandboxError,
     SandboxProtocolError,
     SandboxRequestError,
-    SandboxSession,
     SandboxTimeout,
+    WarmSandbox,
 )
 from dagseal.sandbox.protocol import (
     MIN_PROTOCOL_VERSION,
@@ -37,7 +37,7 @@ __all__ = [
     "ChannelClosed",
     "OutputTail",
     "ProtocolChannel",
-    "ProtocolSession",
+    "ProtocolSandbox",
     "RunningTry",
     "last_line",
     "task_outcome_fields",
@@ -209,10 +209,10 @@ class ProtocolChannel(ABC):
             self.send(reply)
 
 
-class ProtocolSession(SandboxSession):
+class ProtocolSandbox(WarmSandbox):
     """A warm sandbox behind a channel: request ids, the ``dag_folder`` default, reply checks.
 
-    Any transport or protocol failure marks the session dead (the pool then starts a new one);
+    Any transport or protocol failure marks the warm sandbox dead (the pool then starts a new one);
     an ``error`` reply does not: the request was malformed, the sandbox is fine.
     """
 

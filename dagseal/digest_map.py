@@ -2,9 +2,11 @@
 
 The map ties each DAG directory to the digest-pinned image built from it; the schema is in
 docs/images.md. ``load_digest_map`` raises ``DigestMapError`` with a one-line reason for a missing,
-malformed, wrong-version or stale map. Standard library only.
+malformed, wrong-version or stale map. Standard library only. A top-level module because two
+host packages read the map: `deploy` (publish, deploy) and `placement` (which image runs a file),
+and placement depends on deploy (deployments, pulls), so neither may own it.
 
-``python3 -m dagseal.runtime.digest_map --map FILE --dag-dir dag_repos/team_x [--workspace DIR]``
+``python3 -m dagseal.digest_map --map FILE --dag-dir dag_repos/team_x [--workspace DIR]``
 prints which image a directory is pinned to (used by ``bazel run //dag_repos/<team>:processor``).
 """
 
@@ -53,7 +55,7 @@ class RepoEntry:
     image_id: str
     layers: tuple[LayerEntry, ...]
     sandbox_protocol: int
-    runtime: str
+    base_runtime: str  # JSON key "runtime": the runtimes/ package the image is built on (python311)
     files: dict[str, str]
 
     @property
@@ -123,7 +125,7 @@ def _repo(key: str, raw: dict[str, Any]) -> RepoEntry:
                 for layer in raw["layers"]
             ),
             sandbox_protocol=int(raw["sandbox_protocol"]),
-            runtime=raw["runtime"],
+            base_runtime=raw["runtime"],
             files=dict(raw["files"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
@@ -165,7 +167,7 @@ def load_digest_map(path: str | Path, workspace: str | Path | None = None) -> Di
 
 def main(argv: list[str] | None = None) -> int:
     """Print the image a DAG directory is pinned to; exit 1 with the reason if the map is unusable."""
-    parser = argparse.ArgumentParser(prog="python3 -m dagseal.runtime.digest_map", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python3 -m dagseal.digest_map", description=main.__doc__)
     parser.add_argument("--map", required=True, help="the digest map JSON")
     parser.add_argument("--dag-dir", required=True, help="workspace-relative DAG directory")
     parser.add_argument("--workspace", help="checkout to check this directory's entry against for staleness")

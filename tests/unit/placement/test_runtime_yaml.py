@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from dagseal.runtime.runtime_yaml import (
+from dagseal.placement.runtime_yaml import (
     RuntimeOverrides,
     RuntimeYamlError,
-    Volume,
     load_runtime_yaml,
     load_volume_mounts,
     parse_size,
 )
+from dagseal.runtime.base import Network, Volume
 
 
 def write(tmp_path: Path, text: str, name: str = "runtime.yaml") -> Path:
@@ -36,7 +36,6 @@ network: host
 run_as_user: "1000:1000"
 parse_timeout: 10
 task_timeout: 60.5
-runtime: python311
 """,
     )
     overrides = load_runtime_yaml(path)
@@ -102,7 +101,7 @@ def test_layering_later_wins_environment_and_volumes_merge() -> None:
         volumes=(Volume("/x", "/data"), Volume("/y", "/other")),
         memory=1,
     )
-    top = RuntimeOverrides(environment={"B": "2"}, volumes=(Volume("/z", "/data"),), network="host")
+    top = RuntimeOverrides(environment={"B": "2"}, volumes=(Volume("/z", "/data"),), network=Network.HOST)
     merged = top.over(base)
     assert merged.image == "sha256:a"
     assert merged.memory == 1
@@ -139,7 +138,7 @@ def test_volume_mount_yaml(tmp_path: Path) -> None:
 
 
 def test_flat_resource_keys_as_the_team_repos_write_them(tmp_path: Path) -> None:
-    path = write(tmp_path, "runtime: python311\nnetwork: none\nmemory: 512m\ncpus: 1.0\npids_limit: 256\n")
+    path = write(tmp_path, "network: none\nmemory: 512m\ncpus: 1.0\npids_limit: 256\n")
     overrides = load_runtime_yaml(path)
     assert (overrides.memory, overrides.cpus, overrides.pids, overrides.network) == (
         512 * 1024**2,
@@ -160,3 +159,15 @@ def test_team_repo_files_load() -> None:
     root = Path(__file__).resolve().parents[3] / "dag_repos"
     for path in sorted(root.glob("*/runtime.yaml")):
         assert load_runtime_yaml(path).network == "none"
+
+
+@pytest.mark.parametrize("key", ["runtime", "python", "requirements", "debian_packages"])
+def test_image_content_keys_are_refused_naming_the_bazel_call(tmp_path: Path, key: str) -> None:
+    """`runtime: python311` used to be accepted and ignored although the docs said Bazel read it."""
+    path = write(tmp_path, f"network: none\n{key}: python311\n")
+    with pytest.raises(RuntimeYamlError) as caught:
+        load_runtime_yaml(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:2: {key}: is not read:")
+    assert "dag_repo(...) call in BUILD.bazel" in message
+    assert "\n" not in message

@@ -136,7 +136,7 @@ def test_the_task_sees_only_the_scrubbed_environment(dag_dir: Path, monkeypatch:
 
 
 def test_callbacks_run_with_a_per_callback_outcome(dag_dir: Path) -> None:
-    session = ProcessRuntime().start_session(SandboxSpec(dag_folder=str(dag_dir)))
+    session = ProcessRuntime().start_warm_sandbox(SandboxSpec(dag_folder=str(dag_dir)))
     callbacks = [
         {
             "callback_id": 1,

@@ -1,4 +1,4 @@
-"""SessionPool: reuse per spec, a cap per spec, and a failed session never handed out again."""
+"""SandboxPool: reuse per spec, a cap per spec, and a failed session never handed out again."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any, BinaryIO
 
 import pytest
 
-from dagseal.processor.sessions import SessionPool
-from dagseal.runtime.base import SandboxCrashed, SandboxRuntime, SandboxSession, SandboxSpec
+from dagseal.processor.sandbox_pool import SandboxPool
+from dagseal.runtime.base import SandboxCrashed, SandboxRuntime, SandboxSpec, WarmSandbox
 
 
-class CountingSession(SandboxSession):
+class CountingSession(WarmSandbox):
     def __init__(self, spec: SandboxSpec) -> None:
         self.spec = spec
         self.closed = False
@@ -36,7 +36,7 @@ class CountingRuntime(SandboxRuntime):
     def __init__(self) -> None:
         self.started: list[CountingSession] = []
 
-    def start_session(self, spec: SandboxSpec) -> CountingSession:
+    def start_warm_sandbox(self, spec: SandboxSpec) -> CountingSession:
         session = CountingSession(spec)
         self.started.append(session)
         return session
@@ -50,7 +50,7 @@ A, B = SandboxSpec(dag_folder="/a"), SandboxSpec(dag_folder="/b", image="sha256:
 
 def test_sessions_are_reused_per_spec() -> None:
     runtime = CountingRuntime()
-    pool = SessionPool(runtime, size=2)
+    pool = SandboxPool(runtime, size=2)
     with pool.lease(A) as first:
         pass
     with pool.lease(A) as again:
@@ -63,7 +63,7 @@ def test_sessions_are_reused_per_spec() -> None:
 
 def test_a_failed_session_is_closed_and_replaced() -> None:
     runtime = CountingRuntime()
-    pool = SessionPool(runtime, size=1)
+    pool = SandboxPool(runtime, size=1)
     with pytest.raises(SandboxCrashed), pool.lease(A) as broken:
         raise SandboxCrashed("gone", exit_code=9)
     assert broken.closed
@@ -73,7 +73,7 @@ def test_a_failed_session_is_closed_and_replaced() -> None:
 
 def test_lease_waits_for_a_free_session_when_the_spec_is_at_its_cap() -> None:
     runtime = CountingRuntime()
-    pool = SessionPool(runtime, size=1)
+    pool = SandboxPool(runtime, size=1)
     got_second = threading.Event()
     with pool.lease(A):
         waiter = threading.Thread(target=lambda: pool.lease(A).__enter__() and got_second.set())
@@ -86,7 +86,7 @@ def test_lease_waits_for_a_free_session_when_the_spec_is_at_its_cap() -> None:
 
 def test_retain_closes_idle_sessions_of_specs_nothing_uses_any_more() -> None:
     runtime = CountingRuntime()
-    pool = SessionPool(runtime, size=2)
+    pool = SandboxPool(runtime, size=2)
     with pool.lease(A):
         pass
     with pool.lease(B) as old_image:

@@ -1,4 +1,4 @@
-"""resolve_image: the documented order, pinning, tag refusal, mounts and the policy hook."""
+"""Layering: the documented order, pinning, tag refusal, volumes and the policy hook."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from dagseal.config import Config, load_config
+from dagseal.digest_map import DigestMap, RepoEntry
 from dagseal.errors import DagsealError
-from dagseal.runtime.digest_map import DigestMap, RepoEntry
-from dagseal.runtime.resolution import DirectoryResolver, ImageResolutionError, is_pinned, resolve_image
-from dagseal.runtime.runtime_yaml import RuntimeYamlError
+from dagseal.placement import PlacementSettings
+from dagseal.placement.resolution import ImageResolutionError, Layering, PolicyHook, is_pinned
+from dagseal.placement.runtime_yaml import RuntimeYamlError
+from dagseal.runtime.base import SandboxSpec, Volume
 
 MAP_ID = "sha256:" + "a" * 64
 YAML_ID = "sha256:" + "b" * 64
@@ -21,7 +23,6 @@ FILE_ID = "sha256:" + "c" * 64
 HOOK_ID = "sha256:" + "d" * 64
 PINNED = "sha256:" + "e" * 64
 CONFIG_ID = "sha256:" + "f" * 64
-KIND = "scheduler_dag_parsing"
 
 
 @pytest.fixture
@@ -37,6 +38,25 @@ def config(tmp_path: Path, **env: str) -> Config:
     return load_config(environ={f"DAGSEAL__{k.upper()}": v for k, v in env.items()}, cwd=tmp_path)
 
 
+def layering(cfg: Config, tasks: bool = False) -> Layering:
+    settings = PlacementSettings.from_config(cfg)
+    docker = settings.task_docker if tasks else settings.parsing_docker
+    return Layering(docker, settings.parse_timeout, PolicyHook(settings.policy_module), joins_networks=tasks)
+
+
+def resolve(
+    team: Path,
+    rel: str,
+    cfg: Config,
+    digest_map: DigestMap | None = None,
+    pinned: str | None = None,
+    tasks: bool = False,
+) -> SandboxSpec:
+    """What the processor (or, ``tasks``, a supervisor) asks for a file (a fresh Layering: nothing
+    cached between calls)."""
+    return layering(cfg, tasks).spec(team, rel, digest_map, pinned)
+
+
 def digest_map() -> DigestMap:
     entry = RepoEntry(
         dag_dir="dag_repos/team_x",
@@ -47,7 +67,7 @@ def digest_map() -> DigestMap:
         image_id=MAP_ID,
         layers=(),
         sandbox_protocol=1,
-        runtime="python311",
+        base_runtime="python311",
         files={},
     )
     return DigestMap(1, {entry.dag_dir: entry})
@@ -63,47 +83,47 @@ def test_config_default_image_and_settings(tmp_path: Path, team: Path) -> None:
         scheduler_dag_parsing_docker_runtime__app="dagseal_parse",
         scheduler__parse_timeout="12",
     )
-    spec = resolve_image(team, "etl.py", config=cfg, kind=KIND)
+    spec = resolve(team, "etl.py", cfg)
     assert spec.image == CONFIG_ID
     assert dict(spec.environment) == {"A": "1"}
     assert dict(spec.labels) == {"team": "x", "app": "dagseal_parse"}
-    assert (spec.run_as_user, spec.parse_timeout, spec.network, spec.mounts) == ("1000", 12.0, "none", ())
+    assert (spec.run_as_user, spec.parse_timeout, spec.network, spec.volumes) == ("1000", 12.0, "none", ())
     assert spec.dag_folder == str(team.resolve())
 
 
 def test_each_layer_overrides_the_one_before(tmp_path: Path, team: Path) -> None:
     cfg = config(tmp_path, docker_runtime__image=CONFIG_ID, docker_runtime__allow_host_network="True")
-    assert resolve_image(team, "etl.py", config=cfg, kind=KIND, digest_map=digest_map()).image == MAP_ID
+    assert resolve(team, "etl.py", cfg, digest_map()).image == MAP_ID
     (team / "runtime.yaml").write_text(f"image: {YAML_ID}\nmemory: 512m\nenvironment: {{A: dir, B: dir}}\n")
-    assert resolve_image(team, "etl.py", config=cfg, kind=KIND, digest_map=digest_map()).image == YAML_ID
+    assert resolve(team, "etl.py", cfg, digest_map()).image == YAML_ID
     (team / "etl.runtime.yaml").write_text(f"image: {FILE_ID}\nenvironment: {{B: file}}\nnetwork: host\n")
-    spec = resolve_image(team, "etl.py", config=cfg, kind=KIND, digest_map=digest_map())
-    assert (spec.image, spec.memory) == (FILE_ID, str(512 * 1024**2))
-    assert resolve_image(team, "etl.py", config=cfg, kind="task_execution").network == "host"
+    spec = resolve(team, "etl.py", cfg, digest_map())
+    assert (spec.image, spec.memory, spec.network) == (FILE_ID, 512 * 1024**2, "none")  # parsing: never
+    assert resolve(team, "etl.py", cfg, digest_map(), tasks=True).network == "host"
     assert dict(spec.environment) == {"A": "dir", "B": "file"}
-    other = resolve_image(team, "other.py", config=cfg, kind=KIND, digest_map=digest_map())
+    other = resolve(team, "other.py", cfg, digest_map())
     assert (other.image, other.network) == (YAML_ID, "none")
 
 
 def test_digest_map_mounts_the_directory_where_the_image_keeps_it(tmp_path: Path, team: Path) -> None:
-    spec = resolve_image(team, "etl.py", config=config(tmp_path), kind=KIND, digest_map=digest_map())
-    assert spec.mounts == (f"{team.resolve()}:/opt/dagseal/dags/team_x:ro",)
+    spec = resolve(team, "etl.py", config(tmp_path), digest_map())
+    assert spec.volumes == (Volume(str(team.resolve()), "/opt/dagseal/dags/team_x", read_only=True),)
 
 
 def test_another_directory_gets_no_map_entry(tmp_path: Path) -> None:
     elsewhere = tmp_path / "dag_repos" / "team_y"
     elsewhere.mkdir(parents=True)
     with pytest.raises(ImageResolutionError, match=r"no image for etl\.py"):
-        resolve_image(elsewhere, "etl.py", config=config(tmp_path), kind=KIND, digest_map=digest_map())
+        resolve(elsewhere, "etl.py", config(tmp_path), digest_map())
 
 
 def test_run_pinned_image_wins_and_skips_the_hook(tmp_path: Path, team: Path, policy: str) -> None:
     (team / "runtime.yaml").write_text(f"image: {YAML_ID}\n")
     cfg = config(tmp_path, core__policy_module=policy)
-    resolver = DirectoryResolver(cfg, team, KIND, digest_map())
-    assert resolver.for_file("etl.py").image == HOOK_ID
-    assert resolver.for_callback("etl.py", PINNED).image == PINNED
-    assert resolver.for_callback("etl.py", None).image == HOOK_ID
+    resolver = layering(cfg)
+    assert resolver.spec(team, "etl.py", digest_map()).image == HOOK_ID
+    assert resolver.image(team, "etl.py", digest_map()) == HOOK_ID
+    assert resolver.spec(team, "etl.py", digest_map(), pinned=PINNED).image == PINNED
 
 
 @pytest.fixture
@@ -129,9 +149,9 @@ def test_mutable_tag_is_refused_unless_allowed(tmp_path: Path, team: Path) -> No
     with pytest.raises(
         ImageResolutionError, match=r"refusing image 'team_x:latest' for etl\.py: a mutable tag"
     ):
-        resolve_image(team, "etl.py", config=config(tmp_path), kind=KIND)
+        resolve(team, "etl.py", config(tmp_path))
     allowed = config(tmp_path, docker_runtime__allow_mutable_tags="True")
-    assert resolve_image(team, "etl.py", config=allowed, kind=KIND).image == "team_x:latest"
+    assert resolve(team, "etl.py", allowed).image == "team_x:latest"
 
 
 @pytest.mark.parametrize(
@@ -156,8 +176,11 @@ def test_volumes_from_yaml_and_config_file(tmp_path: Path, team: Path) -> None:
     cfg = config(
         tmp_path, docker_runtime__image=CONFIG_ID, docker_runtime__volume_mount_yaml=str(mounts_file)
     )
-    spec = resolve_image(team, "etl.py", config=cfg, kind=KIND)
-    assert spec.mounts == ("/srv/reference:/reference:ro", f"{(team / 'data').resolve()}:/data:rw")
+    spec = resolve(team, "etl.py", cfg)
+    assert spec.volumes == (
+        Volume("/srv/reference", "/reference", read_only=True),
+        Volume(str((team / "data").resolve()), "/data", read_only=False),
+    )
 
 
 @pytest.mark.parametrize(
@@ -173,20 +196,19 @@ def test_volumes_from_yaml_and_config_file(tmp_path: Path, team: Path) -> None:
 def test_dangerous_volumes_are_refused(tmp_path: Path, team: Path, volume: str, why: str) -> None:
     (team / "runtime.yaml").write_text(f"image: {YAML_ID}\nvolumes:\n  - {volume}\n")
     with pytest.raises(ImageResolutionError, match=why):
-        resolve_image(team, "etl.py", config=config(tmp_path), kind=KIND)
+        resolve(team, "etl.py", config(tmp_path))
 
 
 def test_bad_yaml_and_failing_hook_are_clear_errors(tmp_path: Path, team: Path) -> None:
     (team / "etl.runtime.yaml").write_text("networkk: host\n")
     with pytest.raises(RuntimeYamlError, match=r"etl\.runtime\.yaml:1: networkk: unknown key"):
-        resolve_image(team, "etl.py", config=config(tmp_path, docker_runtime__image=CONFIG_ID), kind=KIND)
+        resolve(team, "etl.py", config(tmp_path, docker_runtime__image=CONFIG_ID))
     (team / "etl.runtime.yaml").unlink()
     with pytest.raises(ImageResolutionError, match="cannot import \\[core\\] policy_module 'no_such_policy'"):
-        resolve_image(
+        resolve(
             team,
             "etl.py",
-            config=config(tmp_path, docker_runtime__image=CONFIG_ID, core__policy_module="no_such_policy"),
-            kind=KIND,
+            config(tmp_path, docker_runtime__image=CONFIG_ID, core__policy_module="no_such_policy"),
         )
 
 
@@ -210,12 +232,12 @@ def test_egress_only_through_networks_the_platform_allows(
 ) -> None:
     (team / "etl.runtime.yaml").write_text(f"image: {YAML_ID}\n\nnetwork: {network}\n")
     cfg = config(tmp_path, **settings)
-    assert resolve_image(team, "etl.py", config=cfg, kind=KIND).network == "none"  # parsing: never
+    assert resolve(team, "etl.py", cfg).network == "none"  # parsing: never
     if refusal is None:
-        assert resolve_image(team, "etl.py", config=cfg, kind="task_execution").network == network
+        assert resolve(team, "etl.py", cfg, tasks=True).network == network
         return
     with pytest.raises(DagsealError) as caught:
-        resolve_image(team, "etl.py", config=cfg, kind="task_execution")
+        resolve(team, "etl.py", cfg, tasks=True)
     message = str(caught.value)
     assert message.startswith(f"{team / 'etl.runtime.yaml'}:3: network: ") and refusal in message
     assert len(message.splitlines()) == 1

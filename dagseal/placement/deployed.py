@@ -1,51 +1,55 @@
-"""The Docker runtime's ``SpecResolver`` for one DAG directory: the current deployment, else the map.
+"""The Docker `SandboxChoice` of one DAG directory: the current deployment, else the local map.
 
 Why it reads the database: the current deployment lives there, not in a file, so every processor
-host follows a ``dagseal deploy`` or ``--rollback`` at its next loop, without a restart or a shared
-disk. :meth:`DockerSpecs.refresh` re-reads it each loop (one small query); a newly deployed image
-is pulled by digest once, then files resolve against the deployment's entry for the directory
-(``dagseal.runtime.resolution``: entry → runtime.yaml → <stem>.runtime.yaml → policy hook). With
-nothing deployed for the directory, ``[core] digest_map`` pins it as before. A callback runs in
-the image its DagRun was pinned to, pulled from that run's own deployment. An image that cannot
-be had (registry or engine down, digest missing) is raised by ``for_file`` / ``for_callback`` as
-one line, which the manager turns into an import error or a released callback.
+host follows a `dagseal deploy` or `--rollback` at its next loop, without a restart or a shared
+disk. :meth:`DeployedSandboxes.refresh` re-reads it each loop (one small query); a newly deployed
+image is pulled by digest once, then files resolve against the deployment's entry for the
+directory (`Layering`: entry → runtime.yaml → <stem>.runtime.yaml → policy hook). With nothing
+deployed for the directory, `[core] digest_map` pins it. A callback runs in the image its DagRun
+was pinned to, pulled from that run's own deployment. An image that cannot be had (registry or
+engine down, digest missing) is raised by `for_file` / `for_callback` as one line, which the
+manager turns into an import error or a released callback.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.config import Config
 from dagseal.db.session import session_scope
 from dagseal.deploy.deployments import image_for_dag_directory
 from dagseal.deploy.pull import image_for_run, pull_for_host
+from dagseal.digest_map import SCHEMA_VERSION, DigestMap
 from dagseal.errors import DagsealError
+from dagseal.placement.resolution import Layering
 from dagseal.runtime.base import SandboxSpec
-from dagseal.runtime.digest_map import SCHEMA_VERSION, DigestMap, load_digest_map
-from dagseal.runtime.resolution import DirectoryResolver
 
-__all__ = ["DockerSpecs"]
+__all__ = ["DeployedSandboxes"]
 
 log = logging.getLogger(__name__)
 LOCAL_MAP = "[core] digest_map"
 
 
-class DockerSpecs:
-    """Per-file and per-callback specs of one directory; call :meth:`refresh` once per loop."""
+class DeployedSandboxes:
+    """Per-file and per-callback sandboxes of one directory; call :meth:`refresh` once per loop."""
 
     def __init__(
-        self, config: Config, dag_directory: Path, kind: str, session_factory: sessionmaker[Session]
+        self,
+        layering: Layering,
+        dag_directory: Path,
+        session_factory: sessionmaker[Session],
+        local_map: Callable[[], DigestMap | None],
     ) -> None:
-        self._config = config
+        self._layering = layering
         self._directory = dag_directory
-        self._kind = kind
         self._factory = session_factory
-        self._socket = str(config.docker_runtime_settings(kind)["socket_path"])
+        self._local_map = local_map
+        self._socket = layering.docker.socket_path
         self._source: str | None = None  # the deployed pull reference in use, or LOCAL_MAP
-        self._resolver: DirectoryResolver | None = None
+        self._map: DigestMap | None = None
         self._error: DagsealError | None = None
 
     def refresh(self) -> str:
@@ -72,35 +76,28 @@ class DockerSpecs:
             return
         self._source = ref
         pull_for_host(self._socket, ref)
-        self._resolver = DirectoryResolver(self._config, self._directory, self._kind, digest_map)
+        self._map = digest_map
         self._error = None
         log.info("%s parses in deployed image %s", self._directory, ref)
 
     def _use_local_map(self) -> None:
-        if self._source == LOCAL_MAP and self._error is None:
-            return
         self._source = LOCAL_MAP
-        map_path = self._config.get("core", "digest_map").strip()
-        try:
-            digest_map = load_digest_map(map_path) if map_path else None
-        except DagsealError as exc:
-            raise DagsealError(f"{LOCAL_MAP}: {exc}") from exc
-        self._resolver = DirectoryResolver(self._config, self._directory, self._kind, digest_map)
+        self._map = self._local_map()
         self._error = None
 
-    def _current(self) -> DirectoryResolver:
+    def _current(self) -> DigestMap | None:
         if self._error is not None:
             raise self._error
-        if self._resolver is None:
+        if self._source is None:
             raise DagsealError(f"no image resolved yet for {self._directory}: refresh() first")
-        return self._resolver
+        return self._map
 
     def for_file(self, relative_fileloc: str) -> SandboxSpec:
-        return self._current().for_file(relative_fileloc)
+        return self._layering.spec(self._directory, relative_fileloc, self._current())
 
     def for_callback(
         self, relative_fileloc: str, image_digest: str | None, deployment_id: int | None
     ) -> SandboxSpec:
-        resolver = self._current()
+        digest_map = self._current()
         image = image_for_run(self._factory, image_digest, deployment_id, self._socket)
-        return resolver.for_callback(relative_fileloc, image)
+        return self._layering.spec(self._directory, relative_fileloc, digest_map, pinned=image)
