@@ -39,7 +39,7 @@ _BOOLEANS: Final = {
     "false": False,
     "off": False,
 }
-_SECRET_KEY = re.compile(r"password|secret|token", re.IGNORECASE)
+_SECRET_KEY = re.compile(r"password|secret|token|fernet_key|backend_kwargs", re.IGNORECASE)
 _T = TypeVar("_T")
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z0-9+.-]+://[^:/@\s]*:)[^@\s]*(?P<tail>@)", re.IGNORECASE)
 
@@ -56,6 +56,14 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
             "parallelism": "8",
             "digest_map": "",
             "dags_are_paused_at_creation": "False",
+            "fernet_key": "",
+            "max_xcom_size": "49344",
+        },
+        "secrets": {
+            "backend": "",
+            "backend_kwargs": "",
+            "connections_file_path": "",
+            "variables_file_path": "",
         },
         "scheduler": {
             "standalone_dag_processor": "False",
@@ -95,6 +103,8 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
             "environment": "",
             "labels": "",
             "allow_mutable_tags": "False",
+            "allowed_networks": "",
+            "allow_host_network": "False",
         },
         **{f"{kind}_docker_runtime": {} for kind in DOCKER_RUNTIME_KINDS},
     }

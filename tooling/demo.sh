@@ -43,10 +43,18 @@ if [ "$runtime" = docker ]; then
   dagseal deploy "$DAGSEAL_HOME/published_digest_map.json" --created-from "tooling/demo.sh"
 fi
 
+export DAGSEAL__CORE__FERNET_KEY="${DAGSEAL__CORE__FERNET_KEY:-$(dagseal rotate-fernet-key --generate)}"
+warehouse_dags=()
+if [ "$runtime" = docker ]; then
+  bash tooling/demo_warehouse.sh
+  export DAGSEAL__DOCKER_RUNTIME__ALLOWED_NETWORKS=dagseal-warehouse
+  warehouse_dags=(--trigger team_x.load_warehouse)
+fi
+
 echo "== run both teams' example DAGs ($runtime runtime): dagseal standalone --until-idle"
 dagseal standalone --until-idle \
   --trigger team_x.etl --trigger team_y.metrics \
-  --trigger team_x.report_versions --trigger team_y.report_versions
+  --trigger team_x.report_versions --trigger team_y.report_versions "${warehouse_dags[@]}"
 
 for team in team_x team_y; do
   dag_id="$team.report_versions"
@@ -60,6 +68,19 @@ echo
 echo "== what the DAG processors stored: dagseal dags list"
 dagseal dags list
 dagseal import-errors list
+
+if [ "$runtime" = docker ]; then
+  run_id="$(dagseal runs list --dag team_x.load_warehouse --format ids | head -n 1)"
+  echo
+  echo "== team_x.load_warehouse run $run_id: log of task load (the password is masked)"
+  dagseal tasks logs team_x.load_warehouse load "$run_id"
+  echo
+  echo "== log of task verify: the rows the warehouse holds"
+  dagseal tasks logs team_x.load_warehouse verify "$run_id"
+  echo
+  echo "== the rows, read inside the warehouse container"
+  docker exec dagseal-warehouse python3 -c 'print(open("/tmp/rows.jsonl").read(), end="")'
+fi
 
 # The same database in the web UI: `dagseal standalone` keeps scheduling and serves the UI and the
 # REST API on [api] host:port (127.0.0.1:8080), printing where to open it and the admin's password.

@@ -14,7 +14,7 @@ from dagseal.deploy.errors import DeployError
 from dagseal.deploy.published import MapEntry, entries
 from dagseal.deploy.registry import RegistryClient
 from dagseal.errors import ImageMissing, IncompatibleImage
-from dagseal.sandbox.protocol import PROTOCOL_LABEL
+from dagseal.sandbox.protocol import MIN_PROTOCOL_VERSION, PROTOCOL_LABEL
 
 __all__ = ["verify_map"]
 
@@ -52,8 +52,8 @@ def _verify_entry(client: RegistryClient, entry: MapEntry, protocol_version: int
         )
     labels = (config.get("config") or {}).get("Labels") or {}
     found = labels.get(PROTOCOL_LABEL)
-    if found != str(protocol_version):
+    if found not in {str(v) for v in range(MIN_PROTOCOL_VERSION, protocol_version + 1)}:
         raise IncompatibleImage(
             f"repo {entry.dag_dir}: {ref} speaks sandbox protocol {found or 'unknown'} "
-            f"(label {PROTOCOL_LABEL}); this dagseal speaks {protocol_version}"
+            f"(label {PROTOCOL_LABEL}); this dagseal runs {MIN_PROTOCOL_VERSION} to {protocol_version}"
         )

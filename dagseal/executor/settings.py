@@ -6,10 +6,11 @@ executor reads it once, and the settings travel as one JSON line (`to_json` / `f
 
 from __future__ import annotations
 
-from attrs import frozen
+from attrs import field, frozen
 
 from dagseal.config import Config
 from dagseal.placement import PlacementSettings
+from dagseal.secrets.settings import SecretsSettings
 from dagseal.serialization.canonical import canonical_json
 from dagseal.serialization.converter import loads, structure, unstructure
 
@@ -20,6 +21,7 @@ class SupervisorSettings:
     base_log_folder: str
     zombie_threshold: float
     placement: PlacementSettings
+    secrets: SecretsSettings = field(factory=SecretsSettings)
     sandbox_zygote: str | None = None
     """Socket of the executor's warm sandbox zygote (process runtime): tries fork from it."""
 
@@ -36,6 +38,7 @@ class SupervisorSettings:
             base_log_folder=config.get("logging", "base_log_folder"),
             zombie_threshold=config.getfloat("scheduler", "zombie_threshold"),
             placement=PlacementSettings.from_config(config, force_docker=force_docker),
+            secrets=SecretsSettings.from_config(config),
         )
 
     def to_json(self) -> str:

@@ -37,6 +37,7 @@ from dagseal.lifecycle.try_claim import ClaimedTry, claim_try, still_owned
 from dagseal.lifecycle.try_record import record_outcome
 from dagseal.placement import Placement
 from dagseal.runtime.base import SandboxRuntime, SandboxSpec, TaskHandle, TaskOutcome
+from dagseal.secrets.try_access import TryAccess
 from dagseal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,7 @@ def _run_try(
         log_file.write(f"[dagseal] {r.dag_id}.{r.task_id} run {r.run_id} try {claimed.try_number}\n".encode())
         try:
             runtime, spec, image_digest = _sandbox(settings, placement, claimed)
+            access = TryAccess.for_try(factory, settings.secrets, claimed.dag_folder, r)  # secrets, XCom
         except DagsealError as exc:  # engine or registry down, digest missing, image unresolvable
             outcome = TaskOutcome(state="failed", error=f"no sandbox for the try: {exc}")
             log_file.write(_summary(outcome).encode())
@@ -139,11 +141,12 @@ def _run_try(
         def on_start(handle: TaskHandle) -> None:
             beat.handle = handle
 
+        masked_log = access.log(log_file)
         beat.start()
         started = utcnow()
         try:
             with _sigterm_raises():
-                outcome = runtime.run_task(spec, r, log_file, spec.task_timeout, on_start)
+                outcome = runtime.run_task(spec, r, masked_log, spec.task_timeout, on_start, access.answers)
         except Terminated:
             _kill(runtime, beat.handle)
             outcome = TaskOutcome(state="failed", error="supervisor received SIGTERM; try killed")
@@ -154,7 +157,9 @@ def _run_try(
                 state="failed", error="task instance was changed outside this try; try killed"
             )
         exited_at = started + timedelta(seconds=outcome.duration) if outcome.duration else utcnow()
-        log_file.write(_summary(outcome).encode())
+        masked_log.finish()
+        outcome = access.finish(outcome)
+        log_file.write(access.mask(_summary(outcome)).encode())
     return outcome, exited_at, image_digest
 
 

@@ -70,7 +70,9 @@ class Placement:
 
     @cached_property
     def _task_layering(self) -> Layering:
-        return Layering(self.settings.task_docker, self.settings.parse_timeout, self._policy)
+        return Layering(
+            self.settings.task_docker, self.settings.parse_timeout, self._policy, joins_networks=True
+        )
 
     @cached_property
     def _parse_layering(self) -> Layering:

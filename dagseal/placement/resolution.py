@@ -32,10 +32,11 @@ from pathlib import Path, PurePosixPath
 
 from dagseal.digest_map import DigestMap, RepoEntry
 from dagseal.errors import DagsealError
+from dagseal.placement.egress import sandbox_network
 from dagseal.placement.file_cache import FileCache
 from dagseal.placement.runtime_yaml import RuntimeOverrides, load_runtime_yaml, load_volume_mounts
 from dagseal.placement.settings import DockerSettings
-from dagseal.runtime.base import Network, SandboxSpec, Volume
+from dagseal.runtime.base import SandboxSpec, Volume
 
 __all__ = ["HOOK", "ImageResolutionError", "Layering", "PolicyHook", "is_pinned", "map_entry"]
 
@@ -116,7 +117,17 @@ class Layering:
     Built once per process by `Placement`; thread-safe (the caches lock, the rest is read-only).
     """
 
-    def __init__(self, docker: DockerSettings, parse_timeout: float, policy: PolicyHook) -> None:
+    def __init__(
+        self,
+        docker: DockerSettings,
+        parse_timeout: float,
+        policy: PolicyHook,
+        *,
+        joins_networks: bool = False,
+    ) -> None:
+        """``joins_networks``: the sandboxes are task tries, which may join a runtime.yaml's network
+        (`egress`); parse and callback sandboxes never do."""
+        self.joins_networks = joins_networks
         self.docker = docker
         self._policy = policy
         volumes = load_volume_mounts(Path(docker.volume_mount_yaml)) if docker.volume_mount_yaml else ()
@@ -182,12 +193,13 @@ class Layering:
         for volume in layers.volumes:
             _check_volume(volume, dag_directory, self.docker.socket_path)
             volumes.append(volume)
+        network = sandbox_network(self.joins_networks, layers.network, layers.network_source, self.docker)
         return SandboxSpec(
             dag_folder=str(dag_directory),
             image=image,
             environment=layers.environment,
             volumes=tuple(volumes),
-            network=layers.network or Network.NONE,
+            network=network,
             memory=layers.memory,
             cpus=layers.cpus,
             pids_limit=layers.pids,

@@ -13,7 +13,7 @@ environment: {TZ: UTC}           # merged key by key over earlier layers
 volumes:                         # host:container[:ro|rw], or {source, target, read_only}; ro default
   - /srv/reference-data:/data:ro
 resources: {memory: 512m, cpus: 1.5, pids: 256}   # or flat: memory: 512m, cpus: 1.5, pids_limit: 256
-network: none                    # none | host
+network: none                    # none | host | a network in [docker_runtime] allowed_networks
 run_as_user: "1000"              # never 0/root
 parse_timeout: 30                # seconds
 task_timeout: 3600               # seconds; a task's execution_timeout wins when shorter
@@ -31,7 +31,7 @@ import attrs
 import yaml
 
 from dagseal.errors import DagsealError
-from dagseal.runtime.base import Network, Volume
+from dagseal.runtime.base import NETWORK_NAME, Volume
 
 __all__ = [
     "IMAGE_CONTENT_KEYS",
@@ -79,7 +79,8 @@ class RuntimeOverrides:
     memory: int | None = None
     cpus: float | None = None
     pids: int | None = None
-    network: Network | None = None
+    network: str | None = None  # none, host or a Docker network's name
+    network_source: str | None = None  # `file:line` that set `network` (egress refusals name it)
     run_as_user: str | None = None
     parse_timeout: float | None = None
     task_timeout: float | None = None
@@ -262,13 +263,14 @@ def load_runtime_yaml(path: Path) -> RuntimeOverrides:
     if image is not None and (not isinstance(image, str) or not image.strip()):
         raise reader.error(f"expected an image reference string, got {image!r}", "image")
     network = data.get("network")
-    if network is not None and network not in tuple(Network):
-        raise reader.error(f"expected one of {', '.join(Network)}, got {network!r}", "network")
+    if network is not None and not (isinstance(network, str) and NETWORK_NAME.match(network)):
+        raise reader.error(f"expected none, host or a Docker network name, got {network!r}", "network")
     return RuntimeOverrides(
         image=image.strip() if image else None,
         environment=_environment(reader, data.get("environment")),
         volumes=_volumes(reader, data.get("volumes")),
-        network=None if network is None else Network(network),
+        network=network,
+        network_source=f"{path}:{reader.line('network')}" if network is not None else None,
         run_as_user=_user(reader, data.get("run_as_user")),
         parse_timeout=_number(reader, data.get("parse_timeout"), "parse_timeout"),
         task_timeout=_number(reader, data.get("task_timeout"), "task_timeout"),

@@ -25,8 +25,9 @@ BACKENDS: Final = ("process", "docker")
 BASE_SECTION: Final = "docker_runtime"
 _TEXT_KEYS: Final = ("socket_path", "volume_mount_yaml", "cgroup_mount_path", "image", "run_as_user", "app")
 _MAPPING_KEYS: Final = ("environment", "labels")
-_BOOLEAN_KEYS: Final = ("allow_mutable_tags",)
-KNOWN_KEYS: Final = frozenset(_TEXT_KEYS + _MAPPING_KEYS + _BOOLEAN_KEYS)
+_BOOLEAN_KEYS: Final = ("allow_mutable_tags", "allow_host_network")
+_LIST_KEYS: Final = ("allowed_networks",)
+KNOWN_KEYS: Final = frozenset(_TEXT_KEYS + _MAPPING_KEYS + _BOOLEAN_KEYS + _LIST_KEYS)
 
 
 def _frozen_mapping(value: Mapping[str, str]) -> dict[str, str]:
@@ -63,6 +64,8 @@ class DockerSettings:
     environment: dict[str, str] = field(factory=dict, converter=_frozen_mapping)
     labels: dict[str, str] = field(factory=dict, converter=_frozen_mapping)
     allow_mutable_tags: bool = False
+    allowed_networks: tuple[str, ...] = field(default=(), converter=tuple)  # a task's runtime.yaml may join
+    allow_host_network: bool = False
 
     @classmethod
     def from_config(cls, config: Config, kind: str) -> DockerSettings:
@@ -73,6 +76,7 @@ class DockerSettings:
         text: dict[str, str | None] = {}
         mappings: dict[str, dict[str, str]] = {key: {} for key in _MAPPING_KEYS}
         flags: dict[str, bool] = {}
+        lists: dict[str, tuple[str, ...]] = {}
         for section in (BASE_SECTION, f"{kind}_docker_runtime"):
             for key, (value, source) in values.get(section, {}).items():
                 if key not in KNOWN_KEYS:
@@ -87,6 +91,8 @@ class DockerSettings:
                     mappings[key].update(mapping)
                 elif key in _BOOLEAN_KEYS:
                     flags[key] = config.getboolean(section, key)
+                elif key in _LIST_KEYS:
+                    lists[key] = tuple(name for name in re.split(r"[,\s]+", value) if name)
                 else:
                     text[key] = value.strip() or None
         app = text.pop("app", None)
@@ -98,6 +104,7 @@ class DockerSettings:
             labels=labels,
             **text,  # type: ignore[arg-type]
             **flags,
+            **lists,  # type: ignore[arg-type]
         )
 
 

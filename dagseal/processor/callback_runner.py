@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from dagseal.errors import DagsealError
 from dagseal.placement.parse_sandboxes import SandboxChoice
 from dagseal.processor.sandbox_pool import SandboxPool
 from dagseal.runtime.base import SandboxError
+from dagseal.runtime.channel import Answerer
 from dagseal.sandbox.protocol import CallbacksResult
 from dagseal.serialization import CallbackRequest, SerializationError
 from dagseal.serialization.converter import structure
@@ -117,11 +119,17 @@ class CallbackRunner:
     """Runs one callback at a time per call; thread-safe (each call leases its own warm sandbox)."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], pool: SandboxPool, sandboxes: SandboxChoice
+        self,
+        session_factory: sessionmaker[Session],
+        pool: SandboxPool,
+        sandboxes: SandboxChoice,
+        answers: Callable[[CallbackRequest], Answerer] | None = None,
     ) -> None:
+        """``answers``: the answerer of a callback's supervisor requests (connections, variables, XCom)."""
         self._session_factory = session_factory
         self._pool = pool
         self._sandboxes = sandboxes
+        self._answers = answers
 
     def prepare(self, callback: PendingCallback) -> PinnedCode | str:
         """The pinned code to run ``callback`` on, or why it can never run."""
@@ -151,7 +159,8 @@ class CallbackRunner:
         try:
             with self._pool.lease(spec) as sandbox:
                 started = True
-                reply = sandbox.request(message, timeout=spec.parse_timeout)
+                answer = None if self._answers is None else self._answers(callback.request)
+                reply = sandbox.request(message, timeout=spec.parse_timeout, answer=answer)
         except SandboxError as exc:
             return CallbackResult(callback, ran=started, error=f"sandbox failed running the callback: {exc}")
         try:

@@ -53,6 +53,10 @@ from dagseal.processor.persistence import (
 from dagseal.processor.policy import DagPolicy, current_subdir, load_dag_policy
 from dagseal.processor.sandbox_pool import SandboxPool
 from dagseal.runtime.base import SandboxRuntime, SandboxSpec
+from dagseal.runtime.channel import Answerer
+from dagseal.secrets.answers import CallbackAnswers
+from dagseal.secrets.settings import SecretsSettings
+from dagseal.serialization import CallbackRequest
 from dagseal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -128,6 +132,7 @@ class DagProcessorManager:
         settings: ProcessorSettings,
         policy: DagPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
+        answers: Callable[[CallbackRequest], Answerer] | None = None,
     ) -> None:
         root = Path(dag_directory).resolve()
         if not root.is_dir():
@@ -147,7 +152,7 @@ class DagProcessorManager:
         self._pool = SandboxPool(runtime, settings.parsing_processes)
         self._file_specs: dict[str, SandboxSpec] = {}  # the spec each present file was last parsed in
         self._threads = ThreadPoolExecutor(settings.parsing_processes, thread_name_prefix="dagseal-parse")
-        self._runner = CallbackRunner(session_factory, self._pool, sandboxes)
+        self._runner = CallbackRunner(session_factory, self._pool, sandboxes, answers)
         self._callbacks: DatabaseCallbackSource | None = None
         self._last_heartbeat = float("-inf")
         self._last_refresh = float("-inf")
@@ -173,6 +178,7 @@ class DagProcessorManager:
             sandboxes=placement.parse_sandboxes(root, session_factory),
             settings=settings,
             policy=load_dag_policy(config.get("core", "policy_module").strip()),
+            answers=CallbackAnswers(session_factory, SecretsSettings.from_config(config), str(root)),
         )
 
     @property

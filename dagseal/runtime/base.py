@@ -4,6 +4,7 @@ A runtime starts, watches and stops sandboxes; it never decides how many or when
 scheduler do). Inputs are frozen specs, results are typed, failures are the SandboxError family.
 """
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from enum import StrEnum
@@ -15,6 +16,7 @@ from dagseal.errors import DagsealError
 from dagseal.sandbox.protocol import RunTaskRequest
 
 __all__ = [
+    "NETWORK_NAME",
     "Network",
     "RunTaskRequest",
     "SandboxCrashed",
@@ -28,6 +30,7 @@ __all__ = [
     "TaskOutcome",
     "Volume",
     "WarmSandbox",
+    "network_name",
 ]
 
 
@@ -69,10 +72,23 @@ def _pairs(value: Mapping[str, str] | tuple[tuple[str, str], ...]) -> tuple[tupl
 
 
 class Network(StrEnum):
-    """The networks a sandbox container may join: none (the default), or the host's."""
+    """The two networks every engine has: none (the default) and the host's. A sandbox may also
+    join a user-defined network by name (`network_name`), which placement lets a task try use
+    only when `[docker_runtime] allowed_networks` lists it (`dagseal.runtime.egress`)."""
 
     NONE = "none"
     HOST = "host"
+
+
+NETWORK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")  # Docker's network name shape
+
+
+def network_name(value: str) -> str:
+    """``none``, ``host`` or a Docker network's name; anything else is refused."""
+    text = str(value)
+    if not NETWORK_NAME.match(text):
+        raise ValueError(f"{value!r} is not a Docker network name")
+    return text
 
 
 @frozen
@@ -98,7 +114,7 @@ class SandboxSpec:
     image: str | None = None
     environment: tuple[tuple[str, str], ...] = field(default=(), converter=_pairs)
     volumes: tuple[Volume, ...] = field(default=(), converter=tuple)
-    network: Network = field(default=Network.NONE, converter=Network)
+    network: str = field(default=Network.NONE, converter=network_name)
     memory: int | None = None
     cpus: float | None = None
     pids_limit: int | None = None
@@ -139,8 +155,14 @@ class WarmSandbox(ABC):
         """The DAG folder as the sandbox sees it (the host path for processes, a mount in containers)."""
 
     @abstractmethod
-    def request(self, message: dict[str, Any], timeout: float | None) -> dict[str, Any]:
-        """Send one request and return its reply dict.
+    def request(
+        self,
+        message: dict[str, Any],
+        timeout: float | None,
+        answer: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Send one request and return its reply dict; ``answer`` answers the supervisor requests
+        (protocol 3) a ``run_callbacks`` sends while it runs.
 
         ``id`` is assigned when absent, ``dag_folder`` defaults to ``sandbox_dag_folder``.
         ``timeout=None`` waits forever. Raises SandboxTimeout or SandboxCrashed (the warm sandbox is then
@@ -172,8 +194,12 @@ class SandboxRuntime(ABC):
         log: BinaryIO,
         timeout: float | None,
         on_start: Callable[[TaskHandle], None],
+        answer: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> TaskOutcome:
         """Run one task try in a fresh sandbox, output streamed to ``log``; task failure is an outcome.
+
+        ``answer`` answers the try's supervisor requests (connections, variables, XCom); without
+        it such a request fails the try.
 
         ``timeout`` bounds the whole try; when it expires everything the try started is killed
         and the outcome has ``timed_out=True``. ``on_start`` gets the handle as soon as it exists.

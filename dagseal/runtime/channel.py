@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from itertools import count
 from typing import Any, BinaryIO
 
@@ -24,9 +25,15 @@ from dagseal.runtime.base import (
     SandboxTimeout,
     WarmSandbox,
 )
-from dagseal.sandbox.protocol import PROTOCOL_VERSION, encode
+from dagseal.sandbox.protocol import (
+    MIN_PROTOCOL_VERSION,
+    PROTOCOL_VERSION,
+    SUPERVISOR_REQUEST_TYPES,
+    encode,
+)
 
 __all__ = [
+    "Answerer",
     "ChannelClosed",
     "OutputTail",
     "ProtocolChannel",
@@ -39,6 +46,10 @@ __all__ = [
 STDERR_TAIL_BYTES = 8192
 
 FOLDER_REQUESTS = frozenset({"parse", "run_task", "run_callbacks"})
+
+# Answers one supervisor request (a decoded JSON object) with one reply object; raises
+# SandboxProtocolError for a request that must fail the try (malformed, a flood).
+Answerer = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class ChannelClosed(Exception):
@@ -94,6 +105,9 @@ class RunningTry:
 
 class ProtocolChannel(ABC):
     """One sandbox's protocol stream: subclasses move bytes and kill, this class speaks the protocol."""
+
+    #: the version the sandbox's hello named (set by :meth:`check_hello`)
+    protocol_version: int = PROTOCOL_VERSION
 
     @property
     @abstractmethod
@@ -156,15 +170,43 @@ class ProtocolChannel(ABC):
             raise SandboxProtocolError(f"{self.name} wrote a non-protocol line: {line[:200]!r}")
         return reply
 
-    def check_hello(self, timeout: float | None) -> None:
-        """The first line must be a hello of this host's protocol version."""
+    def check_hello(self, timeout: float | None) -> int:
+        """The first line must be a hello of a protocol version this host runs; returns that version."""
         hello = self.receive(timeout)
-        if hello.get("type") != "hello" or hello.get("protocol_version") != PROTOCOL_VERSION:
+        version = hello.get("protocol_version")
+        if hello.get("type") != "hello" or version not in range(MIN_PROTOCOL_VERSION, PROTOCOL_VERSION + 1):
             self.kill()
             raise SandboxProtocolError(
-                f"{self.name} speaks {hello.get('type')!r} protocol {hello.get('protocol_version')!r}, "
-                f"host needs protocol {PROTOCOL_VERSION}"
+                f"{self.name} speaks {hello.get('type')!r} protocol {version!r}, "
+                f"host runs protocols {MIN_PROTOCOL_VERSION} to {PROTOCOL_VERSION}"
             )
+        self.protocol_version = version
+        return version
+
+    def receive_answering(
+        self, remaining: Callable[[], float | None], answer: Answerer | None
+    ) -> dict[str, Any]:
+        """The reply to the request in flight; supervisor requests sent before it go to ``answer``.
+
+        Without ``answer`` (a parse, ``tasks test``) a supervisor request is a protocol error. Either way a
+        protocol error kills the sandbox: the request fails, the host carries on.
+        """
+        while True:
+            message = self.receive(remaining())
+            if message["type"] not in SUPERVISOR_REQUEST_TYPES:
+                return message
+            if answer is None:
+                self.kill()
+                raise SandboxProtocolError(
+                    f"{self.name} sent a {message['type']!r} request, which nothing answers here "
+                    "(a parse, or `tasks test`: only supervised tries and callbacks get answers)"
+                )
+            try:
+                reply = answer(message)
+            except SandboxProtocolError:
+                self.kill()
+                raise
+            self.send(reply)
 
 
 class ProtocolSandbox(WarmSandbox):
@@ -192,7 +234,9 @@ class ProtocolSandbox(WarmSandbox):
     def next_id(self) -> int:
         return next(self._ids)
 
-    def request(self, message: dict[str, Any], timeout: float | None) -> dict[str, Any]:
+    def request(
+        self, message: dict[str, Any], timeout: float | None, answer: Answerer | None = None
+    ) -> dict[str, Any]:
         if not self.alive():
             raise SandboxCrashed(f"{self._channel.name} is not running", None)
         outgoing = dict(message)
@@ -202,7 +246,7 @@ class ProtocolSandbox(WarmSandbox):
         self._channel.reset_tail()
         try:
             self._channel.send(outgoing)
-            reply = self._channel.receive(timeout)
+            reply = self._channel.receive_answering(_countdown(timeout, answer is not None), answer)
         except SandboxError:
             self._dead = True
             raise
@@ -230,6 +274,14 @@ class ProtocolSandbox(WarmSandbox):
 
     def alive(self) -> bool:
         return not self._closed and not self._dead and not self._channel.exited()
+
+
+def _countdown(timeout: float | None, answering: bool) -> Callable[[], float | None]:
+    """What is left of ``timeout`` at each wait; the whole of it when only one wait can happen."""
+    if timeout is None or not answering:
+        return lambda: timeout
+    deadline = time.monotonic() + timeout
+    return lambda: max(0.0, deadline - time.monotonic())
 
 
 def task_outcome_fields(reply: dict[str, Any]) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from dagseal.runtime.base import (
     TaskOutcome,
 )
 from dagseal.runtime.channel import (
+    Answerer,
     ProtocolChannel,
     ProtocolSandbox,
     RunningTry,
@@ -56,7 +57,7 @@ from dagseal.runtime.docker_container import (
 from dagseal.runtime.docker_engine import DockerEngine, EngineError
 from dagseal.runtime.docker_socket import ProtocolSocket, default_socket_root
 from dagseal.runtime.docker_stream import AttachedOutput
-from dagseal.sandbox.protocol import PROTOCOL_LABEL, PROTOCOL_VERSION
+from dagseal.sandbox.protocol import MIN_PROTOCOL_VERSION, PROTOCOL_LABEL, PROTOCOL_VERSION
 
 __all__ = ["DockerRuntime", "DockerWarmSandbox", "SandboxStartFailed"]
 
@@ -214,10 +215,11 @@ class DockerRuntime(SandboxRuntime):
                 "or deploy it"
             ) from None
         found = labels.get(PROTOCOL_LABEL)
-        if found != str(PROTOCOL_VERSION):
+        if found not in {str(v) for v in range(MIN_PROTOCOL_VERSION, PROTOCOL_VERSION + 1)}:
             what = f"speaks sandbox protocol {found}" if found else f"has no {PROTOCOL_LABEL} label"
             raise IncompatibleImage(
-                f"refusing image {image}: it {what}, this host speaks sandbox protocol {PROTOCOL_VERSION}"
+                f"refusing image {image}: it {what}, this host runs sandbox protocols "
+                f"{MIN_PROTOCOL_VERSION} to {PROTOCOL_VERSION}"
             )
         self._checked_images.add(image)
 
@@ -280,6 +282,7 @@ class DockerRuntime(SandboxRuntime):
         log: BinaryIO,
         timeout: float | None,
         on_start: Callable[[TaskHandle], None],
+        answer: Answerer | None = None,
     ) -> TaskOutcome:
         running = RunningTry(timeout, log)
         identity = {
@@ -298,7 +301,10 @@ class DockerRuntime(SandboxRuntime):
         on_start(TaskHandle(container_id=handle.container_id))
         try:
             outcome = self._converse(
-                channel, attrs.evolve(request, dag_folder=container_dag_folder(spec)), running.remaining
+                channel,
+                attrs.evolve(request, dag_folder=container_dag_folder(spec)),
+                running.remaining,
+                answer,
             )
             outcome = self._explain(channel, outcome, spec, timeout)
         finally:
@@ -313,13 +319,17 @@ class DockerRuntime(SandboxRuntime):
 
     @staticmethod
     def _converse(
-        channel: ContainerChannel, request: RunTaskRequest, remaining: Callable[[], float | None]
+        channel: ContainerChannel,
+        request: RunTaskRequest,
+        remaining: Callable[[], float | None],
+        answer: Answerer | None,
     ) -> dict[str, Any]:
-        """hello → run_task → result → shutdown; the outcome fields as far as the protocol knows them."""
+        """hello → run_task (answering supervisor requests) → result → shutdown; the outcome fields
+        as far as the protocol knows them."""
         try:
             channel.check_hello(remaining())
             channel.send(request)
-            reply = channel.receive(remaining())
+            reply = channel.receive_answering(remaining, answer)
             channel.pids_limit_hits = channel.handle.pids_limit_hits()
             channel.send({"type": "shutdown", "id": request.id + 1})
             channel.handle.wait(EXIT_GRACE_SECONDS)

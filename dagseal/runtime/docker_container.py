@@ -114,7 +114,7 @@ def container_body(spec: SandboxSpec, labels: Mapping[str, str], protocol: Proto
     memory = spec.memory or DEFAULT_MEMORY
     host_config: dict[str, Any] = {
         "binds": _binds(spec, protocol),
-        "network_mode": spec.network.value,
+        "network_mode": str(spec.network),
         "init": True,
         "read_only": True,
         "tmpfs": {"/tmp": TMPFS},

@@ -31,6 +31,7 @@ from dagseal.runtime.base import (
     TaskOutcome,
 )
 from dagseal.runtime.channel import (
+    Answerer,
     ChannelClosed,
     OutputTail,
     ProtocolChannel,
@@ -232,6 +233,7 @@ class ProcessRuntime(SandboxRuntime):
         log: BinaryIO,
         timeout: float | None,
         on_start: Callable[[TaskHandle], None],
+        answer: Answerer | None = None,
     ) -> TaskOutcome:
         running = RunningTry(timeout, log)
         process = self._spawn(spec, running.write_log)
@@ -239,7 +241,7 @@ class ProcessRuntime(SandboxRuntime):
         try:
             process.check_hello(running.remaining())
             process.send(request)
-            reply = process.receive(running.remaining())
+            reply = process.receive_answering(running.remaining, answer)
             process.send({"type": "shutdown", "id": request.id + 1})
             process.proc.wait(timeout=DRAIN_GRACE_SECONDS)
             outcome = task_outcome_fields(reply)

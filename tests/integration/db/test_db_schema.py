@@ -34,6 +34,9 @@ CONTRACT_TABLES = {
     "deployment",
     "dag_run",
     "task_instance",
+    "connection",
+    "variable",
+    "xcom",
 }
 
 

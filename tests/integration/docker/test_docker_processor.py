@@ -157,13 +157,16 @@ def test_a_file_without_a_usable_image_is_an_import_error_and_the_rest_parse(
     for name in ("good", "tagged", "bridged"):
         write_dag(dag_folder, f"{name}.py", WHERE_AM_I.format(dag_id=f"it.{name}"))
     write_dag(dag_folder, "tagged.runtime.yaml", "image: python:3.11\n")
-    write_dag(dag_folder, "bridged.runtime.yaml", "network: bridge\n")
+    write_dag(dag_folder, "bridged.runtime.yaml", "network: 'bridge!'\n")
     with make_manager(dag_folder, session_factory, test_image, SOCKET) as manager:
         stats = manager.run_once()
         assert (stats.parsed, stats.import_errors) == (3, 2)
         errors = import_errors(session_factory)
         assert "refusing image 'python:3.11' for tagged.py: a mutable tag" in errors["tagged.py"]
-        assert "bridged.runtime.yaml:1: network: expected one of none, host" in errors["bridged.py"]
+        assert (
+            "bridged.runtime.yaml:1: network: expected none, host or a Docker network name"
+            in errors["bridged.py"]
+        )
         assert all(len(text.splitlines()) == 1 for text in errors.values())
         assert descriptions(session_factory) == {"it.good": "base uid=1000"}
 

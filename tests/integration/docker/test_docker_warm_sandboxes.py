@@ -15,7 +15,7 @@ from dagseal.errors import ImageMissing, IncompatibleImage
 from dagseal.runtime.base import SandboxCrashed, SandboxSpec, SandboxTimeout, WarmSandbox
 from dagseal.runtime.docker import DockerRuntime, SandboxStartFailed
 from dagseal.runtime.docker_engine import DockerEngine
-from dagseal.sandbox.protocol import PROTOCOL_VERSION
+from dagseal.sandbox.protocol import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION
 
 GOOD = """
 from dagseal import DAG, BashOperator
@@ -125,7 +125,7 @@ def test_incompatible_image_names_image_and_both_versions(
     with pytest.raises(
         IncompatibleImage,
         match=f"refusing image {other}: it speaks sandbox protocol 99, "
-        f"this host speaks sandbox protocol {PROTOCOL_VERSION}",
+        f"this host runs sandbox protocols {MIN_PROTOCOL_VERSION} to {PROTOCOL_VERSION}",
     ):
         runtime.check_image(other)
     with pytest.raises(SandboxStartFailed, match="sandbox protocol 99"):

@@ -94,6 +94,8 @@ def test_typed_getters_say_what_and_where(tmp_path: Path) -> None:
         ),
         ("sql_alchemy_conn", "sqlite:////tmp/dagseal.db", "sqlite:////tmp/dagseal.db"),
         ("registry_password", "hunter2", "***"),
+        ("fernet_key", "0Nq2-key,1Ab3-old", "***"),
+        ("backend_kwargs", '{"vault_token": "s.abc"}', "***"),
         ("dags_folder", "dag_repos", "dag_repos"),
     ],
 )

@@ -11,6 +11,7 @@ import pytest
 
 from dagseal.config import Config, load_config
 from dagseal.digest_map import DigestMap, RepoEntry
+from dagseal.errors import DagsealError
 from dagseal.placement import PlacementSettings
 from dagseal.placement.resolution import ImageResolutionError, Layering, PolicyHook, is_pinned
 from dagseal.placement.runtime_yaml import RuntimeYamlError
@@ -37,16 +38,23 @@ def config(tmp_path: Path, **env: str) -> Config:
     return load_config(environ={f"DAGSEAL__{k.upper()}": v for k, v in env.items()}, cwd=tmp_path)
 
 
-def layering(cfg: Config) -> Layering:
+def layering(cfg: Config, tasks: bool = False) -> Layering:
     settings = PlacementSettings.from_config(cfg)
-    return Layering(settings.parsing_docker, settings.parse_timeout, PolicyHook(settings.policy_module))
+    docker = settings.task_docker if tasks else settings.parsing_docker
+    return Layering(docker, settings.parse_timeout, PolicyHook(settings.policy_module), joins_networks=tasks)
 
 
 def resolve(
-    team: Path, rel: str, cfg: Config, digest_map: DigestMap | None = None, pinned: str | None = None
+    team: Path,
+    rel: str,
+    cfg: Config,
+    digest_map: DigestMap | None = None,
+    pinned: str | None = None,
+    tasks: bool = False,
 ) -> SandboxSpec:
-    """What the processor asks for a file (a fresh Layering: nothing cached between calls)."""
-    return layering(cfg).spec(team, rel, digest_map, pinned)
+    """What the processor (or, ``tasks``, a supervisor) asks for a file (a fresh Layering: nothing
+    cached between calls)."""
+    return layering(cfg, tasks).spec(team, rel, digest_map, pinned)
 
 
 def digest_map() -> DigestMap:
@@ -84,13 +92,14 @@ def test_config_default_image_and_settings(tmp_path: Path, team: Path) -> None:
 
 
 def test_each_layer_overrides_the_one_before(tmp_path: Path, team: Path) -> None:
-    cfg = config(tmp_path, docker_runtime__image=CONFIG_ID)
+    cfg = config(tmp_path, docker_runtime__image=CONFIG_ID, docker_runtime__allow_host_network="True")
     assert resolve(team, "etl.py", cfg, digest_map()).image == MAP_ID
     (team / "runtime.yaml").write_text(f"image: {YAML_ID}\nmemory: 512m\nenvironment: {{A: dir, B: dir}}\n")
     assert resolve(team, "etl.py", cfg, digest_map()).image == YAML_ID
     (team / "etl.runtime.yaml").write_text(f"image: {FILE_ID}\nenvironment: {{B: file}}\nnetwork: host\n")
     spec = resolve(team, "etl.py", cfg, digest_map())
-    assert (spec.image, spec.memory, spec.network) == (FILE_ID, 512 * 1024**2, "host")
+    assert (spec.image, spec.memory, spec.network) == (FILE_ID, 512 * 1024**2, "none")  # parsing: never
+    assert resolve(team, "etl.py", cfg, digest_map(), tasks=True).network == "host"
     assert dict(spec.environment) == {"A": "dir", "B": "file"}
     other = resolve(team, "other.py", cfg, digest_map())
     assert (other.image, other.network) == (YAML_ID, "none")
@@ -201,3 +210,34 @@ def test_bad_yaml_and_failing_hook_are_clear_errors(tmp_path: Path, team: Path) 
             "etl.py",
             config(tmp_path, docker_runtime__image=CONFIG_ID, core__policy_module="no_such_policy"),
         )
+
+
+@pytest.mark.parametrize(
+    ("network", "settings", "refusal"),
+    [
+        ("none", {}, None),
+        ("warehouse_net", {"docker_runtime__allowed_networks": "other, warehouse_net"}, None),
+        ("host", {"docker_runtime__allow_host_network": "True"}, None),
+        (
+            "warehouse_net",
+            {},
+            "network: 'warehouse_net' is not in [docker_runtime] allowed_networks (none listed)",
+        ),
+        ("bridge", {"docker_runtime__allowed_networks": "warehouse_net"}, "(warehouse_net)"),
+        ("host", {}, "network: 'host' is refused: it exposes every loopback service of the host"),
+    ],
+)
+def test_egress_only_through_networks_the_platform_allows(
+    tmp_path: Path, team: Path, network: str, settings: dict[str, str], refusal: str | None
+) -> None:
+    (team / "etl.runtime.yaml").write_text(f"image: {YAML_ID}\n\nnetwork: {network}\n")
+    cfg = config(tmp_path, **settings)
+    assert resolve(team, "etl.py", cfg).network == "none"  # parsing: never
+    if refusal is None:
+        assert resolve(team, "etl.py", cfg, tasks=True).network == network
+        return
+    with pytest.raises(DagsealError) as caught:
+        resolve(team, "etl.py", cfg, tasks=True)
+    message = str(caught.value)
+    assert message.startswith(f"{team / 'etl.runtime.yaml'}:3: network: ") and refusal in message
+    assert len(message.splitlines()) == 1

@@ -50,6 +50,7 @@ task_timeout: 60.5
         cpus=1.5,
         pids=128,
         network="host",
+        network_source=f"{path}:8",
         run_as_user="1000:1000",
         parse_timeout=10,
         task_timeout=60.5,
@@ -64,7 +65,10 @@ def test_empty_file_sets_nothing(tmp_path: Path) -> None:
     ("text", "expected"),
     [
         ("imagee: x\n", "runtime.yaml:1: imagee: unknown key 'imagee'"),
-        ("image: x\nnetwork: bridge\n", "runtime.yaml:2: network: expected one of none, host, got 'bridge'"),
+        (
+            "image: x\nnetwork: 'my net'\n",
+            "runtime.yaml:2: network: expected none, host or a Docker network name, got 'my net'",
+        ),
         ("resources:\n  memory: lots\n", "runtime.yaml:2: resources.memory: expected a size like 512m"),
         ("resources:\n  cpu: 1\n", "runtime.yaml:2: resources: unknown key 'cpu'"),
         ("resources: {pids: 1.5}\n", "resources.pids: expected a positive integer, got 1.5"),

@@ -34,7 +34,7 @@ load(":sandbox_protocol_check.bzl", "sandbox_protocol_check")
 
 # The sandbox protocol version the images speak; must equal dagseal/sandbox/protocol.py's
 # PROTOCOL_VERSION (checked at build time by sandbox_protocol_check).
-SANDBOX_PROTOCOL = 2
+SANDBOX_PROTOCOL = 3
 DAGS_ROOT = "opt/dagseal/dags"
 SITE_PACKAGES = "opt/dagseal/site-packages"
 SDK_ROOT = "opt/dagseal/sdk"

@@ -14,7 +14,7 @@ oci_image_rule(
     tars = [":wheels_layer", ":dags_layer"],
     env = ":image_env",          # {"PYTHONPATH": "/opt/dagseal/sdk"} as JSON
     cmd = ":image_cmd",          # ["python3", "-m", "dagseal.sandbox"] as JSON
-    labels = ":image_labels",    # {"io.dagseal.sandbox.protocol": "2"} as JSON
+    labels = ":image_labels",    # {"io.dagseal.sandbox.protocol": "3"} as JSON
 )
 ```
 """
