@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from dagseal.cli.common import open_database
+from dagseal.cli.common import open_database, parse_cli_datetime
 from dagseal.cli.output import format_cell, print_table
 from dagseal.errors import DagsealError
 
@@ -31,7 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     trigger = commands.add_parser("trigger", help="queue a manual run of a DAG's latest version")
     trigger.add_argument("dag_id")
     trigger.add_argument("--conf", default="{}", help="JSON object given to the run (default: {})")
-    trigger.add_argument("--run-id", help="run id (default: manual__<now>)")
+    trigger.add_argument("--run-id", help="run id (default: manual__<logical date>)")
+    trigger.add_argument(
+        "--logical-date", type=parse_cli_datetime, help="ISO-8601 logical date, naive = UTC (default: now)"
+    )
     trigger.set_defaults(handler=trigger_command)
     versions = commands.add_parser("versions", help="every (dag_hash, image) pair that ran, with its runs")
     versions.add_argument("dag_id")
@@ -77,7 +80,7 @@ def _get_dag(session: Session, dag_id: str) -> DagModel:
 
 def _describe_schedule(schedule: ScheduleSpec) -> str:
     if schedule.kind == "cron":
-        return f"cron {schedule.cron}"
+        return f"cron {schedule.cron} in {schedule.timezone or 'UTC'}"
     if schedule.kind == "timedelta":
         return f"every {schedule.seconds:g} s"
     return schedule.kind
@@ -166,5 +169,5 @@ def trigger_command(args: argparse.Namespace) -> None:
     except ValueError as exc:
         raise DagsealError(f"--conf is not valid JSON: {exc}") from None
     with session_scope(open_database()) as session:
-        run = trigger_dag(session, args.dag_id, conf, utcnow(), args.run_id)
+        run = trigger_dag(session, args.dag_id, conf, utcnow(), args.run_id, logical_date=args.logical_date)
     print(f"triggered {run.dag_id} run {run.run_id} on version {run.dag_hash[:SHORT_HASH]}")

@@ -208,7 +208,8 @@ def schedule_description(schedule: dict[str, Any]) -> str:
     """A short human form of a serialized ScheduleSpec (``dags list``)."""
     kind = schedule.get("kind", "none")
     if kind == "cron":
-        return str(schedule.get("cron"))
+        zone = schedule.get("timezone") or "UTC"
+        return str(schedule.get("cron")) + ("" if zone == "UTC" else f" ({zone})")
     if kind == "timedelta":
         return f"every {schedule.get('seconds'):g}s"
     return "@once" if kind == "once" else "None"

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dagseal.config import Config
+from dagseal.config import Config, load_config
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
 from dagseal.deploy.deployments import pin_for_new_run
 from dagseal.errors import DagsealError
@@ -36,14 +36,17 @@ class TriggerError(DagsealError):
     """A manual run cannot be created (unknown, inactive or never-parsed DAG, bad conf)."""
 
 
-def timetable_for(dag: SerializedDag) -> Timetable:
-    return Timetable(
-        kind=dag.schedule.kind,
-        cron=dag.schedule.cron,
-        seconds=dag.schedule.seconds,
+def timetable_for(dag: SerializedDag, config: Config) -> Timetable:
+    """The DAG's timetable (``[scheduler] create_*_data_intervals`` read a bare cron string or timedelta)."""
+    setting = (
+        "create_delta_data_intervals" if dag.schedule.kind == "timedelta" else "create_cron_data_intervals"
+    )
+    return Timetable.from_spec(
+        dag.schedule,
         start_date=parse_datetime(dag.start_date),
         end_date=parse_datetime(dag.end_date),
         catchup=dag.catchup,
+        data_intervals_by_default=config.getboolean("scheduler", setting),
     )
 
 
@@ -103,7 +106,7 @@ def create_scheduled_runs(session: Session, bag: SerializedDagBag, now: datetime
         serialized = bag.get(session, dag.latest_dag_hash)
         if serialized.schedule.kind == "none":
             continue
-        timetable = timetable_for(serialized)
+        timetable = timetable_for(serialized, config)
         last = _last_scheduled(session, dag.dag_id)
         active = _active_runs(session, dag.dag_id)
         info = timetable.next_dagrun_info(last, now)
@@ -138,9 +141,12 @@ def trigger_dag(
     now: datetime,
     run_id: str | None = None,
     config: Config | None = None,
+    logical_date: datetime | None = None,
 ) -> DagRunModel:
     """Queue a manual run of the DAG's latest version (``dags trigger``); without ``config`` the
-    image pin reads it from the environment and working directory (a one-shot CLI command)."""
+    image pin reads it from the environment and working directory (a one-shot CLI command).
+
+    ``logical_date`` (default: now) sets the run's data interval as the DAG's timetable infers it."""
     if not isinstance(conf, dict):
         raise TriggerError(f"--conf must be a JSON object, got {type(conf).__name__}")
     dag = session.get(DagModel, dag_id)
@@ -148,13 +154,18 @@ def trigger_dag(
         raise TriggerError(f"unknown DAG {dag_id!r}; see `dagseal dags list`")
     if not dag.is_active or dag.latest_dag_hash is None:
         raise TriggerError(f"DAG {dag_id!r} is not active (no processor has parsed it recently)")
+    logical_date = logical_date or now
+    config = config or load_config()
+    interval = timetable_for(
+        SerializedDagBag().get(session, dag.latest_dag_hash), config
+    ).manual_data_interval(logical_date)
     run = DagRunModel(
         dag_id=dag_id,
-        run_id=run_id or f"manual__{now.isoformat()}",
+        run_id=run_id or f"manual__{logical_date.isoformat()}",
         run_type="manual",
-        logical_date=now,
-        data_interval_start=now,
-        data_interval_end=now,
+        logical_date=logical_date,
+        data_interval_start=interval.data_interval_start,
+        data_interval_end=interval.data_interval_end,
         state=DagRunState.QUEUED.value,
         dag_hash=dag.latest_dag_hash,
         conf=conf,

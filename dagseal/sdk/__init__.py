@@ -16,6 +16,12 @@ from dagseal.sdk.exceptions import (
     XComNotSerializableError,
 )
 from dagseal.sdk.operators import BashOperator, EmptyOperator, PythonOperator
+from dagseal.sdk.timetables import (
+    CronDataIntervalTimetable,
+    CronTriggerTimetable,
+    DeltaDataIntervalTimetable,
+    DeltaTriggerTimetable,
+)
 from dagseal.sdk.trigger_rule import TriggerRule
 from dagseal.sdk.xcom import ensure_json_serializable
 
@@ -25,9 +31,13 @@ __all__ = [
     "BaseOperator",
     "BashCommandFailed",
     "BashOperator",
+    "CronDataIntervalTimetable",
+    "CronTriggerTimetable",
     "DagCycleError",
     "DagDefinitionError",
     "DagPolicyViolation",
+    "DeltaDataIntervalTimetable",
+    "DeltaTriggerTimetable",
     "DuplicateTaskIdError",
     "EmptyOperator",
     "InvalidScheduleError",

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from dagseal.sdk.exceptions import DagCycleError, DagDefinitionError, DuplicateTaskIdError
-from dagseal.sdk.schedule import normalize_schedule
+from dagseal.sdk.schedule import ScheduleSpec, normalize_schedule
+from dagseal.sdk.timetables import Timetable
+from dagseal.sdk.timezones import timezone_name
 
 if TYPE_CHECKING:
     from dagseal.sdk.baseoperator import BaseOperator, Callback
@@ -35,6 +37,17 @@ def collect_dags() -> Iterator[list["DAG"]]:
         _collected = previous
 
 
+def _schedule_spec(schedule: object, start_date: datetime | None, dag_id: str) -> ScheduleSpec:
+    """A timetable's own spec, or the bare schedule read in the start_date's zone (UTC if naive)."""
+    if isinstance(schedule, Timetable):
+        return schedule.spec
+    zone = start_date.tzinfo if isinstance(start_date, datetime) else None
+    try:
+        return normalize_schedule(schedule, "UTC" if zone is None else timezone_name(zone))
+    except DagDefinitionError as exc:
+        raise type(exc)(f"DAG {dag_id!r}: {exc}") from None
+
+
 def _utc(value: datetime | None, name: str, dag_id: str) -> datetime | None:
     if value is None:
         return None
@@ -44,13 +57,16 @@ def _utc(value: datetime | None, name: str, dag_id: str) -> datetime | None:
 
 
 class DAG:
-    """A DAG definition as written in a DAG file; naive dates are taken as UTC."""
+    """A DAG definition as written in a DAG file; naive dates are taken as UTC.
+
+    A bare cron ``schedule`` is read in ``start_date``'s timezone, as in Airflow.
+    """
 
     def __init__(
         self,
         dag_id: str,
         *,
-        schedule: str | timedelta | None = None,
+        schedule: "str | timedelta | Timetable | None" = None,
         start_date: datetime | None = None,
         end_date: datetime | None = None,
         catchup: bool = False,
@@ -70,7 +86,7 @@ class DAG:
         if not isinstance(max_active_runs, int) or max_active_runs < 1:
             raise DagDefinitionError(f"DAG {dag_id!r}: max_active_runs must be a positive int")
         self.dag_id = dag_id
-        self.schedule = normalize_schedule(schedule)
+        self.schedule = _schedule_spec(schedule, start_date, dag_id)
         self.start_date = _utc(start_date, "start_date", dag_id)
         self.end_date = _utc(end_date, "end_date", dag_id)
         self.catchup = bool(catchup)

@@ -258,3 +258,26 @@ def test_runs_and_tasks_list_show_the_short_image_digest_and_ids_for_scripts(cli
     assert code == 0 and "sha256:abababababab " in out and image not in out
     code, out, _ = cli_db("tasks", "list", "r1")
     assert code == 0 and "sha256:abababababab " in out and image not in out
+
+
+def test_dags_trigger_logical_date_sets_the_run_and_its_interval(cli_db, session_factory) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from dagseal.db.models import DagRunModel
+
+    _store_dag(session_factory)
+    code, out, _ = cli_db("dags", "trigger", "team_x.etl", "--logical-date", "2026-01-05T03:00:00-05:00")
+    assert code == 0 and "manual__2026-01-05T08:00:00+00:00" in out
+    with session_scope(session_factory) as session:
+        run = session.scalars(select(DagRunModel)).one()
+        moment = datetime(2026, 1, 5, 8, tzinfo=UTC)
+        assert (run.logical_date, run.data_interval_start, run.data_interval_end) == (moment, moment, moment)
+
+
+def test_dags_trigger_rejects_a_bad_logical_date_by_name(cli_db, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli_db("dags", "trigger", "team_x.etl", "--logical-date", "last tuesday")
+    assert exit_info.value.code == 2
+    assert "--logical-date: 'last tuesday' is not an ISO-8601 date or datetime" in capsys.readouterr().err
