@@ -23,6 +23,7 @@ from dagseal.deploy.deployments import pin_for_new_run
 from dagseal.errors import DagsealError
 from dagseal.executor.task_runtime import image_for_new_run
 from dagseal.executor.try_record import dag_folder_of
+from dagseal.scheduler.backfill_runs import BackfillGate
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.locking import skip_locked
 from dagseal.scheduler.states import DagRunState
@@ -82,10 +83,15 @@ def _last_scheduled(session: Session, dag_id: str) -> DagRunInfo | None:
 
 
 def _active_runs(session: Session, dag_id: str) -> int:
+    """The DAG's queued and running runs, backfill runs aside (they have their own limit)."""
     return session.scalar(
         select(func.count())
         .select_from(DagRunModel)
-        .where(DagRunModel.dag_id == dag_id, DagRunModel.state.in_(ACTIVE_RUN_STATES))
+        .where(
+            DagRunModel.dag_id == dag_id,
+            DagRunModel.state.in_(ACTIVE_RUN_STATES),
+            DagRunModel.backfill_id.is_(None),
+        )
     )
 
 
@@ -178,7 +184,8 @@ def trigger_dag(
 
 
 def start_queued_runs(session: Session, bag: SerializedDagBag, now: datetime) -> int:
-    """queued → running for runs whose DAG is under max_active_runs; creates their task instances."""
+    """queued → running for runs whose DAG (or backfill) is under max_active_runs; creates their task
+    instances (a run a backfill re-queued keeps its cleared ones)."""
     queued = session.scalars(
         skip_locked(
             session,
@@ -193,16 +200,21 @@ def start_queued_runs(session: Session, bag: SerializedDagBag, now: datetime) ->
         dict(
             session.execute(
                 select(DagRunModel.dag_id, func.count())
-                .where(DagRunModel.state == DagRunState.RUNNING.value)
+                .where(DagRunModel.state == DagRunState.RUNNING.value, DagRunModel.backfill_id.is_(None))
                 .group_by(DagRunModel.dag_id)
             ).all()
         )
     )
     started = 0
-    for run in queued:
+    gate = BackfillGate.load(session, queued)
+    for run in gate.order(queued):
         serialized = bag.get(session, run.dag_hash)
-        if running[run.dag_id] >= serialized.max_active_runs:
+        if run.backfill_id is not None:
+            if not gate.admit(run):
+                continue
+        elif running[run.dag_id] >= serialized.max_active_runs:
             continue
+        started_before = run.start_date is not None
         moved = session.execute(
             update(DagRunModel)
             .where(DagRunModel.id == run.id, DagRunModel.state == DagRunState.QUEUED.value)
@@ -210,6 +222,10 @@ def start_queued_runs(session: Session, bag: SerializedDagBag, now: datetime) ->
             .execution_options(synchronize_session=False)
         ).rowcount
         if moved != 1:
+            continue
+        started += 1
+        running[run.dag_id] += run.backfill_id is None
+        if started_before:
             continue
         session.add_all(
             TaskInstanceModel(
@@ -225,6 +241,4 @@ def start_queued_runs(session: Session, bag: SerializedDagBag, now: datetime) ->
             )
             for task in serialized.tasks
         )
-        running[run.dag_id] += 1
-        started += 1
     return started

@@ -1,5 +1,7 @@
 """Every dagseal table, one model per module; importing this package registers them all on ``Base``."""
 
+from dagseal.db.models.backfill import BackfillModel
+from dagseal.db.models.backfill_dag_run import BackfillDagRunModel
 from dagseal.db.models.callback_claim import CallbackClaimModel
 from dagseal.db.models.callback_request import CallbackRequestModel, CallbackType
 from dagseal.db.models.dag import DagModel
@@ -12,6 +14,8 @@ from dagseal.db.models.serialized_dag import SerializedDagModel
 from dagseal.db.models.task_instance import TaskInstanceModel
 
 __all__ = [
+    "BackfillDagRunModel",
+    "BackfillModel",
     "CallbackClaimModel",
     "CallbackRequestModel",
     "CallbackType",
