@@ -26,6 +26,7 @@ from dagseal.executor.try_record import dag_folder_of
 from dagseal.scheduler.backfill_runs import BackfillGate
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.locking import skip_locked
+from dagseal.scheduler.priority import priority_weights
 from dagseal.scheduler.states import DagRunState
 from dagseal.scheduler.timetable import DagRunInfo, Timetable, parse_datetime
 from dagseal.serialization import SerializedDag
@@ -207,8 +208,10 @@ def start_queued_runs(session: Session, bag: SerializedDagBag, now: datetime) ->
     )
     started = 0
     gate = BackfillGate.load(session, queued)
+    weights: dict[str, dict[str, int]] = {}
     for run in gate.order(queued):
-        serialized = bag.get(session, run.dag_hash)
+        version = bag.version(session, run.dag_hash)
+        serialized = version.dag
         if run.backfill_id is not None:
             if not gate.admit(run):
                 continue
@@ -227,6 +230,8 @@ def start_queued_runs(session: Session, bag: SerializedDagBag, now: datetime) ->
         running[run.dag_id] += run.backfill_id is None
         if started_before:
             continue
+        if run.dag_hash not in weights:
+            weights[run.dag_hash] = priority_weights(version.tasks)
         session.add_all(
             TaskInstanceModel(
                 dag_run_id=run.id,
@@ -236,7 +241,9 @@ def start_queued_runs(session: Session, bag: SerializedDagBag, now: datetime) ->
                 state=None,
                 try_number=0,
                 max_tries=task.retries,
-                priority_weight=task.priority_weight,
+                priority_weight=weights[run.dag_hash][task.task_id],
+                pool=task.pool,
+                pool_slots=task.pool_slots,
                 image_digest=run.image_digest,
             )
             for task in serialized.tasks

@@ -160,7 +160,7 @@ class SchedulerJob:
         if self.executor.slots_available <= 0:
             return
         with session_scope(self.factory) as session:
-            queued = queue_scheduled(session, self.executor.slots_available, utcnow())
+            queued = queue_scheduled(session, self.executor.slots_available, utcnow(), self._bag)
         for item in queued:
             self.executor.execute(item)
 

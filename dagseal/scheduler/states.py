@@ -41,7 +41,8 @@ FINISHED_RUN_STATES = frozenset({DagRunState.SUCCESS, DagRunState.FAILED})
 
 TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
     TaskState.NONE: frozenset({TaskState.SCHEDULED, TaskState.UPSTREAM_FAILED, TaskState.SKIPPED}),
-    TaskState.SCHEDULED: frozenset({TaskState.QUEUED, TaskState.SKIPPED}),
+    # scheduled → failed: its pool does not exist (scheduler/concurrency.py).
+    TaskState.SCHEDULED: frozenset({TaskState.QUEUED, TaskState.SKIPPED, TaskState.FAILED}),
     # queued → scheduled: the scheduler that queued it died before a supervisor claimed it;
     # queued → failed: its supervisor exited without ever starting the try.
     TaskState.QUEUED: frozenset(

@@ -7,6 +7,7 @@ whose tasks all finished → success or failed by its leaves. Every change is a 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
 from dagseal.scheduler.callback_builder import dag_callback
+from dagseal.scheduler.concurrency import Candidate, QueueGate, Verdict
 from dagseal.scheduler.dag_bag import DagVersion, SerializedDagBag
 from dagseal.scheduler.locking import move_task, skip_locked, task_state
 from dagseal.scheduler.states import FINISHED_TASK_STATES, DagRunState, TaskState
@@ -23,6 +25,8 @@ from dagseal.scheduler.trigger_rules import Decision, evaluate
 from dagseal.serialization import CallbackRequest
 
 SendCallback = Callable[[CallbackRequest], None]
+log = logging.getLogger(__name__)
+_CANDIDATES = 512  # scheduled tries looked at per pass, so tries blocked by a limit do not starve others
 
 _DECISION_STATE = {
     Decision.RUN: TaskState.SCHEDULED,
@@ -138,10 +142,15 @@ class QueuedTry:
     task_id: str
 
 
-def queue_scheduled(session: Session, limit: int, now: datetime) -> list[QueuedTry]:
-    """scheduled → queued for up to ``limit`` tries, highest priority first, oldest first."""
+def queue_scheduled(
+    session: Session, limit: int, now: datetime, bag: SerializedDagBag | None = None
+) -> list[QueuedTry]:
+    """scheduled → queued for up to ``limit`` tries, highest priority first, oldest first, within
+    pools and the DAGs' and tasks' concurrency limits; a try whose pool does not exist fails."""
     if limit <= 0:
         return []
+    bag = bag or SerializedDagBag()
+    gate = QueueGate(session)
     rows = (
         session.connection()
         .execute(
@@ -152,6 +161,10 @@ def queue_scheduled(session: Session, limit: int, now: datetime) -> list[QueuedT
                     TaskInstanceModel.dag_id,
                     TaskInstanceModel.run_id,
                     TaskInstanceModel.task_id,
+                    TaskInstanceModel.dag_run_id,
+                    TaskInstanceModel.pool,
+                    TaskInstanceModel.pool_slots,
+                    DagRunModel.dag_hash,
                 )
                 .join(DagRunModel, DagRunModel.id == TaskInstanceModel.dag_run_id)
                 .where(
@@ -163,14 +176,29 @@ def queue_scheduled(session: Session, limit: int, now: datetime) -> list[QueuedT
                     TaskInstanceModel.scheduled_dttm,
                     TaskInstanceModel.id,
                 )
-                .limit(limit),
+                .limit(max(limit, _CANDIDATES)),
                 of=TaskInstanceModel,
             )
         )
         .all()
     )
-    return [
-        QueuedTry(ti_id, dag_id, run_id, task_id)
-        for ti_id, dag_id, run_id, task_id in rows
-        if move_task(session, ti_id, [TaskState.SCHEDULED], TaskState.QUEUED, queued_dttm=now)
-    ]
+    queued: list[QueuedTry] = []
+    for *fields, dag_hash in rows:
+        if len(queued) >= limit:
+            break
+        candidate = Candidate(*fields)
+        version = bag.version(session, dag_hash)
+        verdict, reason = gate.verdict(candidate, version.dag, version.tasks[candidate.task_id])
+        if verdict is Verdict.FAIL:
+            log.warning(
+                "task instance %s (%s.%s): %s", candidate.ti_id, candidate.dag_id, candidate.task_id, reason
+            )
+            move_task(
+                session, candidate.ti_id, [TaskState.SCHEDULED], TaskState.FAILED, end_date=now, error=reason
+            )
+        elif verdict is Verdict.QUEUE and move_task(
+            session, candidate.ti_id, [TaskState.SCHEDULED], TaskState.QUEUED, queued_dttm=now
+        ):
+            gate.take(candidate)
+            queued.append(QueuedTry(candidate.ti_id, candidate.dag_id, candidate.run_id, candidate.task_id))
+    return queued

@@ -75,6 +75,7 @@ class DAG:
         params: dict[str, Any] | None = None,
         tags: list[str] | None = None,
         max_active_runs: int = 16,
+        max_active_tasks: int = 16,
         dagrun_timeout: timedelta | None = None,
         on_success_callback: "Callback | None" = None,
         on_failure_callback: "Callback | None" = None,
@@ -85,6 +86,8 @@ class DAG:
             raise DagDefinitionError(f"DAG {dag_id!r}: dagrun_timeout must be a timedelta")
         if not isinstance(max_active_runs, int) or max_active_runs < 1:
             raise DagDefinitionError(f"DAG {dag_id!r}: max_active_runs must be a positive int")
+        if not isinstance(max_active_tasks, int) or max_active_tasks < 1:
+            raise DagDefinitionError(f"DAG {dag_id!r}: max_active_tasks must be a positive int")
         self.dag_id = dag_id
         self.schedule = _schedule_spec(schedule, start_date, dag_id)
         self.start_date = _utc(start_date, "start_date", dag_id)
@@ -95,6 +98,7 @@ class DAG:
         self.params = dict(params or {})
         self.tags = sorted(tags or [])
         self.max_active_runs = max_active_runs
+        self.max_active_tasks = max_active_tasks
         self.dagrun_timeout = dagrun_timeout
         self.on_success_callback = on_success_callback
         self.on_failure_callback = on_failure_callback

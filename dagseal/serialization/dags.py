@@ -75,6 +75,15 @@ def serialize_task(task: BaseOperator) -> SerializedTask:
         on_success_callback=callable_ref(task.on_success_callback),
         on_failure_callback=callable_ref(task.on_failure_callback),
         on_retry_callback=callable_ref(task.on_retry_callback),
+        pool=task.pool,
+        pool_slots=task.pool_slots,
+        max_active_tis_per_dag=task.max_active_tis_per_dag,
+        max_active_tis_per_dagrun=task.max_active_tis_per_dagrun,
+        weight_rule=task.weight_rule,
+        depends_on_past=task.depends_on_past,
+        wait_for_downstream=task.wait_for_downstream,
+        retry_exponential_backoff=task.retry_exponential_backoff,
+        max_retry_delay=_seconds(task.max_retry_delay),
     )
 
 
@@ -90,6 +99,7 @@ def serialize_dag(dag: DAG, *, fileloc: str, source_digest: str) -> SerializedDa
         end_date=_iso(dag.end_date),
         catchup=dag.catchup,
         max_active_runs=dag.max_active_runs,
+        max_active_tasks=dag.max_active_tasks,
         dagrun_timeout=_seconds(dag.dagrun_timeout),
         params=to_json_value(dag.params, f"DAG {dag.dag_id!r} params"),
         tags=sorted(dag.tags),

@@ -11,6 +11,7 @@ from dagseal.db.models.deployment import DeploymentModel
 from dagseal.db.models.import_error import ImportErrorModel
 from dagseal.db.models.job import JobModel, JobState, JobType
 from dagseal.db.models.serialized_dag import SerializedDagModel
+from dagseal.db.models.slot_pool import SlotPoolModel
 from dagseal.db.models.task_instance import TaskInstanceModel
 
 __all__ = [
@@ -28,5 +29,6 @@ __all__ = [
     "JobState",
     "JobType",
     "SerializedDagModel",
+    "SlotPoolModel",
     "TaskInstanceModel",
 ]
