@@ -29,6 +29,7 @@ from dagseal.db.models import (
 )
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
+from dagseal.executor.retry_delay import retry_delay_seconds
 from dagseal.runtime.base import RunTaskRequest, TaskOutcome
 from dagseal.scheduler.callback_builder import task_callback, task_callback_kinds
 from dagseal.scheduler.locking import end_running_try, move_task
@@ -182,7 +183,7 @@ def claim_try(session: Session, ti_id: int, job_id: int, now: datetime) -> Claim
         job_id=job_id,
         try_number=ti.try_number,
         max_tries=ti.max_tries,
-        retry_delay=task.retry_delay,
+        retry_delay=retry_delay_seconds(task, ti.dag_id, ti.run_id, ti.try_number),
         execution_timeout=task.execution_timeout,
         dag_folder=request.dag_folder,
         image_digest=run.image_digest,

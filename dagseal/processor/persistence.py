@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from dagseal.db.models import DagCodeModel, DagModel, ImportErrorModel, SerializedDagModel
 from dagseal.processor.parsing import FileOutcome, ParsedDag
 from dagseal.processor.policy import DagPolicy, check_dag, dag_view
+from dagseal.processor.pool_check import pool_slots_problem
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ def store_outcome(
         problem = check_dag(
             ctx.policy, dag_view(parsed.dag, fileloc=ctx.fileloc(rel), processor_subdir=ctx.subdir)
         )
+        if problem is None:
+            problem = pool_slots_problem(session, parsed.dag)
         if problem is None:
             problem = _owner_conflict(session, ctx, rel, parsed.dag_id, present)
             lost_conflict = lost_conflict or problem is not None

@@ -20,6 +20,7 @@ from dagseal.scheduler.callback_builder import dag_callback
 from dagseal.scheduler.concurrency import Candidate, QueueGate, Verdict
 from dagseal.scheduler.dag_bag import DagVersion, SerializedDagBag
 from dagseal.scheduler.locking import move_task, skip_locked, task_state
+from dagseal.scheduler.past_deps import past_depends_met
 from dagseal.scheduler.states import FINISHED_TASK_STATES, DagRunState, TaskState
 from dagseal.scheduler.trigger_rules import Decision, evaluate
 from dagseal.serialization import CallbackRequest
@@ -72,7 +73,9 @@ def schedule_run(
         task = version.tasks[task_id]
         upstream = [tis[up].state for up in task.upstream_task_ids if up in tis]
         decision = evaluate(task.trigger_rule, upstream)
-        if decision is Decision.WAIT:
+        if decision is Decision.WAIT or (
+            decision is Decision.RUN and not past_depends_met(session, run, task)
+        ):
             continue
         target = _DECISION_STATE[decision]
         extra = {"scheduled_dttm": now} if target is TaskState.SCHEDULED else {"end_date": now}

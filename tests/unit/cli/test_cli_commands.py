@@ -319,3 +319,30 @@ def test_backfill_bad_input_is_one_line_and_non_zero(cli_db, session_factory) ->
     assert code == 1 and "--dag-run-conf must be a JSON object, got list" in err
     code, _, err = cli_db("backfill", "cancel", "41")
     assert code == 1 and "no backfill with id 41" in err
+
+
+def test_pools_set_get_list_delete_import_export(cli_db, tmp_path) -> None:
+    assert cli_db("pools", "set", "etl", "4", "nightly loads")[0] == 0
+    code, out, _ = cli_db("pools", "get", "etl")
+    assert code == 0 and out.splitlines()[1].split() == ["etl", "4", "0", "0", "nightly", "loads"]
+    code, out, _ = cli_db("pools", "list")
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["default_pool", "etl"]
+    assert out.splitlines()[1].split()[:2] == ["default_pool", "128"]
+    exported = tmp_path / "pools.json"
+    assert cli_db("pools", "export", str(exported))[0] == 0
+    assert json.loads(exported.read_text())["etl"] == {
+        "slots": 4,
+        "description": "nightly loads",
+        "include_deferred": False,
+    }
+    assert cli_db("pools", "delete", "etl")[0] == 0
+    code, _, err = cli_db("pools", "get", "etl")
+    assert code == 1 and "pool 'etl' does not exist" in err
+    code, out, _ = cli_db("pools", "import", str(exported))
+    assert code == 0 and "imported 2 pool(s): default_pool, etl" in out
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"x": {"slots": "many"}}')
+    code, _, err = cli_db("pools", "import", str(bad))
+    assert code == 1 and f"{bad}: pool 'x': slots must be an int" in err
+    code, _, err = cli_db("pools", "delete", "default_pool")
+    assert code == 1 and "default_pool cannot be deleted" in err
