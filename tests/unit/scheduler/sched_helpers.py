@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -11,6 +15,8 @@ from dagseal.db.models import DagCodeModel, DagModel, SerializedDagModel, TaskIn
 from dagseal.db.session import session_scope
 from dagseal.sdk import DAG
 from dagseal.serialization import canonical_json, dag_envelope, dag_hash, serialize_dag, sha256_hex
+
+T = TypeVar("T")
 
 
 def store_dag(
@@ -67,3 +73,23 @@ def set_states(session: Session, run_id: str, states: dict[str, str], **values: 
             ti.state = states[ti.task_id]
             for key, value in values.items():
                 setattr(ti, key, value)
+
+
+def as_two_schedulers(factory: sessionmaker[Session], work: Callable[[], T]) -> list[T]:
+    """Run ``work`` in two threads released together (two schedulers' passes); needs PostgreSQL."""
+    if factory.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("several schedulers need PostgreSQL (SQLite allows one)")
+    barrier = threading.Barrier(2)
+    results: list[T] = []
+
+    def scheduler() -> None:
+        barrier.wait()
+        results.append(work())
+
+    threads = [threading.Thread(target=scheduler) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 2, "a scheduler thread did not finish"
+    return results

@@ -3,11 +3,10 @@ max_active_runs beside scheduled runs, order, completion, cancel, and two schedu
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sched_helpers import store_dag
+from sched_helpers import as_two_schedulers, store_dag
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -209,22 +208,8 @@ def test_cancel_fails_queued_runs_and_completes_the_backfill(session_factory: se
 
 @pytest.mark.postgres
 def test_two_schedulers_never_exceed_the_backfill_limit(session_factory: sessionmaker[Session]) -> None:
-    if session_factory.kw["bind"].dialect.name != "postgresql":
-        pytest.skip("several schedulers need PostgreSQL (SQLite allows one)")
     store_dag(session_factory, daily(), NOW)
     backfill(session_factory, 1, 10, max_active_runs=3)
-    barrier = threading.Barrier(2)
-    started: list[int] = []
-
-    def scheduler() -> None:
-        with session_scope(session_factory) as session:
-            barrier.wait()
-            started.append(start_queued_runs(session, SerializedDagBag(), NOW))
-
-    threads = [threading.Thread(target=scheduler) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    started = as_two_schedulers(session_factory, lambda: start(session_factory))
     assert sum(started) == 3
     assert len(runs(session_factory, state="running")) == 3

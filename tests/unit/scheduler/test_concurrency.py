@@ -3,11 +3,10 @@ retry backoff, on SQLite and PostgreSQL (and two schedulers queueing at once on 
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sched_helpers import set_states, store_dag, ti_states
+from sched_helpers import as_two_schedulers, set_states, store_dag, ti_states
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -131,25 +130,12 @@ def test_depends_on_past_waits_for_the_previous_run(session_factory: sessionmake
 
 @pytest.mark.postgres
 def test_two_schedulers_queue_within_a_pool(session_factory: sessionmaker[Session]) -> None:
-    if session_factory.kw["bind"].dialect.name != "postgresql":
-        pytest.skip("several schedulers need PostgreSQL (SQLite allows one)")
     with session_scope(session_factory) as session:
         set_pool(session, "p", 2)
     store_dag(session_factory, fan(n=6, pool="p"), NOW)
     run_and_schedule(session_factory, "fan", "r1", "r2")
-    barrier = threading.Barrier(2)
-    queued: list[str] = []
-
-    def scheduler() -> None:
-        barrier.wait()
-        queued.extend(queue(session_factory, limit=3))
-
-    threads = [threading.Thread(target=scheduler) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(queued) == 2
+    queued = as_two_schedulers(session_factory, lambda: queue(session_factory, limit=3))
+    assert sum(len(each) for each in queued) == 2
 
 
 def test_default_pool_is_there_and_cannot_be_deleted(session_factory: sessionmaker[Session]) -> None:
