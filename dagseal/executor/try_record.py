@@ -29,6 +29,7 @@ from dagseal.db.models import (
 )
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
+from dagseal.executor.reschedule import record_reschedule, reschedule_values, sensor_started_at
 from dagseal.executor.retry_delay import retry_delay_seconds
 from dagseal.runtime.base import RunTaskRequest, TaskOutcome
 from dagseal.scheduler.callback_builder import task_callback, task_callback_kinds
@@ -177,6 +178,8 @@ def claim_try(session: Session, ti_id: int, job_id: int, now: datetime) -> Claim
         params=dict(dag.params),
         conf=dict(run.conf or {}),
         upstream_results=upstream_results(session, run.id, task.upstream_task_ids),
+        data_interval_end=run.data_interval_end.isoformat() if run.data_interval_end else None,
+        sensor_started_at=sensor_started_at(session, ti_id),
     )
     return ClaimedTry(
         ti_id=ti_id,
@@ -239,7 +242,10 @@ def final_state(outcome: TaskOutcome, claimed: ClaimedTry) -> TaskState:
         return TaskState.SUCCESS
     if outcome.state == "skipped":
         return TaskState.SKIPPED
-    return TaskState.UP_FOR_RETRY if claimed.try_number <= claimed.max_tries else TaskState.FAILED
+    if outcome.state == "up_for_reschedule":
+        return TaskState.UP_FOR_RESCHEDULE
+    retry = outcome.retry and claimed.try_number <= claimed.max_tries
+    return TaskState.UP_FOR_RETRY if retry else TaskState.FAILED
 
 
 def record_outcome(
@@ -266,10 +272,13 @@ def record_outcome(
             error=outcome.error,
             return_value=None if outcome.return_value is None else json.dumps(outcome.return_value),
             image_digest=image_digest,
+            **(reschedule_values(outcome) if state is TaskState.UP_FOR_RESCHEDULE else {}),
         )
         moved = session.connection().execute(statement).rowcount
         if moved != 1:
             return None, None
+        if state is TaskState.UP_FOR_RESCHEDULE:
+            record_reschedule(session, claimed.ti_id, claimed.try_number, now)
         kind = _CALLBACK_KIND.get(state)
         if kind not in claimed.callback_kinds:
             return state, None

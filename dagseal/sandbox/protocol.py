@@ -1,7 +1,9 @@
 """The sandbox protocol: JSON-lines messages tagged by ``type`` (see docs/architecture.md).
 
-Version 2 added ``--connect SOCKET`` (the protocol over a unix socket); images label the version
-they speak and hosts refuse any other.
+Version 2 added ``--connect SOCKET`` (the protocol over a unix socket); version 3 added the
+reschedule-mode sensor fields (``run_task``: ``data_interval_end``, ``sensor_started_at``;
+``task_result``: state ``up_for_reschedule``, ``reschedule_date``, ``retry``). Images label the
+version they speak and hosts refuse any other.
 """
 
 import json
@@ -12,7 +14,7 @@ from attrs import field, frozen
 from dagseal.serialization.converter import JsonMessage, decode_tagged, loads, unstructure
 from dagseal.serialization.errors import SerializationError
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 CallbackKind = Literal["task_failure", "task_success", "task_retry", "dag_success", "dag_failure", "sla_miss"]
 
@@ -48,6 +50,8 @@ class RunTaskRequest(JsonMessage):
     params: dict[str, Any] = field(factory=dict)
     conf: dict[str, Any] = field(factory=dict)
     upstream_results: dict[str, Any] = field(factory=dict)
+    data_interval_end: str | None = None
+    sensor_started_at: str | None = None  # the first poke's start of a rescheduled sensor
 
 
 @frozen(kw_only=True)
@@ -99,9 +103,11 @@ class ParseResult(JsonMessage):
 class TaskResult(JsonMessage):
     type: Literal["task_result"] = "task_result"
     id: int
-    state: Literal["success", "failed", "skipped"]
+    state: Literal["success", "failed", "skipped", "up_for_reschedule"]
     return_value: Any = None
     error: str | None = None
+    reschedule_date: str | None = None  # up_for_reschedule: when to poke again (ISO-8601 UTC)
+    retry: bool = True  # False: fail without retrying (a sensor's timeout)
 
 
 @frozen(kw_only=True)

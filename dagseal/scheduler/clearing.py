@@ -6,10 +6,10 @@ set of retries; a supervisor whose try is cleared under it kills the try on its 
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from dagseal.db.models import DagRunModel, TaskInstanceModel
+from dagseal.db.models import DagRunModel, TaskInstanceModel, TaskRescheduleModel
 from dagseal.errors import DagsealError
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.states import DagRunState
@@ -73,4 +73,6 @@ def reset_task_instances(
         ti.state = None
         ti.max_tries = ti.try_number + retries[ti.task_id]
         ti.scheduled_dttm = ti.queued_dttm = ti.next_retry_at = None
+    # a cleared sensor starts over: its timeout counts from its next first poke
+    session.execute(delete(TaskRescheduleModel).where(TaskRescheduleModel.ti_id.in_([ti.id for ti in tis])))
     return sorted(ti.task_id for ti in tis)

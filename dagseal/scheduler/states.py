@@ -17,6 +17,7 @@ class TaskState(StrEnum):
     SUCCESS = "success"
     FAILED = "failed"
     UP_FOR_RETRY = "up_for_retry"
+    UP_FOR_RESCHEDULE = "up_for_reschedule"  # a reschedule-mode sensor between pokes
     UPSTREAM_FAILED = "upstream_failed"
     SKIPPED = "skipped"
 
@@ -49,9 +50,16 @@ TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
         {TaskState.RUNNING, TaskState.SCHEDULED, TaskState.FAILED, TaskState.SKIPPED}
     ),
     TaskState.RUNNING: frozenset(
-        {TaskState.SUCCESS, TaskState.FAILED, TaskState.UP_FOR_RETRY, TaskState.SKIPPED}
+        {
+            TaskState.SUCCESS,
+            TaskState.FAILED,
+            TaskState.UP_FOR_RETRY,
+            TaskState.UP_FOR_RESCHEDULE,
+            TaskState.SKIPPED,
+        }
     ),
     TaskState.UP_FOR_RETRY: frozenset({TaskState.SCHEDULED, TaskState.SKIPPED}),
+    TaskState.UP_FOR_RESCHEDULE: frozenset({TaskState.SCHEDULED, TaskState.SKIPPED}),
     TaskState.SUCCESS: frozenset(),
     TaskState.FAILED: frozenset(),
     TaskState.UPSTREAM_FAILED: frozenset(),

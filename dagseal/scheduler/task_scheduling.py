@@ -29,6 +29,9 @@ SendCallback = Callable[[CallbackRequest], None]
 log = logging.getLogger(__name__)
 _CANDIDATES = 512  # scheduled tries looked at per pass, so tries blocked by a limit do not starve others
 
+# Waiting until next_retry_at: a retry's delay, or a reschedule-mode sensor's next poke.
+_WAITING = (TaskState.UP_FOR_RETRY, TaskState.UP_FOR_RESCHEDULE)
+
 _DECISION_STATE = {
     Decision.RUN: TaskState.SCHEDULED,
     Decision.SKIP: TaskState.SKIPPED,
@@ -64,8 +67,8 @@ def schedule_run(
         ti = tis.get(task_id)
         if ti is None:
             continue
-        if ti.state is TaskState.UP_FOR_RETRY and ti.next_retry_at is not None and ti.next_retry_at <= now:
-            if move_task(session, ti.id, [TaskState.UP_FOR_RETRY], TaskState.SCHEDULED, scheduled_dttm=now):
+        if ti.state in _WAITING and ti.next_retry_at is not None and ti.next_retry_at <= now:
+            if move_task(session, ti.id, [ti.state], TaskState.SCHEDULED, scheduled_dttm=now):
                 ti.state = TaskState.SCHEDULED
             continue
         if ti.state is not TaskState.NONE:

@@ -5,6 +5,8 @@ from dagseal.sdk.context import TaskContext, get_current_context
 from dagseal.sdk.dag import DAG
 from dagseal.sdk.decorators import XComArg, task
 from dagseal.sdk.exceptions import (
+    AirflowRescheduleException,
+    AirflowSensorTimeout,
     AirflowSkipException,
     BashCommandFailed,
     DagCycleError,
@@ -12,10 +14,22 @@ from dagseal.sdk.exceptions import (
     DagPolicyViolation,
     DuplicateTaskIdError,
     InvalidScheduleError,
+    SensorTimeout,
+    TaskRescheduled,
     TaskSkipped,
     XComNotSerializableError,
 )
 from dagseal.sdk.operators import BashOperator, EmptyOperator, PythonOperator
+from dagseal.sdk.sensors import (
+    BaseSensorOperator,
+    BashSensor,
+    DateTimeSensor,
+    DayOfWeekSensor,
+    FileSensor,
+    PokeReturnValue,
+    PythonSensor,
+    TimeDeltaSensor,
+)
 from dagseal.sdk.timetables import (
     CronDataIntervalTimetable,
     CronTriggerTimetable,
@@ -27,23 +41,35 @@ from dagseal.sdk.xcom import ensure_json_serializable
 
 __all__ = [
     "DAG",
+    "AirflowRescheduleException",
+    "AirflowSensorTimeout",
     "AirflowSkipException",
     "BaseOperator",
+    "BaseSensorOperator",
     "BashCommandFailed",
     "BashOperator",
+    "BashSensor",
     "CronDataIntervalTimetable",
     "CronTriggerTimetable",
     "DagCycleError",
     "DagDefinitionError",
     "DagPolicyViolation",
+    "DateTimeSensor",
+    "DayOfWeekSensor",
     "DeltaDataIntervalTimetable",
     "DeltaTriggerTimetable",
     "DuplicateTaskIdError",
     "EmptyOperator",
+    "FileSensor",
     "InvalidScheduleError",
+    "PokeReturnValue",
     "PythonOperator",
+    "PythonSensor",
+    "SensorTimeout",
     "TaskContext",
+    "TaskRescheduled",
     "TaskSkipped",
+    "TimeDeltaSensor",
     "TriggerRule",
     "XComArg",
     "XComNotSerializableError",

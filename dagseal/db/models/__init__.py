@@ -13,6 +13,7 @@ from dagseal.db.models.job import JobModel, JobState, JobType
 from dagseal.db.models.serialized_dag import SerializedDagModel
 from dagseal.db.models.slot_pool import SlotPoolModel
 from dagseal.db.models.task_instance import TaskInstanceModel
+from dagseal.db.models.task_reschedule import TaskRescheduleModel
 
 __all__ = [
     "BackfillDagRunModel",
@@ -31,4 +32,5 @@ __all__ = [
     "SerializedDagModel",
     "SlotPoolModel",
     "TaskInstanceModel",
+    "TaskRescheduleModel",
 ]

@@ -25,7 +25,7 @@ load(":load.bzl", "oci_load")
 load(":providers.bzl", "DagRepoInfo", "OciImageInfo")
 load(":push.bzl", "oci_push")
 
-SANDBOX_PROTOCOL = 2
+SANDBOX_PROTOCOL = 3
 DAGS_ROOT = "opt/dagseal/dags"
 SITE_PACKAGES = "opt/dagseal/site-packages"
 SDK_ROOT = "opt/dagseal/sdk"

@@ -12,7 +12,7 @@ oci_image(
     tars = [":wheels_layer", ":dags_layer"],
     env = {"PYTHONPATH": "/opt/dagseal/sdk"},
     cmd = ["python3", "-m", "dagseal.sandbox"],
-    labels = {"io.dagseal.sandbox.protocol": "2"},
+    labels = {"io.dagseal.sandbox.protocol": "3"},
 )
 ```
 """
