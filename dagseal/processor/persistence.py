@@ -195,6 +195,8 @@ def _store_dag(
     }
     row = session.get(DagModel, parsed.dag_id)
     if row is not None:
+        if row.latest_dag_hash != parsed.dag_hash:
+            row.next_dagrun_create_after = None  # the scheduler works it out again for the new version
         for key, value in values.items():
             setattr(row, key, value)
         return None

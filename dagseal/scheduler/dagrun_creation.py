@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -73,31 +73,42 @@ def _image_pin(session: Session, dag: DagModel, config: Config | None) -> dict[s
     return {} if image is None else {"image_digest": image}
 
 
-def _last_scheduled(session: Session, dag_id: str) -> DagRunInfo | None:
-    row = session.execute(
-        select(DagRunModel.data_interval_start, DagRunModel.data_interval_end)
-        .where(DagRunModel.dag_id == dag_id, DagRunModel.run_type == "scheduled")
-        .order_by(DagRunModel.data_interval_end.desc())
-        .limit(1)
-    ).first()
-    return None if row is None else DagRunInfo(row[0], row[1])
+def _last_scheduled(session: Session, dag_ids: list[str]) -> dict[str, DagRunInfo]:
+    """Each DAG's latest scheduled data interval (intervals only move forward), in one query."""
+    rows = session.execute(
+        select(
+            DagRunModel.dag_id,
+            func.max(DagRunModel.data_interval_start),
+            func.max(DagRunModel.data_interval_end),
+        )
+        .where(DagRunModel.dag_id.in_(dag_ids), DagRunModel.run_type == "scheduled")
+        .group_by(DagRunModel.dag_id)
+    )
+    return {dag_id: DagRunInfo(start, end) for dag_id, start, end in rows}
 
 
-def _active_runs(session: Session, dag_id: str) -> int:
-    """The DAG's queued and running runs, backfill runs aside (they have their own limit)."""
-    return session.scalar(
-        select(func.count())
-        .select_from(DagRunModel)
-        .where(
-            DagRunModel.dag_id == dag_id,
-            DagRunModel.state.in_(ACTIVE_RUN_STATES),
-            DagRunModel.backfill_id.is_(None),
+def _active_runs(session: Session, dag_ids: list[str]) -> Counter[str]:
+    """Each DAG's queued and running runs, backfill runs aside (they have their own limit)."""
+    return Counter(
+        dict(
+            session.execute(
+                select(DagRunModel.dag_id, func.count())
+                .where(
+                    DagRunModel.dag_id.in_(dag_ids),
+                    DagRunModel.state.in_(ACTIVE_RUN_STATES),
+                    DagRunModel.backfill_id.is_(None),
+                )
+                .group_by(DagRunModel.dag_id)
+            ).all()
         )
     )
 
 
 def create_scheduled_runs(session: Session, bag: SerializedDagBag, now: datetime, config: Config) -> int:
-    """Create every due scheduled run of active, unpaused DAGs, up to max_active_runs each."""
+    """Create every due scheduled run of active, unpaused DAGs, up to max_active_runs each.
+
+    Only DAGs whose ``next_dagrun_create_after`` has come (or is unknown: new, or a new version)
+    are looked at, so a pass over many DAGs costs one query when nothing is due."""
     dags = session.scalars(
         skip_locked(
             session,
@@ -105,18 +116,19 @@ def create_scheduled_runs(session: Session, bag: SerializedDagBag, now: datetime
                 DagModel.is_active.is_(True),
                 DagModel.is_paused.is_(False),
                 DagModel.latest_dag_hash.isnot(None),
+                or_(DagModel.next_dagrun_create_after.is_(None), DagModel.next_dagrun_create_after <= now),
             ),
         )
     ).all()
     created = 0
-    for dag in dags:
+    scheduled = [dag for dag in dags if bag.get(session, dag.latest_dag_hash).schedule.kind != "none"]
+    last_runs = _last_scheduled(session, [dag.dag_id for dag in scheduled])
+    active_runs = _active_runs(session, [dag.dag_id for dag in scheduled])
+    for dag in scheduled:
         serialized = bag.get(session, dag.latest_dag_hash)
-        if serialized.schedule.kind == "none":
-            continue
         timetable = timetable_for(serialized, config)
-        last = _last_scheduled(session, dag.dag_id)
-        active = _active_runs(session, dag.dag_id)
-        info = timetable.next_dagrun_info(last, now)
+        active = active_runs[dag.dag_id]
+        info = timetable.next_dagrun_info(last_runs.get(dag.dag_id), now)
         while info is not None and info.run_after <= now and active < serialized.max_active_runs:
             run = DagRunModel(
                 dag_id=dag.dag_id,
