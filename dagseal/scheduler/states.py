@@ -41,7 +41,16 @@ UNFINISHED_TASK_STATES = frozenset(set(TaskState) - FINISHED_TASK_STATES)
 FINISHED_RUN_STATES = frozenset({DagRunState.SUCCESS, DagRunState.FAILED})
 
 TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
-    TaskState.NONE: frozenset({TaskState.SCHEDULED, TaskState.UPSTREAM_FAILED, TaskState.SKIPPED}),
+    # none → success/failed: an operator the scheduler carries out itself (scheduler/host_tasks.py).
+    TaskState.NONE: frozenset(
+        {
+            TaskState.SCHEDULED,
+            TaskState.UPSTREAM_FAILED,
+            TaskState.SKIPPED,
+            TaskState.SUCCESS,
+            TaskState.FAILED,
+        }
+    ),
     # scheduled → failed: its pool does not exist (scheduler/concurrency.py).
     TaskState.SCHEDULED: frozenset({TaskState.QUEUED, TaskState.SKIPPED, TaskState.FAILED}),
     # queued → scheduled: the scheduler that queued it died before a supervisor claimed it;

@@ -19,6 +19,7 @@ from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
 from dagseal.scheduler.callback_builder import dag_callback
 from dagseal.scheduler.concurrency import Candidate, QueueGate, Verdict
 from dagseal.scheduler.dag_bag import DagVersion, SerializedDagBag
+from dagseal.scheduler.host_tasks import finish_host_task
 from dagseal.scheduler.locking import move_task, skip_locked, task_state
 from dagseal.scheduler.past_deps import past_depends_met
 from dagseal.scheduler.states import FINISHED_TASK_STATES, DagRunState, TaskState
@@ -79,6 +80,9 @@ def schedule_run(
         if decision is Decision.WAIT or (
             decision is Decision.RUN and not past_depends_met(session, run, task)
         ):
+            continue
+        if decision is Decision.RUN and task.host_operator is not None:
+            finish_host_task(session, run, task, ti.id, tis, now)
             continue
         target = _DECISION_STATE[decision]
         extra = {"scheduled_dttm": now} if target is TaskState.SCHEDULED else {"end_date": now}

@@ -19,6 +19,7 @@ from dagseal.sdk.exceptions import (
     TaskSkipped,
     XComNotSerializableError,
 )
+from dagseal.sdk.host_operators import ExternalTaskSensor, LatestOnlyOperator, TriggerDagRunOperator
 from dagseal.sdk.operators import BashOperator, EmptyOperator, PythonOperator
 from dagseal.sdk.sensors import (
     BaseSensorOperator,
@@ -60,8 +61,10 @@ __all__ = [
     "DeltaTriggerTimetable",
     "DuplicateTaskIdError",
     "EmptyOperator",
+    "ExternalTaskSensor",
     "FileSensor",
     "InvalidScheduleError",
+    "LatestOnlyOperator",
     "PokeReturnValue",
     "PythonOperator",
     "PythonSensor",
@@ -70,6 +73,7 @@ __all__ = [
     "TaskRescheduled",
     "TaskSkipped",
     "TimeDeltaSensor",
+    "TriggerDagRunOperator",
     "TriggerRule",
     "XComArg",
     "XComNotSerializableError",

@@ -7,6 +7,7 @@ from typing import Any
 
 from dagseal.sdk.baseoperator import BaseOperator
 from dagseal.sdk.dag import DAG
+from dagseal.sdk.host_operators import HostOperator
 from dagseal.sdk.operators import BashOperator, PythonOperator
 from dagseal.sdk.sensors import PythonSensor
 from dagseal.sdk.xcom import XCOM_KEY, XComArg
@@ -85,6 +86,7 @@ def serialize_task(task: BaseOperator) -> SerializedTask:
         wait_for_downstream=task.wait_for_downstream,
         retry_exponential_backoff=task.retry_exponential_backoff,
         max_retry_delay=_seconds(task.max_retry_delay),
+        host_operator=task.host_spec() if isinstance(task, HostOperator) else None,
     )
 
 

@@ -47,6 +47,7 @@ class SerializedTask:
     wait_for_downstream: bool = False
     retry_exponential_backoff: bool = False
     max_retry_delay: float | None = None
+    host_operator: dict[str, Any] | None = None  # operators the scheduler carries out (host_operators.py)
 
 
 @frozen(kw_only=True)
