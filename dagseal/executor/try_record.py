@@ -17,6 +17,7 @@ from attrs import frozen
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from dagseal.db.assets import emit_asset_events
 from dagseal.db.jobs import add_job, close_job
 from dagseal.db.models import (
     DagCodeModel,
@@ -58,6 +59,7 @@ class ClaimedTry:
     deployment_id: int | None  # the deployment that pinned it: where to pull it from
     request: RunTaskRequest
     callback_kinds: frozenset[str]  # the task's callbacks: recording needs the DAG again only for these
+    outlets: tuple[tuple[str, str], ...] = ()  # assets (name, uri) a success updates
 
     def log_path(self, base_log_folder: str) -> Path:
         r = self.request
@@ -193,6 +195,7 @@ def claim_try(session: Session, ti_id: int, job_id: int, now: datetime) -> Claim
         deployment_id=run.deployment_id,
         request=request,
         callback_kinds=task_callback_kinds(task),
+        outlets=tuple((key["name"], key["uri"]) for key in task.outlets),
     )
 
 
@@ -279,6 +282,10 @@ def record_outcome(
             return None, None
         if state is TaskState.UP_FOR_RESCHEDULE:
             record_reschedule(session, claimed.ti_id, claimed.try_number, now)
+        if state is TaskState.SUCCESS and claimed.outlets:
+            r = claimed.request
+            outlets = [{"name": name, "uri": uri} for name, uri in claimed.outlets]
+            emit_asset_events(session, outlets, r.dag_id, r.run_id, r.task_id, now)
         kind = _CALLBACK_KIND.get(state)
         if kind not in claimed.callback_kinds:
             return state, None

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
+from dagseal.db.assets import register_dag_assets
 from dagseal.db.models import DagCodeModel, DagModel, ImportErrorModel, SerializedDagModel
 from dagseal.processor.parsing import FileOutcome, ParsedDag
 from dagseal.processor.policy import DagPolicy, check_dag, dag_view
@@ -88,6 +89,7 @@ def store_outcome(
             problem = _store_dag(session, ctx, rel, parsed, now)
             lost_conflict = lost_conflict or problem is not None
         if problem is None:
+            register_dag_assets(session, parsed.dag)
             stored.append(parsed.dag_id)
         else:
             errors.append(f"{rel}: {problem}")
@@ -217,6 +219,8 @@ def schedule_description(schedule: dict[str, Any]) -> str:
         return str(schedule.get("cron")) + ("" if zone == "UTC" else f" ({zone})")
     if kind == "timedelta":
         return f"every {schedule.get('seconds'):g}s"
+    if kind == "assets":
+        return "assets"
     return "@once" if kind == "once" else "None"
 
 

@@ -121,7 +121,8 @@ def create_scheduled_runs(session: Session, bag: SerializedDagBag, now: datetime
         )
     ).all()
     created = 0
-    scheduled = [dag for dag in dags if bag.get(session, dag.latest_dag_hash).schedule.kind != "none"]
+    timed = ("once", "cron", "timedelta")  # "none" never runs by itself; "assets" runs on asset updates
+    scheduled = [dag for dag in dags if bag.get(session, dag.latest_dag_hash).schedule.kind in timed]
     last_runs = _last_scheduled(session, [dag.dag_id for dag in scheduled])
     active_runs = _active_runs(session, [dag.dag_id for dag in scheduled])
     for dag in scheduled:

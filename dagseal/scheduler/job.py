@@ -26,6 +26,7 @@ from dagseal.db.models import JobState, JobType
 from dagseal.db.session import session_scope
 from dagseal.executor.base import BaseExecutor
 from dagseal.executor.try_record import fail_unstarted
+from dagseal.scheduler.assets import create_asset_triggered_runs
 from dagseal.scheduler.backfill_runs import complete_backfills
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import create_scheduled_runs, start_queued_runs
@@ -175,6 +176,7 @@ class SchedulerJob:
         requests: list[CallbackRequest] = []
         with session_scope(self.factory) as session:
             create_scheduled_runs(session, self._bag, now, self.config)
+            create_asset_triggered_runs(session, self._bag, now, self.config)
             start_queued_runs(session, self._bag, now)
             complete_backfills(session, now)
         with session_scope(self.factory) as session:

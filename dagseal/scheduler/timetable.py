@@ -125,7 +125,7 @@ class _DeltaGrid(_Grid):
 class Timetable:
     """A DAG's schedule as the scheduler needs it (built from the serialized ScheduleSpec)."""
 
-    kind: str  # "none" | "once" | "cron" | "timedelta"
+    kind: str  # "none" | "once" | "cron" | "timedelta" | "assets" (no ticks: runs on asset updates)
     cron: str | None = None
     seconds: float | None = None
     start_date: datetime | None = None
@@ -165,7 +165,7 @@ class Timetable:
 
         The returned run may lie in the future: the caller creates it once ``run_after <= now``.
         """
-        if self.kind == "none":
+        if self.kind in ("none", "assets"):
             return None
         if self.kind == "once":
             if last is not None:
@@ -206,7 +206,7 @@ class Timetable:
         """A manual run's data interval (Airflow's ``infer_manual_data_interval``): for a data-interval
         timetable the last complete interval at ``logical_date``, else ``[logical_date - interval,
         logical_date]``."""
-        if self.kind in ("none", "once"):
+        if self.kind not in ("cron", "timedelta"):
             return DagRunInfo(logical_date, logical_date)
         if self.trigger:
             return DagRunInfo(logical_date - self.interval, logical_date)

@@ -5,6 +5,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from dagseal.sdk.assets import outlet_keys
 from dagseal.sdk.exceptions import DagDefinitionError
 from dagseal.sdk.task_scheduling import SCHEDULING_DEFAULTS, check_scheduling
 from dagseal.sdk.trigger_rule import TriggerRule
@@ -88,6 +89,7 @@ class BaseOperator:
         wait_for_downstream: bool = NOTSET,
         retry_exponential_backoff: bool = NOTSET,
         max_retry_delay: timedelta | float | None = NOTSET,
+        outlets: Any = None,
     ) -> None:
         from dagseal.sdk.dag import current_dag
 
@@ -140,6 +142,7 @@ class BaseOperator:
         self.wait_for_downstream: bool = scheduling["wait_for_downstream"]
         self.retry_exponential_backoff: bool = scheduling["retry_exponential_backoff"]
         self.max_retry_delay: timedelta | None = scheduling["max_retry_delay"]
+        self.outlets: list[dict[str, str]] = [] if outlets is None else outlet_keys(task_id, outlets)
         self.upstream_task_ids: set[str] = set()
         self.downstream_task_ids: set[str] = set()
         owner.add_task(self)

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from dagseal.sdk.assets import asset_condition
 from dagseal.sdk.exceptions import DagCycleError, DagDefinitionError, DuplicateTaskIdError
 from dagseal.sdk.schedule import ScheduleSpec, normalize_schedule
 from dagseal.sdk.timetables import Timetable
@@ -41,6 +42,9 @@ def _schedule_spec(schedule: object, start_date: datetime | None, dag_id: str) -
     """A timetable's own spec, or the bare schedule read in the start_date's zone (UTC if naive)."""
     if isinstance(schedule, Timetable):
         return schedule.spec
+    condition = asset_condition(schedule)
+    if condition is not None:
+        return ScheduleSpec(kind="assets", assets=condition)
     zone = start_date.tzinfo if isinstance(start_date, datetime) else None
     try:
         return normalize_schedule(schedule, "UTC" if zone is None else timezone_name(zone))

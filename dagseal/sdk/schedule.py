@@ -6,13 +6,13 @@ the scheduler (host side) computes the actual fire times.
 
 import re
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from attrs import frozen
 
 from dagseal.sdk.exceptions import InvalidScheduleError
 
-ScheduleKind = Literal["none", "once", "cron", "timedelta"]
+ScheduleKind = Literal["none", "once", "cron", "timedelta", "assets"]
 # "trigger": a run at each tick (Airflow 3's default); "data_interval": a run per [tick, next tick);
 # None: a bare cron string or timedelta, which [scheduler] create_*_data_intervals settles on the host.
 TimetableKind = Literal["trigger", "data_interval"]
@@ -41,6 +41,7 @@ class ScheduleSpec:
     timetable: TimetableKind | None = None
     timezone: str | None = None  # cron only: the zone its fields are read in (timezones.py names)
     interval: float = 0.0  # trigger timetables: data interval length before each tick, seconds
+    assets: dict[str, Any] | None = None  # kind "assets": the condition (dagseal.sdk.assets)
 
 
 def delta_spec(

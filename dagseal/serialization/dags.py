@@ -87,6 +87,7 @@ def serialize_task(task: BaseOperator) -> SerializedTask:
         retry_exponential_backoff=task.retry_exponential_backoff,
         max_retry_delay=_seconds(task.max_retry_delay),
         host_operator=task.host_spec() if isinstance(task, HostOperator) else None,
+        outlets=[dict(key) for key in task.outlets],
     )
 
 

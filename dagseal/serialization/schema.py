@@ -48,6 +48,7 @@ class SerializedTask:
     retry_exponential_backoff: bool = False
     max_retry_delay: float | None = None
     host_operator: dict[str, Any] | None = None  # operators the scheduler carries out (host_operators.py)
+    outlets: list[dict[str, str]] = field(factory=list)  # asset keys {"name", "uri"} a success updates
 
 
 @frozen(kw_only=True)

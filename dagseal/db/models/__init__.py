@@ -1,5 +1,8 @@
 """Every dagseal table, one model per module; importing this package registers them all on ``Base``."""
 
+from dagseal.db.models.asset import AssetModel
+from dagseal.db.models.asset_event import AssetEventModel
+from dagseal.db.models.asset_schedule import AssetDagRunQueueModel, DagScheduleAssetReferenceModel
 from dagseal.db.models.backfill import BackfillModel
 from dagseal.db.models.backfill_dag_run import BackfillDagRunModel
 from dagseal.db.models.callback_claim import CallbackClaimModel
@@ -16,6 +19,9 @@ from dagseal.db.models.task_instance import TaskInstanceModel
 from dagseal.db.models.task_reschedule import TaskRescheduleModel
 
 __all__ = [
+    "AssetDagRunQueueModel",
+    "AssetEventModel",
+    "AssetModel",
     "BackfillDagRunModel",
     "BackfillModel",
     "CallbackClaimModel",
@@ -24,6 +30,7 @@ __all__ = [
     "DagCodeModel",
     "DagModel",
     "DagRunModel",
+    "DagScheduleAssetReferenceModel",
     "DeploymentModel",
     "ImportErrorModel",
     "JobModel",

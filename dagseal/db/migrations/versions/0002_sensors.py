@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("try_number", sa.Integer(), nullable=False),
         sa.Column("start_date", UtcDateTime(), nullable=False),
         sa.Column("end_date", UtcDateTime(), nullable=False),
-        sa.Column("duration", sa.Float(), nullable=False),
+        sa.Column("duration", sa.Double(), nullable=False),
         sa.Column("reschedule_date", UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["ti_id"],
