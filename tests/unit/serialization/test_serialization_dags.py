@@ -99,6 +99,7 @@ def test_envelope_matches_the_contract_schema() -> None:
         "timetable": None,
         "timezone": None,
         "interval": 0.0,
+        "assets": None,
     }
     assert body["start_date"] == "2026-01-01T00:00:00+00:00"
     assert [t["task_id"] for t in body["tasks"]] == ["b", "extract", "load"]
