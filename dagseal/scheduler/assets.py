@@ -12,11 +12,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from dagseal.config import Config
-from dagseal.db.models import AssetDagRunQueueModel, AssetModel, DagModel, DagRunModel
+from dagseal.db.models import AssetDagRunQueueModel, AssetModel, DagModel
 from dagseal.scheduler.dag_bag import SerializedDagBag
-from dagseal.scheduler.dagrun_creation import _image_pin, _insert_run
+from dagseal.scheduler.dagrun_creation import _insert_run, new_queued_run
 from dagseal.scheduler.locking import skip_locked
-from dagseal.scheduler.states import DagRunState
+from dagseal.scheduler.timetable import DagRunInfo
 
 ASSET_RUN_TYPE = "asset_triggered"
 
@@ -54,19 +54,8 @@ def create_asset_triggered_runs(
         schedule = bag.get(session, dag.latest_dag_hash).schedule
         if schedule.kind != "assets" or not schedule.assets or not condition_met(schedule.assets, assets):
             continue
-        run = DagRunModel(
-            dag_id=dag_id,
-            run_id=f"{ASSET_RUN_TYPE}__{now.isoformat()}",
-            run_type=ASSET_RUN_TYPE,
-            logical_date=now,
-            data_interval_start=now,
-            data_interval_end=now,
-            state=DagRunState.QUEUED.value,
-            dag_hash=dag.latest_dag_hash,
-            conf={},
-            created_at=now,
-            **_image_pin(session, dag, config),
-        )
+        run_id = f"{ASSET_RUN_TYPE}__{now.isoformat()}"
+        run = new_queued_run(session, dag, run_id, ASSET_RUN_TYPE, DagRunInfo(now, now), now, config)
         if _insert_run(session, run):
             created += 1
             session.execute(

@@ -23,8 +23,9 @@ from dagseal.db.models import BackfillDagRunModel, BackfillModel, DagModel, DagR
 from dagseal.errors import DagsealError
 from dagseal.scheduler.clearing import reset_task_instances
 from dagseal.scheduler.dag_bag import SerializedDagBag
-from dagseal.scheduler.dagrun_creation import _image_pin, _insert_run, timetable_for
+from dagseal.scheduler.dagrun_creation import _insert_run, new_queued_run, timetable_for
 from dagseal.scheduler.states import DagRunState
+from dagseal.scheduler.timetable import DagRunInfo
 
 REPROCESS_BEHAVIORS = ("none", "failed", "completed")
 BACKFILL_RUN_TYPE = "backfill"
@@ -171,9 +172,8 @@ def create_backfill(
     )
     session.add(backfill)
     session.flush()
-    pin = _image_pin(session, dag, config)
     for ordinal, item in enumerate(planned):
-        run = _queue(session, backfill, dag, item, pin, now)
+        run = _queue(session, backfill, dag, item, now, config)
         session.add(
             BackfillDagRunModel(
                 backfill_id=backfill.id,
@@ -191,8 +191,8 @@ def _queue(
     backfill: BackfillModel,
     dag: DagModel,
     item: PlannedRun,
-    pin: dict[str, Any],
     now: datetime,
+    config: Config,
 ) -> DagRunModel | None:
     """Queue a new run for ``item``, or clear its existing run into this backfill; None when skipped."""
     if item.action == "skip":
@@ -206,19 +206,18 @@ def _queue(
         run.backfill_id = backfill.id
         run.run_type = BACKFILL_RUN_TYPE
         return run
-    run = DagRunModel(
-        dag_id=dag.dag_id,
-        run_id=f"backfill__{item.logical_date.isoformat()}",
-        run_type=BACKFILL_RUN_TYPE,
-        logical_date=item.logical_date,
-        data_interval_start=item.data_interval_start,
-        data_interval_end=item.data_interval_end,
-        state=DagRunState.QUEUED.value,
-        dag_hash=dag.latest_dag_hash,
+    interval = DagRunInfo(item.data_interval_start, item.data_interval_end)
+    run = new_queued_run(
+        session,
+        dag,
+        f"backfill__{item.logical_date.isoformat()}",
+        BACKFILL_RUN_TYPE,
+        interval,
+        now,
+        config,
+        item.logical_date,
         conf=dict(backfill.dag_run_conf),
-        created_at=now,
         backfill_id=backfill.id,
-        **pin,
     )
     if not _insert_run(session, run):
         raise BackfillError(f"DAG {dag.dag_id!r} already has a run {run.run_id!r}")

@@ -73,6 +73,34 @@ def _image_pin(session: Session, dag: DagModel, config: Config | None) -> dict[s
     return {} if image is None else {"image_digest": image}
 
 
+def new_queued_run(
+    session: Session,
+    dag: DagModel,
+    run_id: str,
+    run_type: str,
+    info: DagRunInfo,
+    now: datetime,
+    config: Config | None,
+    logical_date: datetime | None = None,
+    **values: Any,
+) -> DagRunModel:
+    """A queued run of the DAG's latest version over ``info``'s data interval, pinned like every
+    new run (not yet added to the session). ``logical_date`` defaults to ``info``'s."""
+    return DagRunModel(
+        dag_id=dag.dag_id,
+        run_id=run_id,
+        run_type=run_type,
+        logical_date=info.logical_date if logical_date is None else logical_date,
+        data_interval_start=info.data_interval_start,
+        data_interval_end=info.data_interval_end,
+        state=DagRunState.QUEUED.value,
+        dag_hash=dag.latest_dag_hash,
+        created_at=now,
+        **{"conf": {}, **values},
+        **_image_pin(session, dag, config),
+    )
+
+
 def _last_scheduled(session: Session, dag_ids: list[str]) -> dict[str, DagRunInfo]:
     """Each DAG's latest scheduled data interval (intervals only move forward), in one query."""
     rows = session.execute(
@@ -131,19 +159,7 @@ def create_scheduled_runs(session: Session, bag: SerializedDagBag, now: datetime
         active = active_runs[dag.dag_id]
         info = timetable.next_dagrun_info(last_runs.get(dag.dag_id), now)
         while info is not None and info.run_after <= now and active < serialized.max_active_runs:
-            run = DagRunModel(
-                dag_id=dag.dag_id,
-                run_id=info.run_id,
-                run_type="scheduled",
-                logical_date=info.logical_date,
-                data_interval_start=info.data_interval_start,
-                data_interval_end=info.data_interval_end,
-                state=DagRunState.QUEUED.value,
-                dag_hash=dag.latest_dag_hash,
-                conf={},
-                created_at=now,
-                **_image_pin(session, dag, config),
-            )
+            run = new_queued_run(session, dag, info.run_id, "scheduled", info, now, config)
             if _insert_run(session, run):
                 created += 1
                 active += 1
@@ -179,19 +195,8 @@ def trigger_dag(
     interval = timetable_for(
         SerializedDagBag().get(session, dag.latest_dag_hash), config
     ).manual_data_interval(logical_date)
-    run = DagRunModel(
-        dag_id=dag_id,
-        run_id=run_id or f"manual__{logical_date.isoformat()}",
-        run_type="manual",
-        logical_date=logical_date,
-        data_interval_start=interval.data_interval_start,
-        data_interval_end=interval.data_interval_end,
-        state=DagRunState.QUEUED.value,
-        dag_hash=dag.latest_dag_hash,
-        conf=conf,
-        created_at=now,
-        **_image_pin(session, dag, config),
-    )
+    run_id = run_id or f"manual__{logical_date.isoformat()}"
+    run = new_queued_run(session, dag, run_id, "manual", interval, now, config, logical_date, conf=conf)
     if not _insert_run(session, run):
         raise TriggerError(f"DAG {dag_id!r} already has a run with run_id {run.run_id!r}")
     return run

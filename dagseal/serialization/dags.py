@@ -8,8 +8,7 @@ from typing import Any
 from dagseal.sdk.baseoperator import BaseOperator
 from dagseal.sdk.dag import DAG
 from dagseal.sdk.host_operators import HostOperator
-from dagseal.sdk.operators import BashOperator, PythonOperator
-from dagseal.sdk.sensors import PythonSensor
+from dagseal.sdk.operators import BashOperator, PythonCallMixin
 from dagseal.sdk.xcom import XCOM_KEY, XComArg
 from dagseal.serialization.canonical import canonical_json, sha256_hex
 from dagseal.serialization.converter import structure, unstructure
@@ -57,7 +56,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def serialize_task(task: BaseOperator) -> SerializedTask:
     where = f"DAG {task.dag.dag_id!r} task {task.task_id!r}"
-    python = task if isinstance(task, PythonOperator | PythonSensor) else None
+    python = task if isinstance(task, PythonCallMixin) else None
     bash = task if isinstance(task, BashOperator) else None
     return SerializedTask(
         task_id=task.task_id,

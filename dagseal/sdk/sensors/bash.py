@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from typing import Any
 
 from dagseal.sdk.context import TaskContext
 from dagseal.sdk.exceptions import DagDefinitionError
+from dagseal.sdk.operators import run_bash
 from dagseal.sdk.sensors.base import BaseSensorOperator
 
 
@@ -23,14 +21,4 @@ class BashSensor(BaseSensorOperator):
         self.env = None if env is None else {str(key): str(value) for key, value in env.items()}
 
     def poke(self, context: TaskContext) -> bool:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        completed = subprocess.run(
-            ["bash", "-c", self.bash_command],
-            env={**os.environ, **(self.env or {})},
-            stdin=subprocess.DEVNULL,
-            stdout=2,
-            stderr=2,
-            check=False,
-        )
-        return completed.returncode == 0
+        return run_bash(self.bash_command, self.env) == 0

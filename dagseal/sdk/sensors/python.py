@@ -6,12 +6,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dagseal.sdk.context import TaskContext
-from dagseal.sdk.exceptions import DagDefinitionError
+from dagseal.sdk.operators import PythonCallMixin, check_callable
 from dagseal.sdk.sensors.base import BaseSensorOperator, PokeReturnValue
-from dagseal.sdk.xcom import find_xcom_args, resolve_xcom_args
 
 
-class PythonSensor(BaseSensorOperator):
+class PythonSensor(PythonCallMixin, BaseSensorOperator):
     """Pokes with ``python_callable(*op_args, **op_kwargs)``; truthy or a done PokeReturnValue ends it."""
 
     def __init__(
@@ -23,23 +22,15 @@ class PythonSensor(BaseSensorOperator):
         op_kwargs: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        if not callable(python_callable):
-            raise DagDefinitionError(f"task {task_id!r}: python_callable is not callable")
+        check_callable(task_id, python_callable)
         super().__init__(task_id=task_id, **kwargs)
-        self.python_callable = python_callable
-        self.op_args = list(op_args or [])
-        self.op_kwargs = dict(op_kwargs or {})
+        self._bind_call(python_callable, op_args, op_kwargs)
         self._upstream: Mapping[str, Any] = {}
-        for arg in find_xcom_args([self.op_args, self.op_kwargs]):
-            arg.operator.set_downstream(self)
 
     def execute(self, context: TaskContext, upstream_results: Mapping[str, Any]) -> Any:
         self._upstream = upstream_results
         return super().execute(context, upstream_results)
 
     def poke(self, context: TaskContext) -> bool | PokeReturnValue:
-        result = self.python_callable(
-            *resolve_xcom_args(self.op_args, self._upstream),
-            **resolve_xcom_args(self.op_kwargs, self._upstream),
-        )
+        result = self._call(self._upstream)
         return result if isinstance(result, PokeReturnValue) else bool(result)
