@@ -3,8 +3,6 @@ runtime, SQLite and PostgreSQL): team_a's task succeeds, team_b's DAG scheduled 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from textwrap import dedent
 
 import pytest
@@ -15,13 +13,6 @@ from dagseal.db.models import AssetEventModel, DagRunModel
 from dagseal.db.session import session_scope
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def env(tmp_path: Path, migrated_db_url: str) -> Iterator[SchedulerEnv]:
-    environment = SchedulerEnv(tmp_path, migrated_db_url)
-    yield environment
-    environment.close()
 
 
 def test_a_producer_in_one_team_triggers_a_consumer_in_another(env: SchedulerEnv) -> None:

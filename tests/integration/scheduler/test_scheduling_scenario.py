@@ -5,9 +5,7 @@ scheduled run goes on; sampled from the database while it runs."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sched_env import SchedulerEnv
@@ -16,14 +14,7 @@ from sqlalchemy import func, select
 from dagseal.db.models import BackfillModel, DagRunModel, TaskInstanceModel
 from dagseal.db.session import session_scope
 
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def env(tmp_path: Path, migrated_db_url: str) -> Iterator[SchedulerEnv]:
-    environment = SchedulerEnv(tmp_path, migrated_db_url, core__parallelism="4")
-    yield environment
-    environment.close()
+pytestmark = [pytest.mark.integration, pytest.mark.scheduler_settings(core__parallelism="4")]
 
 
 class Sampler:

@@ -3,9 +3,6 @@ the slot and the sandbox between pokes, timeouts fail or skip, and the issue's p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sched_env import SchedulerEnv
 from sqlalchemy import select
@@ -13,14 +10,7 @@ from sqlalchemy import select
 from dagseal.db.models import TaskRescheduleModel
 from dagseal.db.session import session_scope
 
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def env(tmp_path: Path, migrated_db_url: str) -> Iterator[SchedulerEnv]:
-    environment = SchedulerEnv(tmp_path, migrated_db_url, core__parallelism="1")
-    yield environment
-    environment.close()
+pytestmark = [pytest.mark.integration, pytest.mark.scheduler_settings(core__parallelism="1")]
 
 
 def reschedules(env: SchedulerEnv) -> list[TaskRescheduleModel]:
