@@ -31,16 +31,17 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tasks import DAG_FILE, measure, print_figures, run_dag  # benchmarks/tasks.py: the 200-task figures
 
-from dagseal.callbacks.database_sink import DatabaseCallbackSink
-from dagseal.config import Config, load_config
+from dagseal.config import load_config
 from dagseal.db.models import DagModel, DagRunModel, JobModel, TaskInstanceModel
 from dagseal.db.session import create_engine_from_conn, migrate, session_factory, session_scope
 from dagseal.executor.local_executor import LocalExecutor
 from dagseal.executor.settings import SupervisorSettings
+from dagseal.placement import Placement, PlacementSettings
 from dagseal.processor import DagProcessorManager
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import create_scheduled_runs, start_queued_runs, trigger_dag
 from dagseal.scheduler.dagrun_timeouts import time_out_runs
+from dagseal.scheduler.host_tasks import NewRuns
 from dagseal.scheduler.job import SchedulerJob, SchedulerSettings
 from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
 from dagseal.timeutil import utcnow
@@ -60,13 +61,13 @@ for d in range({dags_per_file}):
 """
 
 
-def populate(factory: sessionmaker[Session], running: int) -> int:
+def populate(factory: sessionmaker[Session], placement: Placement, running: int) -> int:
     """One run per DAG, started; all but ``running`` of them finished. Returns the task instances."""
     now = utcnow()
     with session_scope(factory) as session:
         dag_ids = sorted(session.scalars(select(DagModel.dag_id).where(DagModel.dag_id.like("scale.%"))))
         for dag_id in dag_ids:
-            trigger_dag(session, dag_id, {}, now - timedelta(hours=1), run_id="r")
+            trigger_dag(session, dag_id, {}, now - timedelta(hours=1), placement, run_id="r")
     bag = SerializedDagBag()
     with session_scope(factory) as session:
         start_queued_runs(session, bag, now)
@@ -83,16 +84,18 @@ def populate(factory: sessionmaker[Session], running: int) -> int:
         return session.scalar(select(func.count()).select_from(TaskInstanceModel))
 
 
-def one_pass(factory: sessionmaker[Session], bag: SerializedDagBag, config: Config, slots: int) -> float:
+def one_pass(
+    factory: sessionmaker[Session], bag: SerializedDagBag, placement: Placement, slots: int
+) -> float:
     """The scheduler pass's database work, without an executor; seconds."""
     started = time.perf_counter()
     now = utcnow()
     with session_scope(factory) as session:
-        create_scheduled_runs(session, bag, now, config)
+        create_scheduled_runs(session, bag, now, placement)
         start_queued_runs(session, bag, now)
     with session_scope(factory) as session:
-        schedule_running_runs(session, bag, now, lambda request: None)
-        time_out_runs(session, bag, now, lambda request: None)
+        schedule_running_runs(session, bag, now, NewRuns(placement))
+        time_out_runs(session, bag, now)
     with session_scope(factory) as session:
         for item in queue_scheduled(session, slots, now, bag):
             session.execute(  # give the slot back: no executor runs it, the next pass queues again
@@ -102,7 +105,10 @@ def one_pass(factory: sessionmaker[Session], bag: SerializedDagBag, config: Conf
 
 
 def throughput(
-    factory: sessionmaker[Session], executor: LocalExecutor, scheduler: SchedulerSettings, config: Config
+    factory: sessionmaker[Session],
+    executor: LocalExecutor,
+    scheduler: SchedulerSettings,
+    placement: Placement,
 ) -> float:
     """Run the open runs to the end with the real loop; tasks per second from the loop's start to
     the last try's recorded success."""
@@ -117,7 +123,7 @@ def throughput(
             return not session.scalar(open_runs)
 
     loop_start = utcnow()
-    SchedulerJob(factory, executor, scheduler, config, after_pass=finished).run()
+    SchedulerJob(factory, executor, scheduler, placement, after_pass=finished).run()
     with session_scope(factory) as session:
         done, last = session.execute(
             select(func.count(), func.max(JobModel.end_date))
@@ -154,14 +160,15 @@ def main() -> None:
     migrate(args.db_url)
     factory = session_factory(create_engine_from_conn(args.db_url))
     config = load_config(environ={"DAGSEAL_HOME": str(work)}, cwd=work)
+    placement = Placement(PlacementSettings())  # the process runtime: the figures measure dagseal, not Docker
     started = time.monotonic()
-    with DagProcessorManager.from_config(config, folder, factory) as processor:
+    with DagProcessorManager.from_config(config, placement, folder, factory) as processor:
         processor.run_once()
     with session_scope(factory) as session:
         active = session.scalar(
             select(func.count()).select_from(DagModel).where(DagModel.dag_id.like("scale.%"))
         )
-    tis = populate(factory, args.running)
+    tis = populate(factory, placement, args.running)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"dagseal scale benchmark: PostgreSQL, process runtime, parallelism {args.parallelism}, "
@@ -170,7 +177,7 @@ def main() -> None:
     setup = time.monotonic() - started
     print(f"{active} active DAGs, {tis} task instances, {args.running} running runs (setup {setup:.0f} s)")
     bag = SerializedDagBag()
-    passes = [one_pass(factory, bag, config, args.parallelism) for _ in range(args.passes)]
+    passes = [one_pass(factory, bag, placement, args.parallelism) for _ in range(args.passes)]
     steady = [seconds * 1000 for seconds in passes[1:]]
     print(
         f"scheduler pass: first {passes[0] * 1000:.0f} ms, then median {statistics.median(steady):.0f} ms"
@@ -180,8 +187,7 @@ def main() -> None:
         sql_alchemy_conn=args.db_url,
         base_log_folder=str(work / "logs"),
         zombie_threshold=300,
-        task_execution_runtime="process",
-        standalone_dag_processor=True,
+        placement=placement.settings,
     )
     scheduler = SchedulerSettings(
         loop_sleep=1.0,
@@ -190,10 +196,10 @@ def main() -> None:
         stale_dag_threshold=3600,
         stale_dag_cleanup_interval=3600,
     )
-    executor = LocalExecutor(args.parallelism, DatabaseCallbackSink(factory), settings)
-    rate = throughput(factory, executor, scheduler, config)
+    executor = LocalExecutor(args.parallelism, settings)
+    rate = throughput(factory, executor, scheduler, placement)
     print(f"at scale: {rate:.1f} no-op tasks/s over {args.running} concurrent runs; goal >= 30 tasks/s")
-    run_id = run_dag(factory, "bench.wide", args.parallelism, settings, scheduler, config)
+    run_id = run_dag(factory, "bench.wide", args.parallelism, settings, scheduler, placement)
     print_figures(
         "side by side, the 200-task wide DAG (benchmarks/tasks.py) in the same database",
         measure(factory, run_id, args.parallelism),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,8 +20,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.db.session import create_engine_from_conn, migrate
+from dagseal.db.session import create_engine_from_conn, migrate, session_scope
 from dagseal.db.session import session_factory as make_session_factory
+from dagseal.serialization import CallbackRequest
 
 DEFAULT_PG_URL = "postgresql+psycopg://dagseal:dagseal@127.0.0.1:54329/dagseal"
 
@@ -89,6 +90,18 @@ def migrated_db_url(db_url: str) -> str:
     """Like ``db_url``, with the schema migrated to head."""
     migrate(db_url)
     return db_url
+
+
+@pytest.fixture
+def enqueue_callback(session_factory: sessionmaker[Session]) -> Callable[..., None]:
+    """Commit one ``callback_request`` row, as the state change that causes it would."""
+    from dagseal.callbacks import DEFAULT_CALLBACK_PRIORITY, add_callback_request
+
+    def enqueue(request: CallbackRequest, priority_weight: int = DEFAULT_CALLBACK_PRIORITY) -> None:
+        with session_scope(session_factory) as session:
+            add_callback_request(session, request, priority_weight)
+
+    return enqueue
 
 
 @pytest.fixture

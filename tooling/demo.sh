@@ -3,7 +3,8 @@
 # the images to the loopback registry, deploy the published digest map, then run the example DAGs
 # of both teams end to end — parsing, tasks and callbacks each inside its team's image, pulled by
 # digest on first use — and show the runs, their task states and images, and the tabulate version
-# each team's task saw (team_x pins 0.8.10, team_y 0.9.0: the same package side by side).
+# each team's task saw (team_x pins 0.8.10, team_y 0.9.0: the same package side by side); then
+# keep running with the web UI on 127.0.0.1:8080 (login admin, its password printed once).
 #
 #   DAGSEAL_RUNTIME=process bash tooling/demo.sh   runs the same DAGs in the process runtime.
 #
@@ -59,3 +60,14 @@ echo
 echo "== what the DAG processors stored: dagseal dags list"
 dagseal dags list
 dagseal import-errors list
+
+# The same database in the web UI: `dagseal standalone` keeps scheduling and serves the UI and the
+# REST API on [api] host:port (127.0.0.1:8080), printing where to open it and the admin's password.
+# DAGSEAL_DEMO_UI=0 ends the demo here instead.
+if [ "${DAGSEAL_DEMO_UI:-1}" != 0 ]; then
+  export DAGSEAL__API__PORT="${DAGSEAL__API__PORT:-8080}"
+  echo
+  echo "== the web UI and REST API: dagseal standalone --api-server (Ctrl-C stops it)"
+  echo "   open http://127.0.0.1:$DAGSEAL__API__PORT/ in a browser on this machine; both teams' DAGs and images are there"
+  exec dagseal standalone --api-server
+fi

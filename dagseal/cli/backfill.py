@@ -64,10 +64,13 @@ def _print_plan(planned: list[PlannedRun]) -> None:
 def create_command(args: argparse.Namespace) -> int:
     from dagseal.config import load_config
     from dagseal.db.session import session_scope
+    from dagseal.placement import Placement
     from dagseal.scheduler.backfill import create_backfill, plan_backfill
+    from dagseal.scheduler.data_intervals import DataIntervalSettings
     from dagseal.timeutil import utcnow
 
     config = load_config()
+    intervals = DataIntervalSettings.from_config(config)
     conf = _conf(args.dag_run_conf)
     with session_scope(open_database(config)) as session:
         if args.dry_run:
@@ -79,7 +82,7 @@ def create_command(args: argparse.Namespace) -> int:
                 reprocess_behavior=args.reprocess_behavior,
                 run_backwards=args.run_backwards,
                 now=utcnow(),
-                config=config,
+                intervals=intervals,
             )
             _print_plan(planned)
             print(
@@ -92,7 +95,8 @@ def create_command(args: argparse.Namespace) -> int:
             args.from_date,
             args.to_date,
             now=utcnow(),
-            config=config,
+            intervals=intervals,
+            placement=Placement.from_config(config),
             reprocess_behavior=args.reprocess_behavior,
             max_active_runs=args.max_active_runs,
             run_backwards=args.run_backwards,

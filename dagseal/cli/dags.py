@@ -35,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     trigger.add_argument(
         "--logical-date", type=parse_cli_datetime, help="ISO-8601 logical date, naive = UTC (default: now)"
     )
+    trigger.add_argument(
+        "--deployment", type=int, metavar="ID", help="pin the run to this deployment's image"
+    )
     trigger.set_defaults(handler=trigger_command)
     versions = commands.add_parser("versions", help="every (dag_hash, image) pair that ran, with its runs")
     versions.add_argument("dag_id")
@@ -160,7 +163,9 @@ def set_paused_command(args: argparse.Namespace) -> None:
 
 
 def trigger_command(args: argparse.Namespace) -> None:
+    from dagseal.config import load_config
     from dagseal.db.session import session_scope
+    from dagseal.placement import Placement
     from dagseal.scheduler.dagrun_creation import trigger_dag
     from dagseal.timeutil import utcnow
 
@@ -168,6 +173,17 @@ def trigger_command(args: argparse.Namespace) -> None:
         conf = json.loads(args.conf)
     except ValueError as exc:
         raise DagsealError(f"--conf is not valid JSON: {exc}") from None
-    with session_scope(open_database()) as session:
-        run = trigger_dag(session, args.dag_id, conf, utcnow(), args.run_id, logical_date=args.logical_date)
+    config = load_config()
+    placement = Placement.from_config(config)
+    with session_scope(open_database(config)) as session:
+        run = trigger_dag(
+            session,
+            args.dag_id,
+            conf,
+            utcnow(),
+            placement,
+            args.run_id,
+            logical_date=args.logical_date,
+            deployment_id=args.deployment,
+        )
     print(f"triggered {run.dag_id} run {run.run_id} on version {run.dag_hash[:SHORT_HASH]}")

@@ -6,6 +6,7 @@ scheduler do). Inputs are frozen specs, results are typed, failures are the Sand
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from enum import StrEnum
 from typing import Any, BinaryIO, Literal
 
 from attrs import field, frozen
@@ -14,17 +15,19 @@ from dagseal.errors import DagsealError
 from dagseal.sandbox.protocol import RunTaskRequest
 
 __all__ = [
+    "Network",
     "RunTaskRequest",
     "SandboxCrashed",
     "SandboxError",
     "SandboxProtocolError",
     "SandboxRequestError",
     "SandboxRuntime",
-    "SandboxSession",
     "SandboxSpec",
     "SandboxTimeout",
     "TaskHandle",
     "TaskOutcome",
+    "Volume",
+    "WarmSandbox",
 ]
 
 
@@ -37,7 +40,7 @@ class SandboxError(DagsealError):
 
 
 class SandboxCrashed(SandboxError):
-    """The sandbox exited (EOF on its protocol stream); the session is dead, start a new one."""
+    """The sandbox exited (EOF on its protocol stream); the warm sandbox is dead, start a new one."""
 
     def __init__(self, message: str, exit_code: int | None, stderr_tail: str = "") -> None:
         super().__init__(message, stderr_tail)
@@ -57,7 +60,7 @@ class SandboxProtocolError(SandboxError):
 
 
 class SandboxRequestError(SandboxError):
-    """The sandbox answered ``error``: the request was malformed. The session stays usable."""
+    """The sandbox answered ``error``: the request was malformed. The warm sandbox stays usable."""
 
 
 def _pairs(value: Mapping[str, str] | tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
@@ -65,21 +68,38 @@ def _pairs(value: Mapping[str, str] | tuple[tuple[str, str], ...]) -> tuple[tupl
     return tuple(sorted((str(key), str(val)) for key, val in items))
 
 
+class Network(StrEnum):
+    """The networks a sandbox container may join: none (the default), or the host's."""
+
+    NONE = "none"
+    HOST = "host"
+
+
+@frozen
+class Volume:
+    """One bind mount: ``source`` an absolute host path, ``target`` an absolute container path."""
+
+    source: str
+    target: str
+    read_only: bool = True
+
+
 @frozen(kw_only=True)
 class SandboxSpec:
-    """Where and how to run a sandbox. Hashable: warm-session pools are keyed by it.
+    """Where and how to run a sandbox. Hashable: sandbox pools are keyed by it.
 
-    ``environment`` and ``labels`` accept a mapping and are stored as sorted pairs.
-    Backends ignore settings they cannot enforce (the process runtime ignores memory, cpus,
-    network, mounts, run_as_user and image).
+    ``environment`` and ``labels`` accept a mapping and are stored as sorted pairs; ``memory`` is
+    in bytes; ``parse_timeout`` bounds the first hello and every parse and callback request.
+    Backends ignore settings they cannot enforce (the process backend ignores memory, cpus,
+    network, volumes, run_as_user and image).
     """
 
     dag_folder: str
     image: str | None = None
     environment: tuple[tuple[str, str], ...] = field(default=(), converter=_pairs)
-    mounts: tuple[str, ...] = field(default=(), converter=tuple)
-    network: str = "none"
-    memory: str | None = None
+    volumes: tuple[Volume, ...] = field(default=(), converter=tuple)
+    network: Network = field(default=Network.NONE, converter=Network)
+    memory: int | None = None
     cpus: float | None = None
     pids_limit: int | None = None
     run_as_user: str | None = None
@@ -112,7 +132,7 @@ class TaskOutcome:
     duration: float = 0.0
 
 
-class SandboxSession(ABC):
+class WarmSandbox(ABC):
     """A warm sandbox answering parse and run_callbacks requests, one at a time (not thread-safe)."""
 
     @property
@@ -125,7 +145,7 @@ class SandboxSession(ABC):
         """Send one request and return its reply dict.
 
         ``id`` is assigned when absent, ``dag_folder`` defaults to ``sandbox_dag_folder``.
-        ``timeout=None`` waits forever. Raises SandboxTimeout or SandboxCrashed (the session is then
+        ``timeout=None`` waits forever. Raises SandboxTimeout or SandboxCrashed (the warm sandbox is then
         dead: close it and start another), SandboxProtocolError, or SandboxRequestError for an
         ``error`` reply.
         """
@@ -143,7 +163,7 @@ class SandboxRuntime(ABC):
     """One backend for running sandboxes (ProcessRuntime, DockerRuntime)."""
 
     @abstractmethod
-    def start_session(self, spec: SandboxSpec) -> SandboxSession:
+    def start_warm_sandbox(self, spec: SandboxSpec) -> WarmSandbox:
         """Start a warm sandbox and wait for its hello (within ``spec.parse_timeout``)."""
 
     @abstractmethod

@@ -15,6 +15,8 @@ from dagseal.serialization.converter import JsonMessage, decode_tagged, loads, u
 from dagseal.serialization.errors import SerializationError
 
 PROTOCOL_VERSION = 3
+PROTOCOL_LABEL = "io.dagseal.sandbox.protocol"
+"""The image label (set by the Bazel rules) naming the protocol version the image speaks."""
 
 CallbackKind = Literal["task_failure", "task_success", "task_retry", "dag_success", "dag_failure", "sla_miss"]
 

@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from dagseal.config import Config
 from dagseal.db.models import AssetDagRunQueueModel, AssetModel, DagModel
+from dagseal.lifecycle.locking import skip_locked
+from dagseal.placement import Placement
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import _insert_run, new_queued_run
-from dagseal.scheduler.locking import skip_locked
 from dagseal.scheduler.timetable import DagRunInfo
 
 ASSET_RUN_TYPE = "asset_triggered"
@@ -31,7 +31,7 @@ def condition_met(condition: dict[str, Any], updated: set[tuple[str, str]]) -> b
 
 
 def create_asset_triggered_runs(
-    session: Session, bag: SerializedDagBag, now: datetime, config: Config
+    session: Session, bag: SerializedDagBag, now: datetime, placement: Placement
 ) -> int:
     """A run for every consumer whose queued asset updates satisfy its schedule; returns runs created."""
     queued = session.execute(
@@ -55,7 +55,7 @@ def create_asset_triggered_runs(
         if schedule.kind != "assets" or not schedule.assets or not condition_met(schedule.assets, assets):
             continue
         run_id = f"{ASSET_RUN_TYPE}__{now.isoformat()}"
-        run = new_queued_run(session, dag, run_id, ASSET_RUN_TYPE, DagRunInfo(now, now), now, config)
+        run = new_queued_run(session, dag, run_id, ASSET_RUN_TYPE, DagRunInfo(now, now), now, placement)
         if _insert_run(session, run):
             created += 1
             session.execute(

@@ -18,13 +18,15 @@ from attrs import frozen
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from dagseal.config import Config
 from dagseal.db.models import BackfillDagRunModel, BackfillModel, DagModel, DagRunModel
 from dagseal.errors import DagsealError
+from dagseal.lifecycle.states import DagRunState
+from dagseal.placement import Placement
 from dagseal.scheduler.clearing import reset_task_instances
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import _insert_run, new_queued_run, timetable_for
-from dagseal.scheduler.states import DagRunState
+from dagseal.scheduler.data_intervals import DataIntervalSettings
+from dagseal.scheduler.end_callbacks import request_run_failure_callback
 from dagseal.scheduler.timetable import DagRunInfo
 
 REPROCESS_BEHAVIORS = ("none", "failed", "completed")
@@ -70,7 +72,7 @@ def plan_backfill(
     reprocess_behavior: str,
     run_backwards: bool,
     now: datetime,
-    config: Config,
+    intervals: DataIntervalSettings,
 ) -> list[PlannedRun]:
     """The backfill's logical dates in the order its runs start, each with its action; none is an error."""
     if reprocess_behavior not in REPROCESS_BEHAVIORS:
@@ -91,7 +93,7 @@ def plan_backfill(
         raise BackfillError(
             f"DAG {dag_id!r} has schedule {serialized.schedule.kind!r}: backfill needs a cron or timedelta"
         )
-    ticks = timetable_for(serialized, config).ticks_between(from_date, min(to_date, now))
+    ticks = timetable_for(serialized, intervals).ticks_between(from_date, min(to_date, now))
     if not ticks:
         raise BackfillError(
             f"DAG {dag_id!r} has no schedule points from {from_date.isoformat()} to {to_date.isoformat()}: "
@@ -128,7 +130,8 @@ def create_backfill(
     to_date: datetime,
     *,
     now: datetime,
-    config: Config,
+    intervals: DataIntervalSettings,
+    placement: Placement,
     reprocess_behavior: str = "none",
     max_active_runs: int | None = None,
     run_backwards: bool = False,
@@ -153,7 +156,7 @@ def create_backfill(
         reprocess_behavior=reprocess_behavior,
         run_backwards=run_backwards,
         now=now,
-        config=config,
+        intervals=intervals,
     )
     dag = session.get(DagModel, dag_id)
     assert dag is not None and dag.latest_dag_hash is not None  # plan_backfill checked both
@@ -173,7 +176,7 @@ def create_backfill(
     session.add(backfill)
     session.flush()
     for ordinal, item in enumerate(planned):
-        run = _queue(session, backfill, dag, item, now, config)
+        run = _queue(session, backfill, dag, item, now, placement)
         session.add(
             BackfillDagRunModel(
                 backfill_id=backfill.id,
@@ -192,7 +195,7 @@ def _queue(
     dag: DagModel,
     item: PlannedRun,
     now: datetime,
-    config: Config,
+    placement: Placement,
 ) -> DagRunModel | None:
     """Queue a new run for ``item``, or clear its existing run into this backfill; None when skipped."""
     if item.action == "skip":
@@ -214,7 +217,7 @@ def _queue(
         BACKFILL_RUN_TYPE,
         interval,
         now,
-        config,
+        placement,
         item.logical_date,
         conf=dict(backfill.dag_run_conf),
         backfill_id=backfill.id,
@@ -235,9 +238,24 @@ def cancel_backfill(session: Session, backfill_id: int, now: datetime) -> int:
         )
     backfill.is_paused = True
     backfill.completed_at = now
-    return session.execute(
-        update(DagRunModel)
-        .where(DagRunModel.backfill_id == backfill_id, DagRunModel.state == DagRunState.QUEUED.value)
-        .values(state=DagRunState.FAILED.value, end_date=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    queued = session.scalars(
+        select(DagRunModel).where(
+            DagRunModel.backfill_id == backfill_id, DagRunModel.state == DagRunState.QUEUED.value
+        )
+    ).all()
+    bag = SerializedDagBag()
+    failed = 0
+    for run in queued:
+        moved = session.execute(
+            update(DagRunModel)
+            .where(DagRunModel.id == run.id, DagRunModel.state == DagRunState.QUEUED.value)
+            .values(state=DagRunState.FAILED.value, end_date=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved != 1:
+            continue
+        failed += 1
+        session.refresh(run)
+        message = f"backfill {backfill_id} cancelled"
+        request_run_failure_callback(session, bag.get(session, run.dag_hash), run, message)
+    return failed

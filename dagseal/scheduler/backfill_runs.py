@@ -16,7 +16,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from dagseal.db.models import BackfillDagRunModel, BackfillModel, DagRunModel
-from dagseal.scheduler.states import DagRunState
+from dagseal.lifecycle.states import DagRunState
 
 _ACTIVE = (DagRunState.QUEUED.value, DagRunState.RUNNING.value)
 

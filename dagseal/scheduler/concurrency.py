@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dagseal.db.models import SlotPoolModel, TaskInstanceModel
-from dagseal.scheduler.locking import is_postgres
-from dagseal.scheduler.states import TaskState
+from dagseal.lifecycle.locking import is_postgres
+from dagseal.lifecycle.states import TaskState
 from dagseal.serialization import SerializedDag, SerializedTask
 
 _HOLDING = (TaskState.QUEUED.value, TaskState.RUNNING.value)

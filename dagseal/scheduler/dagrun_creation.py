@@ -17,17 +17,17 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dagseal.config import Config, load_config
+from dagseal.config import load_config
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
-from dagseal.deploy.deployments import pin_for_new_run
+from dagseal.deploy.deployments import pin_for_new_run, pin_to_deployment
 from dagseal.errors import DagsealError
-from dagseal.executor.task_runtime import image_for_new_run
-from dagseal.executor.try_record import dag_folder_of
+from dagseal.lifecycle.locking import skip_locked
+from dagseal.lifecycle.states import DagRunState
+from dagseal.placement import Placement, dag_folder_of
 from dagseal.scheduler.backfill_runs import BackfillGate
 from dagseal.scheduler.dag_bag import SerializedDagBag
-from dagseal.scheduler.locking import skip_locked
+from dagseal.scheduler.data_intervals import DEFAULT_DATA_INTERVALS, DataIntervalSettings
 from dagseal.scheduler.priority import priority_weights
-from dagseal.scheduler.states import DagRunState
 from dagseal.scheduler.timetable import DagRunInfo, Timetable, parse_datetime
 from dagseal.serialization import SerializedDag
 
@@ -38,17 +38,14 @@ class TriggerError(DagsealError):
     """A manual run cannot be created (unknown, inactive or never-parsed DAG, bad conf)."""
 
 
-def timetable_for(dag: SerializedDag, config: Config) -> Timetable:
-    """The DAG's timetable (``[scheduler] create_*_data_intervals`` read a bare cron string or timedelta)."""
-    setting = (
-        "create_delta_data_intervals" if dag.schedule.kind == "timedelta" else "create_cron_data_intervals"
-    )
+def timetable_for(dag: SerializedDag, intervals: DataIntervalSettings) -> Timetable:
+    """The DAG's timetable (``intervals`` say how a bare cron string or timedelta is read)."""
     return Timetable.from_spec(
         dag.schedule,
         start_date=parse_datetime(dag.start_date),
         end_date=parse_datetime(dag.end_date),
         catchup=dag.catchup,
-        data_intervals_by_default=config.getboolean("scheduler", setting),
+        data_intervals_by_default=intervals.by_default(dag.schedule),
     )
 
 
@@ -62,14 +59,19 @@ def _insert_run(session: Session, run: DagRunModel) -> bool:
     return True
 
 
-def _image_pin(session: Session, dag: DagModel, config: Config | None) -> dict[str, Any]:
-    """``image_digest`` and ``deployment_id`` for a new run: the current deployment's, else the
-    digest map's image (Docker task runtime only). ``config``: the caller's (the scheduler's), so
-    it is not read again from the environment and working directory for every run."""
+def _image_pin(
+    session: Session, dag: DagModel, placement: Placement, deployment_id: int | None = None
+) -> dict[str, Any]:
+    """``image_digest`` and ``deployment_id`` for a new run: deployment ``deployment_id``'s if asked,
+    else the current deployment's, else the image layering gives now (Docker task runtime only;
+    ``placement`` caches what it reads)."""
+    if deployment_id is not None:
+        pinned = pin_to_deployment(session, deployment_id, dag.fileloc)
+        return {"image_digest": pinned.image_digest, "deployment_id": pinned.deployment_id}
     pin = pin_for_new_run(session, dag.fileloc)
     if pin is not None:
         return {"image_digest": pin.image_digest, "deployment_id": pin.deployment_id}
-    image = image_for_new_run(dag_folder_of(dag), dag.relative_fileloc, config)
+    image = placement.image_for_new_run(dag_folder_of(dag), dag.relative_fileloc)
     return {} if image is None else {"image_digest": image}
 
 
@@ -80,12 +82,14 @@ def new_queued_run(
     run_type: str,
     info: DagRunInfo,
     now: datetime,
-    config: Config | None,
+    placement: Placement,
     logical_date: datetime | None = None,
+    deployment_id: int | None = None,
     **values: Any,
 ) -> DagRunModel:
     """A queued run of the DAG's latest version over ``info``'s data interval, pinned like every
-    new run (not yet added to the session). ``logical_date`` defaults to ``info``'s."""
+    new run (to deployment ``deployment_id``'s image if given; not yet added to the session).
+    ``logical_date`` defaults to ``info``'s."""
     return DagRunModel(
         dag_id=dag.dag_id,
         run_id=run_id,
@@ -97,7 +101,7 @@ def new_queued_run(
         dag_hash=dag.latest_dag_hash,
         created_at=now,
         **{"conf": {}, **values},
-        **_image_pin(session, dag, config),
+        **_image_pin(session, dag, placement, deployment_id),
     )
 
 
@@ -132,7 +136,13 @@ def _active_runs(session: Session, dag_ids: list[str]) -> Counter[str]:
     )
 
 
-def create_scheduled_runs(session: Session, bag: SerializedDagBag, now: datetime, config: Config) -> int:
+def create_scheduled_runs(
+    session: Session,
+    bag: SerializedDagBag,
+    now: datetime,
+    placement: Placement,
+    intervals: DataIntervalSettings = DEFAULT_DATA_INTERVALS,
+) -> int:
     """Create every due scheduled run of active, unpaused DAGs, up to max_active_runs each.
 
     Only DAGs whose ``next_dagrun_create_after`` has come (or is unknown: new, or a new version)
@@ -155,11 +165,11 @@ def create_scheduled_runs(session: Session, bag: SerializedDagBag, now: datetime
     active_runs = _active_runs(session, [dag.dag_id for dag in scheduled])
     for dag in scheduled:
         serialized = bag.get(session, dag.latest_dag_hash)
-        timetable = timetable_for(serialized, config)
+        timetable = timetable_for(serialized, intervals)
         active = active_runs[dag.dag_id]
         info = timetable.next_dagrun_info(last_runs.get(dag.dag_id), now)
         while info is not None and info.run_after <= now and active < serialized.max_active_runs:
-            run = new_queued_run(session, dag, info.run_id, "scheduled", info, now, config)
+            run = new_queued_run(session, dag, info.run_id, "scheduled", info, now, placement)
             if _insert_run(session, run):
                 created += 1
                 active += 1
@@ -175,14 +185,18 @@ def trigger_dag(
     dag_id: str,
     conf: dict[str, Any],
     now: datetime,
+    placement: Placement,
     run_id: str | None = None,
-    config: Config | None = None,
+    intervals: DataIntervalSettings | None = None,
     logical_date: datetime | None = None,
+    deployment_id: int | None = None,
 ) -> DagRunModel:
-    """Queue a manual run of the DAG's latest version (``dags trigger``); without ``config`` the
-    image pin reads it from the environment and working directory (a one-shot CLI command).
+    """Queue a manual run of the DAG's latest version (``dags trigger``), pinned as ``placement`` says.
 
-    ``logical_date`` (default: now) sets the run's data interval as the DAG's timetable infers it."""
+    ``logical_date`` (default: now) sets the run's data interval as the DAG's timetable infers it
+    (without ``intervals`` they are read from the config of the environment and working directory,
+    as a one-shot CLI command does); ``deployment_id`` pins the run to that (earlier) deployment's image
+    instead of the current one's."""
     if not isinstance(conf, dict):
         raise TriggerError(f"--conf must be a JSON object, got {type(conf).__name__}")
     dag = session.get(DagModel, dag_id)
@@ -191,12 +205,14 @@ def trigger_dag(
     if not dag.is_active or dag.latest_dag_hash is None:
         raise TriggerError(f"DAG {dag_id!r} is not active (no processor has parsed it recently)")
     logical_date = logical_date or now
-    config = config or load_config()
+    intervals = intervals or DataIntervalSettings.from_config(load_config())
     interval = timetable_for(
-        SerializedDagBag().get(session, dag.latest_dag_hash), config
+        SerializedDagBag().get(session, dag.latest_dag_hash), intervals
     ).manual_data_interval(logical_date)
     run_id = run_id or f"manual__{logical_date.isoformat()}"
-    run = new_queued_run(session, dag, run_id, "manual", interval, now, config, logical_date, conf=conf)
+    run = new_queued_run(
+        session, dag, run_id, "manual", interval, now, placement, logical_date, deployment_id, conf=conf
+    )
     if not _insert_run(session, run):
         raise TriggerError(f"DAG {dag_id!r} already has a run with run_id {run.run_id!r}")
     return run

@@ -14,10 +14,21 @@ from sqlalchemy.orm import Session
 
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
 from dagseal.errors import DagsealError
+from dagseal.lifecycle.locking import move_task
+from dagseal.lifecycle.states import TaskState
+from dagseal.placement import Placement
 from dagseal.scheduler.dagrun_creation import trigger_dag
-from dagseal.scheduler.locking import move_task
-from dagseal.scheduler.states import TaskState
-from dagseal.serialization import SerializedTask
+from dagseal.scheduler.data_intervals import DEFAULT_DATA_INTERVALS, DataIntervalSettings
+from dagseal.scheduler.end_callbacks import request_task_callback
+from dagseal.serialization import SerializedDag, SerializedTask
+
+
+@frozen
+class NewRuns:
+    """How a run a host operator triggers is pinned and read, as the scheduler's own runs are."""
+
+    placement: Placement
+    intervals: DataIntervalSettings = DEFAULT_DATA_INTERVALS
 
 
 @frozen
@@ -29,7 +40,7 @@ class HostOutcome:
 
 
 def run_host_task(
-    session: Session, run: DagRunModel, task: SerializedTask, ti_id: int, now: datetime
+    session: Session, run: DagRunModel, task: SerializedTask, ti_id: int, now: datetime, new_runs: NewRuns
 ) -> HostOutcome | None:
     """The task's outcome, or None while it waits."""
     spec = task.host_operator or {}
@@ -40,7 +51,7 @@ def run_host_task(
     if kind == "external_task":
         return _external_task(session, run, spec, started, now)
     if kind == "trigger_dag_run":
-        return _trigger_dag_run(session, run, spec, ti_id, now)
+        return _trigger_dag_run(session, run, spec, ti_id, now, new_runs)
     return HostOutcome(
         TaskState.FAILED, error=f"unknown host operator {kind!r}; is the scheduler older than the SDK?"
     )
@@ -106,7 +117,7 @@ def _external_task(
 
 
 def _trigger_dag_run(
-    session: Session, run: DagRunModel, spec: dict[str, Any], ti_id: int, now: datetime
+    session: Session, run: DagRunModel, spec: dict[str, Any], ti_id: int, now: datetime, new_runs: NewRuns
 ) -> HostOutcome | None:
     stored = session.scalar(select(TaskInstanceModel.return_value).where(TaskInstanceModel.id == ti_id))
     if stored is None:
@@ -118,7 +129,9 @@ def _trigger_dag_run(
                     spec["trigger_dag_id"],
                     dict(spec["conf"]),
                     now,
+                    new_runs.placement,
                     spec["trigger_run_id"],
+                    intervals=new_runs.intervals,
                     logical_date=logical,
                 )
         except DagsealError as exc:
@@ -148,11 +161,19 @@ def _trigger_dag_run(
 
 
 def finish_host_task(
-    session: Session, run: DagRunModel, task: SerializedTask, ti_id: int, tis: dict[str, Any], now: datetime
+    session: Session,
+    run: DagRunModel,
+    dag: SerializedDag,
+    task: SerializedTask,
+    ti_id: int,
+    tis: dict[str, Any],
+    now: datetime,
+    new_runs: NewRuns,
 ) -> None:
     """Decide a host task whose dependencies are met; ``tis`` (task_id → the pass's view with ``id``
-    and ``state``) is updated for it and any downstream task it skips."""
-    outcome = run_host_task(session, run, task, ti_id, now)
+    and ``state``) is updated for it and any downstream task it skips. Its success or failure
+    callback request joins the transaction of its end."""
+    outcome = run_host_task(session, run, task, ti_id, now, new_runs)
     if outcome is None:
         return
     values: dict[str, Any] = {"end_date": now, "error": outcome.error, "try_number": 1}
@@ -161,6 +182,9 @@ def finish_host_task(
     if not move_task(session, ti_id, [TaskState.NONE], outcome.state, **values):
         return
     tis[task.task_id].state = outcome.state
+    kind = {TaskState.SUCCESS: "task_success", TaskState.FAILED: "task_failure"}.get(outcome.state)
+    if kind is not None:
+        request_task_callback(session, dag, ti_id, kind, outcome.error)
     if outcome.skip_downstream:
         for child in task.downstream_task_ids:
             view = tis.get(child)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dagseal.db.models import DagRunModel, TaskInstanceModel
-from dagseal.scheduler.states import TaskState
+from dagseal.lifecycle.states import TaskState
 from dagseal.serialization import SerializedTask
 
 _DONE = (TaskState.SUCCESS.value, TaskState.SKIPPED.value)

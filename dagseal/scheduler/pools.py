@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from dagseal.db.models import SlotPoolModel, TaskInstanceModel
 from dagseal.errors import DagsealError
-from dagseal.scheduler.states import TaskState
+from dagseal.lifecycle.states import TaskState
 from dagseal.sdk.task_scheduling import DEFAULT_POOL
 
 

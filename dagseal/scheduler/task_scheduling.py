@@ -8,25 +8,25 @@ whose tasks all finished → success or failed by its leaves. Every change is a 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
 from attrs import define
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from dagseal.callbacks.outbox import add_callback_request
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
-from dagseal.scheduler.callback_builder import dag_callback
+from dagseal.lifecycle.callback_builder import dag_callback
+from dagseal.lifecycle.handoff import QueuedTry
+from dagseal.lifecycle.locking import move_task, skip_locked, task_state
+from dagseal.lifecycle.states import FINISHED_TASK_STATES, DagRunState, TaskState
 from dagseal.scheduler.concurrency import Candidate, QueueGate, Verdict
 from dagseal.scheduler.dag_bag import DagVersion, SerializedDagBag
-from dagseal.scheduler.host_tasks import finish_host_task
-from dagseal.scheduler.locking import move_task, skip_locked, task_state
+from dagseal.scheduler.end_callbacks import request_task_callback
+from dagseal.scheduler.host_tasks import NewRuns, finish_host_task
 from dagseal.scheduler.past_deps import past_depends_met
-from dagseal.scheduler.states import FINISHED_TASK_STATES, DagRunState, TaskState
 from dagseal.scheduler.trigger_rules import Decision, evaluate
-from dagseal.serialization import CallbackRequest
 
-SendCallback = Callable[[CallbackRequest], None]
 log = logging.getLogger(__name__)
 _CANDIDATES = 512  # scheduled tries looked at per pass, so tries blocked by a limit do not starve others
 
@@ -50,7 +50,7 @@ class _Ti:
 
 
 def schedule_run(
-    session: Session, run: DagRunModel, version: DagVersion, now: datetime
+    session: Session, run: DagRunModel, version: DagVersion, now: datetime, new_runs: NewRuns
 ) -> DagRunState | None:
     """One scheduling pass over a running run; returns its final state if this pass finished it."""
     tis = {
@@ -82,7 +82,7 @@ def schedule_run(
         ):
             continue
         if decision is Decision.RUN and task.host_operator is not None:
-            finish_host_task(session, run, task, ti.id, tis, now)
+            finish_host_task(session, run, version.dag, task, ti.id, tis, now, new_runs)
             continue
         target = _DECISION_STATE[decision]
         extra = {"scheduled_dttm": now} if target is TaskState.SCHEDULED else {"end_date": now}
@@ -114,9 +114,12 @@ def finish_run(session: Session, run: DagRunModel, final: DagRunState, now: date
 
 
 def schedule_running_runs(
-    session: Session, bag: SerializedDagBag, now: datetime, send: SendCallback, limit: int = 100
+    session: Session, bag: SerializedDagBag, now: datetime, new_runs: NewRuns, limit: int = 100
 ) -> int:
-    """Schedule up to ``limit`` running runs (least recently decided first); returns runs finished."""
+    """Schedule up to ``limit`` running runs (least recently decided first); returns runs finished;
+    ``new_runs`` pins the runs host operators trigger.
+
+    A finished run's DAG callback request is added to the same transaction as its end."""
     runs = session.scalars(
         skip_locked(
             session,
@@ -129,7 +132,7 @@ def schedule_running_runs(
     finished = 0
     for run in runs:
         version = bag.version(session, run.dag_hash)
-        final = schedule_run(session, run, version, now)
+        final = schedule_run(session, run, version, now, new_runs)
         if final is None:
             continue
         finished += 1
@@ -138,25 +141,16 @@ def schedule_running_runs(
             dag_row, version.dag, run, final is DagRunState.SUCCESS, msg=f"run {final.value}"
         )
         if request:
-            send(request)
+            add_callback_request(session, request)
     return finished
-
-
-@define(frozen=True)
-class QueuedTry:
-    """A task instance this scheduler moved to queued: what the executor needs to start it."""
-
-    ti_id: int
-    dag_id: str
-    run_id: str
-    task_id: str
 
 
 def queue_scheduled(
     session: Session, limit: int, now: datetime, bag: SerializedDagBag | None = None
 ) -> list[QueuedTry]:
     """scheduled → queued for up to ``limit`` tries, highest priority first, oldest first, within
-    pools and the DAGs' and tasks' concurrency limits; a try whose pool does not exist fails."""
+    pools and the DAGs' and tasks' concurrency limits; a try whose pool does not exist fails (with
+    its failure callback request in the same transaction)."""
     if limit <= 0:
         return []
     bag = bag or SerializedDagBag()
@@ -203,9 +197,10 @@ def queue_scheduled(
             log.warning(
                 "task instance %s (%s.%s): %s", candidate.ti_id, candidate.dag_id, candidate.task_id, reason
             )
-            move_task(
+            if move_task(
                 session, candidate.ti_id, [TaskState.SCHEDULED], TaskState.FAILED, end_date=now, error=reason
-            )
+            ):
+                request_task_callback(session, version.dag, candidate.ti_id, "task_failure", reason)
         elif verdict is Verdict.QUEUE and move_task(
             session, candidate.ti_id, [TaskState.SCHEDULED], TaskState.QUEUED, queued_dttm=now
         ):

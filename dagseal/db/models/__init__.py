@@ -10,6 +10,8 @@ from dagseal.db.models.callback_request import CallbackRequestModel, CallbackTyp
 from dagseal.db.models.dag import DagModel
 from dagseal.db.models.dag_code import DagCodeModel
 from dagseal.db.models.dag_run import DagRunModel
+from dagseal.db.models.dagseal_api_token import ApiTokenModel
+from dagseal.db.models.dagseal_user import UserModel
 from dagseal.db.models.deployment import DeploymentModel
 from dagseal.db.models.import_error import ImportErrorModel
 from dagseal.db.models.job import JobModel, JobState, JobType
@@ -19,6 +21,7 @@ from dagseal.db.models.task_instance import TaskInstanceModel
 from dagseal.db.models.task_reschedule import TaskRescheduleModel
 
 __all__ = [
+    "ApiTokenModel",
     "AssetDagRunQueueModel",
     "AssetEventModel",
     "AssetModel",
@@ -40,4 +43,5 @@ __all__ = [
     "SlotPoolModel",
     "TaskInstanceModel",
     "TaskRescheduleModel",
+    "UserModel",
 ]

@@ -11,7 +11,8 @@ import dagseal
 import dagseal.sandbox.server, dagseal.sandbox.__main__
 third_party = {"sqlalchemy", "alembic", "docker", "croniter", "yaml", "psycopg"}
 host = ("dagseal.db", "dagseal.runtime", "dagseal.processor", "dagseal.scheduler",
-        "dagseal.config", "dagseal.cli", "dagseal.callbacks", "dagseal.executor", "dagseal.deploy")
+        "dagseal.config", "dagseal.cli", "dagseal.callbacks", "dagseal.executor", "dagseal.deploy",
+        "dagseal.placement")
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in third_party or m.startswith(host))
 print(",".join(heavy))
 """
