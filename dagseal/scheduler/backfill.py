@@ -239,9 +239,9 @@ def cancel_backfill(session: Session, backfill_id: int, now: datetime) -> int:
     backfill.is_paused = True
     backfill.completed_at = now
     queued = session.scalars(
-        select(DagRunModel).where(
-            DagRunModel.backfill_id == backfill_id, DagRunModel.state == DagRunState.QUEUED.value
-        )
+        select(DagRunModel)
+        .where(DagRunModel.backfill_id == backfill_id, DagRunModel.state == DagRunState.QUEUED.value)
+        .order_by(DagRunModel.logical_date)
     ).all()
     bag = SerializedDagBag()
     failed = 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sched_helpers import as_two_schedulers, store_dag
+from sched_helpers import as_two_schedulers, noop, store_dag
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +19,7 @@ from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import create_scheduled_runs, start_queued_runs
 from dagseal.scheduler.data_intervals import DEFAULT_DATA_INTERVALS
 from dagseal.sdk import DAG, EmptyOperator
+from tests.callback_rows import take_callbacks
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 PLACEMENT = Placement(PlacementSettings())  # the process runtime
@@ -204,6 +205,21 @@ def test_cancel_fails_queued_runs_and_completes_the_backfill(session_factory: se
             cancel_backfill(session, backfill_id, NOW)
         with pytest.raises(BackfillError, match="no backfill with id 999"):
             cancel_backfill(session, 999, NOW)
+
+
+def test_cancel_requests_the_dag_failure_callback_of_each_run_it_fails(
+    session_factory: sessionmaker[Session],
+) -> None:
+    store_dag(session_factory, daily(on_failure_callback=noop), NOW)
+    backfill_id = backfill(session_factory, 1, 3, max_active_runs=1)
+    start(session_factory)
+    with session_scope(session_factory) as session:
+        assert cancel_backfill(session, backfill_id, NOW) == 2
+    sent = take_callbacks(session_factory)  # committed with the cancel
+    assert [(r.kind, r.run_id, r.msg) for r in sent] == [
+        ("dag_failure", f"backfill__{day(n).isoformat()}", f"backfill {backfill_id} cancelled")
+        for n in (2, 3)
+    ]
 
 
 @pytest.mark.postgres

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sched_helpers import as_two_schedulers, set_states, store_dag, ti_states
+from sched_helpers import as_two_schedulers, noop, set_states, store_dag, ti_states
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +22,7 @@ from dagseal.scheduler.pools import PoolError, delete_pool, set_pool
 from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
 from dagseal.sdk import DAG, DagDefinitionError, EmptyOperator
 from dagseal.serialization import SerializedTask, dag_envelope, serialize_dag
+from tests.callback_rows import take_callbacks
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 PLACEMENT = Placement(PlacementSettings())  # the process runtime
@@ -76,6 +77,19 @@ def test_a_missing_pool_fails_the_task_at_queueing(session_factory: sessionmaker
         assert ti.error == "pool 'nowhere' does not exist; create it with `dagseal pools set`"
         schedule_running_runs(session, SerializedDagBag(), NOW, NEW_RUNS)
         assert session.scalars(select(DagRunModel.state)).one() == "failed"
+
+
+def test_a_missing_pool_requests_the_failure_callback_with_the_failure(
+    session_factory: sessionmaker[Session],
+) -> None:
+    store_dag(session_factory, fan(n=1, pool="nowhere", on_failure_callback=noop), NOW)
+    run_and_schedule(session_factory, "fan", "r")
+    assert take_callbacks(session_factory) == []
+    assert queue(session_factory) == []
+    sent = take_callbacks(session_factory)  # committed with the queueing pass that failed it
+    assert [(r.kind, r.task_id, r.msg) for r in sent] == [
+        ("task_failure", "t0", "pool 'nowhere' does not exist; create it with `dagseal pools set`")
+    ]
 
 
 def test_max_active_tasks_caps_a_dag_across_its_runs(session_factory: sessionmaker[Session]) -> None:

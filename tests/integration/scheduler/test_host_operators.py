@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sched_helpers import set_states, store_dag, ti_states
+from sched_helpers import noop, set_states, store_dag, ti_states
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +26,7 @@ from dagseal.sdk import (
     LatestOnlyOperator,
     TriggerDagRunOperator,
 )
+from tests.callback_rows import take_callbacks
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 DAY = datetime(2026, 3, 1, tzinfo=UTC)
@@ -112,6 +113,20 @@ def test_trigger_dag_run_of_an_unknown_dag_fails_with_the_reason(
     with session_scope(session_factory) as session:
         ti = session.scalars(select(TaskInstanceModel)).one()
         assert (ti.state, ti.error) == ("failed", "unknown DAG 'nope'; see `dagseal dags list`")
+
+
+def test_a_host_operator_end_requests_its_callback_in_the_same_pass(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with DAG("parent") as parent:
+        TriggerDagRunOperator(task_id="go", trigger_dag_id="nope", on_failure_callback=noop)
+    store_dag(session_factory, parent, NOW)
+    trigger(session_factory, "parent", "p")
+    step(session_factory)
+    sent = take_callbacks(session_factory)
+    assert [(r.kind, r.task_id, r.msg) for r in sent] == [
+        ("task_failure", "go", "unknown DAG 'nope'; see `dagseal dags list`")
+    ]
 
 
 def test_latest_only_skips_downstream_of_older_scheduled_runs(session_factory: sessionmaker[Session]) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sched_helpers import set_states, store_dag, ti_states
+from sched_helpers import noop, set_states, store_dag, ti_states
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,10 +35,6 @@ pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 PLACEMENT = Placement(PlacementSettings())  # the process runtime: runs are not pinned to an image
-
-
-def noop() -> None:
-    """A callback stand-in: only its presence in the serialized DAG matters here."""
 
 
 def diamond(dag_id: str = "diamond", **dag_kwargs: object) -> DAG:
