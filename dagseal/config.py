@@ -67,6 +67,8 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
         },
         "scheduler": {
             "standalone_dag_processor": "False",
+            "create_cron_data_intervals": "False",
+            "create_delta_data_intervals": "False",
             "parsing_processes": "2",
             "zombie_detection_interval": "30",
             "zombie_threshold": "300",

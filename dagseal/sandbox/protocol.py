@@ -2,7 +2,9 @@
 
 Version 2 added ``--connect SOCKET`` (the protocol over a unix socket). Version 3 lets a running
 task or callback ask the host for connections, variables and XCom (the supervisor requests
-below). Images label the version they speak; a host runs every version from
+below), and adds the reschedule-mode sensor fields (``run_task``: ``data_interval_end``,
+``sensor_started_at``; ``task_result``: state ``up_for_reschedule``, ``reschedule_date``,
+``retry``). Images label the version they speak; a host runs every version from
 ``MIN_PROTOCOL_VERSION`` to ``PROTOCOL_VERSION`` and refuses others.
 """
 
@@ -54,6 +56,8 @@ class RunTaskRequest(JsonMessage):
     params: dict[str, Any] = field(factory=dict)
     conf: dict[str, Any] = field(factory=dict)
     upstream_results: dict[str, Any] = field(factory=dict)
+    data_interval_end: str | None = None
+    sensor_started_at: str | None = None  # the first poke's start of a rescheduled sensor
 
 
 @frozen(kw_only=True)
@@ -105,9 +109,11 @@ class ParseResult(JsonMessage):
 class TaskResult(JsonMessage):
     type: Literal["task_result"] = "task_result"
     id: int
-    state: Literal["success", "failed", "skipped"]
+    state: Literal["success", "failed", "skipped", "up_for_reschedule"]
     return_value: Any = None
     error: str | None = None
+    reschedule_date: str | None = None  # up_for_reschedule: when to poke again (ISO-8601 UTC)
+    retry: bool = True  # False: fail without retrying (a sensor's timeout)
 
 
 @frozen(kw_only=True)

@@ -5,11 +5,12 @@ The full traceback goes to stderr (the task log); the reply carries one line.
 
 import os
 import sys
+from datetime import UTC
 
 from dagseal.sandbox.loader import dag_module_scope, describe_exception, exec_dag_source
 from dagseal.sandbox.protocol import RunTaskRequest, TaskResult
 from dagseal.sdk.context import TaskContext, task_context
-from dagseal.sdk.exceptions import TaskSkipped
+from dagseal.sdk.exceptions import SensorTimeout, TaskRescheduled, TaskSkipped
 from dagseal.sdk.xcom import ensure_json_serializable
 
 
@@ -33,6 +34,8 @@ def run_task(request: RunTaskRequest) -> TaskResult:
             logical_date=request.logical_date,
             params=dict(request.params),
             conf=dict(request.conf),
+            data_interval_end=request.data_interval_end,
+            sensor_started_at=request.sensor_started_at,
         )
         print(
             f"[dagseal] running {request.dag_id}.{request.task_id} try {request.try_number}", file=sys.stderr
@@ -44,6 +47,12 @@ def run_task(request: RunTaskRequest) -> TaskResult:
         except TaskSkipped as exc:
             print(f"[dagseal] task skipped: {exc}", file=sys.stderr)
             return TaskResult(id=request.id, state="skipped", error=str(exc) or None)
+        except TaskRescheduled as exc:
+            print(f"[dagseal] not yet; {exc}", file=sys.stderr)
+            when = exc.reschedule_date.astimezone(UTC).isoformat()
+            return TaskResult(id=request.id, state="up_for_reschedule", reschedule_date=when)
+        except SensorTimeout as exc:
+            return TaskResult(id=request.id, state="failed", error=str(exc), retry=False)
         except (Exception, SystemExit) as exc:
             return _failed(request, exc, path)
     return TaskResult(id=request.id, state="success", return_value=value)

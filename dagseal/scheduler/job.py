@@ -33,9 +33,13 @@ from dagseal.lifecycle.commit_points import committed
 from dagseal.lifecycle.handoff import BaseExecutor
 from dagseal.lifecycle.try_record import fail_unstarted
 from dagseal.placement import Placement
+from dagseal.scheduler.assets import create_asset_triggered_runs
+from dagseal.scheduler.backfill_runs import complete_backfills
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import create_scheduled_runs, start_queued_runs
 from dagseal.scheduler.dagrun_timeouts import time_out_runs
+from dagseal.scheduler.data_intervals import DEFAULT_DATA_INTERVALS, DataIntervalSettings
+from dagseal.scheduler.host_tasks import NewRuns
 from dagseal.scheduler.single_scheduler import check_single_scheduler
 from dagseal.scheduler.stale_dags import deactivate_stale_dags
 from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
@@ -52,6 +56,7 @@ class SchedulerSettings:
     zombie_threshold: float
     stale_dag_threshold: float
     stale_dag_cleanup_interval: float
+    data_intervals: DataIntervalSettings = DEFAULT_DATA_INTERVALS
 
     @classmethod
     def from_config(cls, config: Config) -> SchedulerSettings:
@@ -62,6 +67,7 @@ class SchedulerSettings:
             zombie_threshold=get("scheduler", "zombie_threshold"),
             stale_dag_threshold=get("scheduler", "stale_dag_threshold"),
             stale_dag_cleanup_interval=get("scheduler", "stale_dag_cleanup_interval"),
+            data_intervals=DataIntervalSettings.from_config(config),
         )
 
 
@@ -104,6 +110,7 @@ class SchedulerJob:
         self.wake_processors = wake_processors
         self.job_id: int | None = None
         self._bag = SerializedDagBag()
+        self._new_runs = NewRuns(placement, settings.data_intervals)
         self._stop = threading.Event()
         self._interrupted = False
         self._heartbeat = _Every(settings.loop_sleep)
@@ -173,7 +180,7 @@ class SchedulerJob:
         if self.executor.slots_available <= 0:
             return
         with session_scope(self.factory) as session:
-            queued = queue_scheduled(session, self.executor.slots_available, utcnow())
+            queued = queue_scheduled(session, self.executor.slots_available, utcnow(), self._bag)
         self._committed(session, ("scheduler.queue", len(queued)))
         for item in queued:
             self.executor.execute(item)
@@ -187,10 +194,12 @@ class SchedulerJob:
         now = utcnow()
         self._queue()
         with session_scope(self.factory) as session:
-            create_scheduled_runs(session, self._bag, now, self.placement)
+            create_scheduled_runs(session, self._bag, now, self.placement, self.settings.data_intervals)
+            create_asset_triggered_runs(session, self._bag, now, self.placement)
             start_queued_runs(session, self._bag, now)
+            complete_backfills(session, now)
         with session_scope(self.factory) as session:
-            ended = schedule_running_runs(session, self._bag, now)
+            ended = schedule_running_runs(session, self._bag, now, self._new_runs)
             timed_out = time_out_runs(session, self._bag, now)
         self._committed(session, ("scheduler.run_end", ended), ("scheduler.run_timeout", timed_out))
         self._queue()

@@ -7,6 +7,7 @@ whose tasks all finished → success or failed by its leaves. Every change is a 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from attrs import define
@@ -19,8 +20,18 @@ from dagseal.lifecycle.callback_builder import dag_callback
 from dagseal.lifecycle.handoff import QueuedTry
 from dagseal.lifecycle.locking import move_task, skip_locked, task_state
 from dagseal.lifecycle.states import FINISHED_TASK_STATES, DagRunState, TaskState
+from dagseal.scheduler.concurrency import Candidate, QueueGate, Verdict
 from dagseal.scheduler.dag_bag import DagVersion, SerializedDagBag
+from dagseal.scheduler.end_callbacks import request_task_callback
+from dagseal.scheduler.host_tasks import NewRuns, finish_host_task
+from dagseal.scheduler.past_deps import past_depends_met
 from dagseal.scheduler.trigger_rules import Decision, evaluate
+
+log = logging.getLogger(__name__)
+_CANDIDATES = 512  # scheduled tries looked at per pass, so tries blocked by a limit do not starve others
+
+# Waiting until next_retry_at: a retry's delay, or a reschedule-mode sensor's next poke.
+_WAITING = (TaskState.UP_FOR_RETRY, TaskState.UP_FOR_RESCHEDULE)
 
 _DECISION_STATE = {
     Decision.RUN: TaskState.SCHEDULED,
@@ -39,7 +50,7 @@ class _Ti:
 
 
 def schedule_run(
-    session: Session, run: DagRunModel, version: DagVersion, now: datetime
+    session: Session, run: DagRunModel, version: DagVersion, now: datetime, new_runs: NewRuns
 ) -> DagRunState | None:
     """One scheduling pass over a running run; returns its final state if this pass finished it."""
     tis = {
@@ -57,8 +68,8 @@ def schedule_run(
         ti = tis.get(task_id)
         if ti is None:
             continue
-        if ti.state is TaskState.UP_FOR_RETRY and ti.next_retry_at is not None and ti.next_retry_at <= now:
-            if move_task(session, ti.id, [TaskState.UP_FOR_RETRY], TaskState.SCHEDULED, scheduled_dttm=now):
+        if ti.state in _WAITING and ti.next_retry_at is not None and ti.next_retry_at <= now:
+            if move_task(session, ti.id, [ti.state], TaskState.SCHEDULED, scheduled_dttm=now):
                 ti.state = TaskState.SCHEDULED
             continue
         if ti.state is not TaskState.NONE:
@@ -66,7 +77,12 @@ def schedule_run(
         task = version.tasks[task_id]
         upstream = [tis[up].state for up in task.upstream_task_ids if up in tis]
         decision = evaluate(task.trigger_rule, upstream)
-        if decision is Decision.WAIT:
+        if decision is Decision.WAIT or (
+            decision is Decision.RUN and not past_depends_met(session, run, task)
+        ):
+            continue
+        if decision is Decision.RUN and task.host_operator is not None:
+            finish_host_task(session, run, version.dag, task, ti.id, tis, now, new_runs)
             continue
         target = _DECISION_STATE[decision]
         extra = {"scheduled_dttm": now} if target is TaskState.SCHEDULED else {"end_date": now}
@@ -97,8 +113,11 @@ def finish_run(session: Session, run: DagRunModel, final: DagRunState, now: date
     return moved == 1
 
 
-def schedule_running_runs(session: Session, bag: SerializedDagBag, now: datetime, limit: int = 100) -> int:
-    """Schedule up to ``limit`` running runs (least recently decided first); returns runs finished.
+def schedule_running_runs(
+    session: Session, bag: SerializedDagBag, now: datetime, new_runs: NewRuns, limit: int = 100
+) -> int:
+    """Schedule up to ``limit`` running runs (least recently decided first); returns runs finished;
+    ``new_runs`` pins the runs host operators trigger.
 
     A finished run's DAG callback request is added to the same transaction as its end."""
     runs = session.scalars(
@@ -113,7 +132,7 @@ def schedule_running_runs(session: Session, bag: SerializedDagBag, now: datetime
     finished = 0
     for run in runs:
         version = bag.version(session, run.dag_hash)
-        final = schedule_run(session, run, version, now)
+        final = schedule_run(session, run, version, now, new_runs)
         if final is None:
             continue
         finished += 1
@@ -126,10 +145,16 @@ def schedule_running_runs(session: Session, bag: SerializedDagBag, now: datetime
     return finished
 
 
-def queue_scheduled(session: Session, limit: int, now: datetime) -> list[QueuedTry]:
-    """scheduled → queued for up to ``limit`` tries, highest priority first, oldest first."""
+def queue_scheduled(
+    session: Session, limit: int, now: datetime, bag: SerializedDagBag | None = None
+) -> list[QueuedTry]:
+    """scheduled → queued for up to ``limit`` tries, highest priority first, oldest first, within
+    pools and the DAGs' and tasks' concurrency limits; a try whose pool does not exist fails (with
+    its failure callback request in the same transaction)."""
     if limit <= 0:
         return []
+    bag = bag or SerializedDagBag()
+    gate = QueueGate(session)
     rows = (
         session.connection()
         .execute(
@@ -140,6 +165,10 @@ def queue_scheduled(session: Session, limit: int, now: datetime) -> list[QueuedT
                     TaskInstanceModel.dag_id,
                     TaskInstanceModel.run_id,
                     TaskInstanceModel.task_id,
+                    TaskInstanceModel.dag_run_id,
+                    TaskInstanceModel.pool,
+                    TaskInstanceModel.pool_slots,
+                    DagRunModel.dag_hash,
                 )
                 .join(DagRunModel, DagRunModel.id == TaskInstanceModel.dag_run_id)
                 .where(
@@ -151,14 +180,30 @@ def queue_scheduled(session: Session, limit: int, now: datetime) -> list[QueuedT
                     TaskInstanceModel.scheduled_dttm,
                     TaskInstanceModel.id,
                 )
-                .limit(limit),
+                .limit(max(limit, _CANDIDATES)),
                 of=TaskInstanceModel,
             )
         )
         .all()
     )
-    return [
-        QueuedTry(ti_id, dag_id, run_id, task_id)
-        for ti_id, dag_id, run_id, task_id in rows
-        if move_task(session, ti_id, [TaskState.SCHEDULED], TaskState.QUEUED, queued_dttm=now)
-    ]
+    queued: list[QueuedTry] = []
+    for *fields, dag_hash in rows:
+        if len(queued) >= limit:
+            break
+        candidate = Candidate(*fields)
+        version = bag.version(session, dag_hash)
+        verdict, reason = gate.verdict(candidate, version.dag, version.tasks[candidate.task_id])
+        if verdict is Verdict.FAIL:
+            log.warning(
+                "task instance %s (%s.%s): %s", candidate.ti_id, candidate.dag_id, candidate.task_id, reason
+            )
+            if move_task(
+                session, candidate.ti_id, [TaskState.SCHEDULED], TaskState.FAILED, end_date=now, error=reason
+            ):
+                request_task_callback(session, version.dag, candidate.ti_id, "task_failure", reason)
+        elif verdict is Verdict.QUEUE and move_task(
+            session, candidate.ti_id, [TaskState.SCHEDULED], TaskState.QUEUED, queued_dttm=now
+        ):
+            gate.take(candidate)
+            queued.append(QueuedTry(candidate.ti_id, candidate.dag_id, candidate.run_id, candidate.task_id))
+    return queued

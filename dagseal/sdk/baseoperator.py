@@ -5,7 +5,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from dagseal.sdk.assets import outlet_keys
 from dagseal.sdk.exceptions import DagDefinitionError
+from dagseal.sdk.task_scheduling import SCHEDULING_DEFAULTS, check_scheduling
 from dagseal.sdk.trigger_rule import TriggerRule
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ OPERATOR_DEFAULTS: dict[str, Any] = {
     "on_success_callback": None,
     "on_failure_callback": None,
     "on_retry_callback": None,
+    **SCHEDULING_DEFAULTS,
 }
 
 
@@ -77,6 +80,16 @@ class BaseOperator:
         on_success_callback: Callback | None = NOTSET,
         on_failure_callback: Callback | None = NOTSET,
         on_retry_callback: Callback | None = NOTSET,
+        pool: str = NOTSET,
+        pool_slots: int = NOTSET,
+        max_active_tis_per_dag: int | None = NOTSET,
+        max_active_tis_per_dagrun: int | None = NOTSET,
+        weight_rule: str = NOTSET,
+        depends_on_past: bool = NOTSET,
+        wait_for_downstream: bool = NOTSET,
+        retry_exponential_backoff: bool = NOTSET,
+        max_retry_delay: timedelta | float | None = NOTSET,
+        outlets: Any = None,
     ) -> None:
         from dagseal.sdk.dag import current_dag
 
@@ -94,6 +107,15 @@ class BaseOperator:
             "on_success_callback": on_success_callback,
             "on_failure_callback": on_failure_callback,
             "on_retry_callback": on_retry_callback,
+            "pool": pool,
+            "pool_slots": pool_slots,
+            "max_active_tis_per_dag": max_active_tis_per_dag,
+            "max_active_tis_per_dagrun": max_active_tis_per_dagrun,
+            "weight_rule": weight_rule,
+            "depends_on_past": depends_on_past,
+            "wait_for_downstream": wait_for_downstream,
+            "retry_exponential_backoff": retry_exponential_backoff,
+            "max_retry_delay": max_retry_delay,
         }
         settings = {
             name: value if value is not NOTSET else owner.default_args.get(name, OPERATOR_DEFAULTS[name])
@@ -110,6 +132,17 @@ class BaseOperator:
         self.on_success_callback: Callback | None = settings["on_success_callback"]
         self.on_failure_callback: Callback | None = settings["on_failure_callback"]
         self.on_retry_callback: Callback | None = settings["on_retry_callback"]
+        scheduling = check_scheduling(task_id, {name: settings[name] for name in SCHEDULING_DEFAULTS})
+        self.pool: str = scheduling["pool"]
+        self.pool_slots: int = scheduling["pool_slots"]
+        self.max_active_tis_per_dag: int | None = scheduling["max_active_tis_per_dag"]
+        self.max_active_tis_per_dagrun: int | None = scheduling["max_active_tis_per_dagrun"]
+        self.weight_rule: str = scheduling["weight_rule"]
+        self.depends_on_past: bool = scheduling["depends_on_past"]
+        self.wait_for_downstream: bool = scheduling["wait_for_downstream"]
+        self.retry_exponential_backoff: bool = scheduling["retry_exponential_backoff"]
+        self.max_retry_delay: timedelta | None = scheduling["max_retry_delay"]
+        self.outlets: list[dict[str, str]] = [] if outlets is None else outlet_keys(task_id, outlets)
         self.upstream_task_ids: set[str] = set()
         self.downstream_task_ids: set[str] = set()
         owner.add_task(self)

@@ -21,6 +21,8 @@ class TaskContext:
     logical_date: str | None = None
     params: dict[str, Any] = field(factory=dict)
     conf: dict[str, Any] = field(factory=dict)
+    data_interval_end: str | None = None
+    sensor_started_at: str | None = None  # reschedule-mode sensors: when the first poke started
 
     @property
     def ti(self) -> RuntimeTaskInstance:

@@ -1,5 +1,7 @@
 """Errors a DAG file or a task can raise; each message is one line naming the DAG or task."""
 
+from datetime import datetime
+
 
 class DagDefinitionError(ValueError):
     """A DAG or task is defined in a way dagseal cannot run."""
@@ -34,3 +36,21 @@ AirflowSkipException = TaskSkipped
 
 class BashCommandFailed(RuntimeError):
     """A BashOperator's command exited non-zero."""
+
+
+class TaskRescheduled(Exception):
+    """A reschedule-mode sensor's poke said "not yet": end this try and poke again at ``reschedule_date``."""
+
+    def __init__(self, reschedule_date: datetime) -> None:
+        super().__init__(f"poke again at {reschedule_date.isoformat()}")
+        self.reschedule_date = reschedule_date
+
+
+AirflowRescheduleException = TaskRescheduled
+
+
+class SensorTimeout(Exception):
+    """A sensor waited longer than its ``timeout``: the task fails without retrying."""
+
+
+AirflowSensorTimeout = SensorTimeout

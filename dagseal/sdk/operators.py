@@ -19,7 +19,38 @@ class EmptyOperator(BaseOperator):
         return None
 
 
-class PythonOperator(BaseOperator):
+class PythonCallMixin:
+    """``python_callable(*op_args, **op_kwargs)`` as a task's work; XComArgs in the arguments become
+    upstream edges (PythonOperator, PythonSensor)."""
+
+    python_callable: Callable[..., Any]
+    op_args: list[Any]
+    op_kwargs: dict[str, Any]
+
+    def _bind_call(
+        self: Any,
+        python_callable: Callable[..., Any],
+        op_args: list[Any] | tuple[Any, ...] | None,
+        op_kwargs: dict[str, Any] | None,
+    ) -> None:
+        self.python_callable = python_callable
+        self.op_args = list(op_args or [])
+        self.op_kwargs = dict(op_kwargs or {})
+        for arg in find_xcom_args([self.op_args, self.op_kwargs]):
+            arg.operator.set_downstream(self)
+
+    def _call(self, upstream_results: Mapping[str, Any]) -> Any:
+        args = resolve_xcom_args(self.op_args, upstream_results)
+        kwargs = resolve_xcom_args(self.op_kwargs, upstream_results)
+        return self.python_callable(*args, **kwargs)
+
+
+def check_callable(task_id: str, python_callable: object) -> None:
+    if not callable(python_callable):
+        raise DagDefinitionError(f"task {task_id!r}: python_callable is not callable")
+
+
+class PythonOperator(PythonCallMixin, BaseOperator):
     """Calls ``python_callable(*op_args, **op_kwargs)``; XComArgs in the arguments become upstream edges."""
 
     def __init__(
@@ -31,19 +62,12 @@ class PythonOperator(BaseOperator):
         op_kwargs: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        if not callable(python_callable):
-            raise DagDefinitionError(f"task {task_id!r}: python_callable is not callable")
+        check_callable(task_id, python_callable)
         super().__init__(task_id=task_id, **kwargs)
-        self.python_callable = python_callable
-        self.op_args = list(op_args or [])
-        self.op_kwargs = dict(op_kwargs or {})
-        for arg in find_xcom_args([self.op_args, self.op_kwargs]):
-            arg.operator.set_downstream(self)
+        self._bind_call(python_callable, op_args, op_kwargs)
 
     def execute(self, context: TaskContext, upstream_results: Mapping[str, Any]) -> Any:
-        args = resolve_xcom_args(self.op_args, upstream_results)
-        kwargs = resolve_xcom_args(self.op_kwargs, upstream_results)
-        return self.python_callable(*args, **kwargs)
+        return self._call(upstream_results)
 
 
 class BashOperator(BaseOperator):
@@ -70,19 +94,24 @@ class BashOperator(BaseOperator):
         self.skip_exit_code = skip_exit_code
 
     def execute(self, context: TaskContext, upstream_results: Mapping[str, Any]) -> None:
-        environment = {**os.environ, **(self.env or {})}
-        sys.stdout.flush()
-        sys.stderr.flush()
-        # stdout and stderr both go to fd 2, the task log; fd 1 is never the protocol stream here.
-        completed = subprocess.run(
-            ["bash", "-c", self.bash_command],
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=2,
-            stderr=2,
-            check=False,
-        )
-        if self.skip_exit_code is not None and completed.returncode == self.skip_exit_code:
+        returncode = run_bash(self.bash_command, self.env)
+        if self.skip_exit_code is not None and returncode == self.skip_exit_code:
             raise TaskSkipped(f"bash command exited with {self.skip_exit_code}")
-        if completed.returncode != 0:
-            raise BashCommandFailed(f"bash command exited with code {completed.returncode}")
+        if returncode != 0:
+            raise BashCommandFailed(f"bash command exited with code {returncode}")
+
+
+def run_bash(command: str, env: dict[str, str] | None) -> int:
+    """``bash -c command`` with ``env`` added to the sandbox's environment; returns its exit code."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # stdout and stderr both go to fd 2, the task log; fd 1 is never the protocol stream here.
+    completed = subprocess.run(
+        ["bash", "-c", command],
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        stdout=2,
+        stderr=2,
+        check=False,
+    )
+    return completed.returncode

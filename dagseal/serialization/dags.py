@@ -7,7 +7,8 @@ from typing import Any
 
 from dagseal.sdk.baseoperator import BaseOperator
 from dagseal.sdk.dag import DAG
-from dagseal.sdk.operators import BashOperator, PythonOperator
+from dagseal.sdk.host_operators import HostOperator
+from dagseal.sdk.operators import BashOperator, PythonCallMixin
 from dagseal.sdk.xcom import XCOM_KEY, XComArg
 from dagseal.serialization.canonical import canonical_json, sha256_hex
 from dagseal.serialization.converter import structure, unstructure
@@ -55,7 +56,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def serialize_task(task: BaseOperator) -> SerializedTask:
     where = f"DAG {task.dag.dag_id!r} task {task.task_id!r}"
-    python = task if isinstance(task, PythonOperator) else None
+    python = task if isinstance(task, PythonCallMixin) else None
     bash = task if isinstance(task, BashOperator) else None
     return SerializedTask(
         task_id=task.task_id,
@@ -75,6 +76,17 @@ def serialize_task(task: BaseOperator) -> SerializedTask:
         on_success_callback=callable_ref(task.on_success_callback),
         on_failure_callback=callable_ref(task.on_failure_callback),
         on_retry_callback=callable_ref(task.on_retry_callback),
+        pool=task.pool,
+        pool_slots=task.pool_slots,
+        max_active_tis_per_dag=task.max_active_tis_per_dag,
+        max_active_tis_per_dagrun=task.max_active_tis_per_dagrun,
+        weight_rule=task.weight_rule,
+        depends_on_past=task.depends_on_past,
+        wait_for_downstream=task.wait_for_downstream,
+        retry_exponential_backoff=task.retry_exponential_backoff,
+        max_retry_delay=_seconds(task.max_retry_delay),
+        host_operator=task.host_spec() if isinstance(task, HostOperator) else None,
+        outlets=[dict(key) for key in task.outlets],
     )
 
 
@@ -90,6 +102,7 @@ def serialize_dag(dag: DAG, *, fileloc: str, source_digest: str) -> SerializedDa
         end_date=_iso(dag.end_date),
         catchup=dag.catchup,
         max_active_runs=dag.max_active_runs,
+        max_active_tasks=dag.max_active_tasks,
         dagrun_timeout=_seconds(dag.dagrun_timeout),
         params=to_json_value(dag.params, f"DAG {dag.dag_id!r} params"),
         tags=sorted(dag.tags),

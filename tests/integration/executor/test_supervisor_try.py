@@ -31,6 +31,7 @@ from dagseal.processor import DagProcessorManager
 from dagseal.runtime.base import TaskOutcome
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import start_queued_runs, trigger_dag
+from dagseal.scheduler.host_tasks import NewRuns
 from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
 from dagseal.timeutil import utcnow
 from tests.callback_rows import take_callbacks
@@ -94,7 +95,7 @@ def queue_ready(factory: sessionmaker[Session]) -> dict[str, int]:
     with session_scope(factory) as session:
         start_queued_runs(session, bag, now)
     with session_scope(factory) as session:
-        schedule_running_runs(session, bag, now)
+        schedule_running_runs(session, bag, now, NewRuns(PLACEMENT))
     with session_scope(factory) as session:
         return {item.task_id: item.ti_id for item in queue_scheduled(session, 10, now)}
 

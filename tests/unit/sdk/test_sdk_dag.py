@@ -31,12 +31,12 @@ from dagseal.sdk.schedule import ScheduleSpec, normalize_schedule
     [
         (None, ScheduleSpec(kind="none")),
         ("@once", ScheduleSpec(kind="once")),
-        ("@daily", ScheduleSpec(kind="cron", cron="0 0 * * *")),
-        ("@hourly", ScheduleSpec(kind="cron", cron="0 * * * *")),
-        ("@weekly", ScheduleSpec(kind="cron", cron="0 0 * * 0")),
-        ("@monthly", ScheduleSpec(kind="cron", cron="0 0 1 * *")),
-        ("@yearly", ScheduleSpec(kind="cron", cron="0 0 1 1 *")),
-        ("*/5  1-3 * jan mon,fri", ScheduleSpec(kind="cron", cron="*/5 1-3 * jan mon,fri")),
+        ("@daily", ScheduleSpec(kind="cron", cron="0 0 * * *", timezone="UTC")),
+        ("@hourly", ScheduleSpec(kind="cron", cron="0 * * * *", timezone="UTC")),
+        ("@weekly", ScheduleSpec(kind="cron", cron="0 0 * * 0", timezone="UTC")),
+        ("@monthly", ScheduleSpec(kind="cron", cron="0 0 1 * *", timezone="UTC")),
+        ("@yearly", ScheduleSpec(kind="cron", cron="0 0 1 1 *", timezone="UTC")),
+        ("*/5  1-3 * jan mon,fri", ScheduleSpec(kind="cron", cron="*/5 1-3 * jan mon,fri", timezone="UTC")),
         (timedelta(minutes=30), ScheduleSpec(kind="timedelta", seconds=1800.0)),
     ],
 )
