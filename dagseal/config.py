@@ -58,6 +58,7 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
             "parallelism": "8",
             "digest_map": "",
             "dags_are_paused_at_creation": "False",
+            "executor": "LocalExecutor",
         },
         "scheduler": {
             "standalone_dag_processor": "False",
@@ -73,9 +74,20 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
             "callback_claim_timeout": "60",
             "scheduler_heartbeat_sec": "1.0",
             "processor_loop_sleep": "1.0",
+            "task_queued_timeout": "600",
         },
         "logging": {
             "base_log_folder": "logs",
+        },
+        "celery": {
+            "broker_url": "redis://:dagseal@127.0.0.1:6380/0",
+            "result_backend": "",
+            "worker_concurrency": "16",
+            "default_queue": "default",
+            "operation_timeout": "1.0",
+        },
+        "celery_broker_transport_options": {
+            "visibility_timeout": "21600",
         },
         "deploy": {
             "registry": "",

@@ -13,25 +13,20 @@ scheduler carries on from the DB.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import select
 import signal
 import time
 
-import attrs
-
 from dagseal.callbacks.base import BaseCallbackSink
 from dagseal.executor.base import BaseExecutor, FinishedTry
-from dagseal.executor.fork_server import ForkServerUnavailable, SupervisorForkServer, SupervisorHandle
+from dagseal.executor.fork_server import SupervisorHandle
 from dagseal.executor.settings import SupervisorSettings
-from dagseal.runtime.environment import compile_sandbox_bytecode
-from dagseal.runtime.zygote import SandboxZygote
+from dagseal.executor.warm_supervisors import WarmSupervisors
 from dagseal.scheduler.task_scheduling import QueuedTry
 
 TERMINATE_GRACE_SECONDS = 10.0
 PID_TIMEOUT_SECONDS = 5.0
-log = logging.getLogger(__name__)
 
 
 class LocalExecutor(BaseExecutor):
@@ -41,34 +36,18 @@ class LocalExecutor(BaseExecutor):
         self, parallelism: int, callback_sink: BaseCallbackSink, settings: SupervisorSettings
     ) -> None:
         super().__init__(parallelism, callback_sink)
-        self._settings = settings
+        self._supervisors = WarmSupervisors(settings)
         self._running: dict[int, SupervisorHandle] = {}
-        self._server: SupervisorForkServer | None = None
-        self._zygote: SandboxZygote | None = None
 
     @property
     def running_count(self) -> int:
         return len(self._running)
 
     def start(self) -> None:
-        compile_sandbox_bytecode()
-        if self._settings.task_execution_runtime == "process":
-            self._zygote = SandboxZygote()
-            self._settings = attrs.evolve(self._settings, sandbox_zygote=self._zygote.start())
-        self._server = SupervisorForkServer(self._settings)
-        self._server.start()
+        self._supervisors.start()
 
     def execute(self, item: QueuedTry) -> None:
-        assert self._server is not None, "start() first"
-        try:
-            handle = self._server.fork(item.ti_id)
-        except ForkServerUnavailable as exc:  # it died: its running supervisors still report to us
-            log.warning("%s; starting a new supervisor fork server", exc)
-            self._server.stop()
-            self._server = SupervisorForkServer(self._settings)
-            self._server.start()
-            handle = self._server.fork(item.ti_id)
-        self._running[item.ti_id] = handle
+        self._running[item.ti_id] = self._supervisors.fork(item.ti_id)
 
     def _take(self, handle: SupervisorHandle, timeout: float | None = 0.0, until_pid: bool = False) -> None:
         """Read what a supervisor reported; with the pipe sink it hands task callbacks back here
@@ -100,19 +79,11 @@ class LocalExecutor(BaseExecutor):
         else:
             time.sleep(timeout)
 
-    def _stop_helpers(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-        if self._zygote is not None:
-            self._zygote.stop()
-            self._zygote = None
-
     def end(self) -> None:
         for handle in self._running.values():
             self._take(handle, timeout=None)
         self.sync()
-        self._stop_helpers()
+        self._supervisors.stop()
 
     def terminate(self) -> None:
         for handle in self._running.values():
@@ -128,4 +99,4 @@ class LocalExecutor(BaseExecutor):
                     os.kill(handle.pid, signal.SIGKILL)
                 self._take(handle, timeout=None)
         self.sync()
-        self._stop_helpers()
+        self._supervisors.stop()

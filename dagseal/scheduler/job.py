@@ -46,6 +46,7 @@ class SchedulerSettings:
     zombie_threshold: float
     stale_dag_threshold: float
     stale_dag_cleanup_interval: float
+    task_queued_timeout: float
 
     @classmethod
     def from_config(cls, config: Config) -> SchedulerSettings:
@@ -56,6 +57,7 @@ class SchedulerSettings:
             zombie_threshold=get("scheduler", "zombie_threshold"),
             stale_dag_threshold=get("scheduler", "stale_dag_threshold"),
             stale_dag_cleanup_interval=get("scheduler", "stale_dag_cleanup_interval"),
+            task_queued_timeout=get("scheduler", "task_queued_timeout"),
         )
 
 
@@ -184,7 +186,7 @@ class SchedulerJob:
             requests = []
             with session_scope(self.factory) as session:
                 handle_zombies(session, self._bag, now, self.settings.zombie_threshold, requests.append)
-                requeue_stranded(session, now, self.settings.zombie_threshold)
+                requeue_stranded(session, now, self.settings.task_queued_timeout)
             self._send_all(requests)
         if self._stale.due():
             with session_scope(self.factory) as session:

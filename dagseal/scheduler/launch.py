@@ -1,4 +1,4 @@
-"""Wire a scheduler from config: LocalExecutor, callback sink, and (when asked) embedded processors.
+"""Wire a scheduler from config: the executor, callback sink, and (when asked) embedded processors.
 
 Shared by ``dagseal scheduler`` and ``dagseal standalone`` so both behave the same.
 """
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.callbacks.database_sink import DatabaseCallbackSink
 from dagseal.config import Config
-from dagseal.executor.local_executor import LocalExecutor
+from dagseal.executor.from_config import executor_from_config
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.scheduler.embedded_processors import EmbeddedProcessors
 from dagseal.scheduler.idle import StandaloneMonitor
@@ -35,7 +35,7 @@ def run_scheduler(
         else None
     )
     sink = processors.callback_sink() if processors else DatabaseCallbackSink(factory)
-    executor = LocalExecutor(config.getint("core", "parallelism"), sink, settings)
+    executor = executor_from_config(config, sink, settings)
     monitor = (
         StandaloneMonitor(factory, executor, processors, triggers or [], until_idle, config)
         if processors

@@ -1,0 +1,130 @@
+"""CeleryExecutor: each queued try becomes one Celery message; workers on any host run it.
+
+The scheduler never waits on the broker: a message that cannot be sent (broker down) stays in
+this executor's outbox, holding its slot, and is sent again on every pass until the broker
+answers; if this scheduler dies first, ``[scheduler] task_queued_timeout`` hands the try back to
+``scheduled``. A try counts as running here until its Celery result (the supervisor's exit code,
+in ``[celery] result_backend``) is ready. Workers record tries in the metadata DB themselves, so
+a scheduler that stops (``end``, ``terminate``) or dies leaves them running to their end.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from celery import Celery, states
+from celery.result import AsyncResult
+from kombu.exceptions import KombuError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError
+
+from dagseal.callbacks.base import BaseCallbackSink
+from dagseal.config import ConfigError
+from dagseal.executor.base import BaseExecutor, FinishedTry
+from dagseal.executor.celery_app import EXECUTE_TRY_TASK, CelerySettings, TryMessage, celery_app
+from dagseal.scheduler.task_scheduling import QueuedTry
+
+log = logging.getLogger(__name__)
+_SEND_ERRORS = (OperationalError, KombuError, OSError, TimeoutError)
+_END_POLL_SECONDS = 0.5
+
+
+class CeleryExecutor(BaseExecutor):
+    """Sends up to ``[core] parallelism`` tries at a time to ``[celery] default_queue``."""
+
+    def __init__(
+        self,
+        parallelism: int,
+        callback_sink: BaseCallbackSink,
+        settings: CelerySettings,
+        standalone_dag_processor: bool,
+    ) -> None:
+        if not standalone_dag_processor:
+            raise ConfigError(
+                "[core] executor = CeleryExecutor needs [scheduler] standalone_dag_processor = True: "
+                "supervisors on worker hosts send task callbacks through the database"
+            )
+        super().__init__(parallelism, callback_sink)
+        self.settings = settings
+        self._app: Celery | None = None
+        self._outbox: dict[int, TryMessage] = {}
+        self._sent: dict[int, AsyncResult] = {}
+
+    @property
+    def running_count(self) -> int:
+        return len(self._outbox) + len(self._sent)
+
+    def start(self) -> None:
+        """Build the app; nothing connects yet, so a broker that is down does not stop the scheduler."""
+        self._app = celery_app(self.settings)
+
+    def execute(self, item: QueuedTry) -> None:
+        message = TryMessage(
+            ti_id=item.ti_id,
+            dag_id=item.dag_id,
+            run_id=item.run_id,
+            task_id=item.task_id,
+            celery_task_id=str(uuid.uuid4()),
+        )
+        self._sent.pop(item.ti_id, None)  # requeued by task_queued_timeout: the new message counts
+        self._outbox[item.ti_id] = message
+        self._send_outbox()
+
+    def _send_outbox(self) -> None:
+        assert self._app is not None, "start() first"
+        for ti_id, message in list(self._outbox.items()):
+            try:
+                result = self._app.send_task(
+                    EXECUTE_TRY_TASK,
+                    args=[message.to_json()],
+                    task_id=message.celery_task_id,
+                    queue=self.settings.default_queue,
+                    retry=False,
+                )
+            except _SEND_ERRORS as exc:
+                log.warning("celery broker unreachable (%s); %d tries wait", exc, len(self._outbox))
+                return
+            del self._outbox[ti_id]
+            self._sent[ti_id] = result
+
+    def sync(self) -> list[FinishedTry]:
+        if self._outbox:
+            self._send_outbox()
+        finished = []
+        for ti_id, result in list(self._sent.items()):
+            try:
+                state = result.state
+                if state not in states.READY_STATES:
+                    continue
+                value = result.result
+                result.forget()
+            except (SQLAlchemyError, OSError, KombuError) as exc:  # the result backend is down: next pass
+                log.warning("celery result backend unreachable: %s", exc)
+                return finished
+            del self._sent[ti_id]
+            code = value if state == states.SUCCESS and isinstance(value, int) and value >= 0 else None
+            finished.append(FinishedTry(ti_id, code))
+        return finished
+
+    def wait(self, timeout: float) -> None:
+        """Results arrive in the result backend, which cannot wake us: sleep the scheduler's beat."""
+        time.sleep(timeout)
+
+    def end(self) -> None:
+        """Wait until every sent try has a result (tries still in the outbox are left to the
+        queued timeout: the broker is down)."""
+        while self._sent:
+            self.sync()
+            if self._sent:
+                time.sleep(_END_POLL_SECONDS)
+        self._close()
+
+    def terminate(self) -> None:
+        """Stop tracking: tries already on workers run to their end and record themselves there."""
+        self._close()
+
+    def _close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+            self._app = None
