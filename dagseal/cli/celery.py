@@ -66,12 +66,17 @@ def list_workers_command(args: argparse.Namespace) -> int:
 
 
 def stop_command(args: argparse.Namespace) -> int:
+    """Ping first (a shutdown broadcast gets no reply: the workers exit), then stop those that answered."""
     app = _app()
     destination = [args.hostname] if args.hostname else None
-    replies = app.control.shutdown(destination=destination, reply=True, timeout=_INSPECT_TIMEOUT_SECONDS)
-    if args.hostname and not replies:
-        raise DagsealError(f"no worker named {args.hostname} answered")
-    for reply in replies or []:
-        for name in reply:
-            print(f"stopping {name}")
+    names = sorted(
+        app.control.inspect(destination=destination, timeout=_INSPECT_TIMEOUT_SECONDS).ping() or {}
+    )
+    if not names:
+        raise DagsealError(
+            f"no worker named {args.hostname} answered" if args.hostname else "no worker answered"
+        )
+    app.control.shutdown(destination=names)
+    for name in names:
+        print(f"stopping {name}")
     return 0

@@ -1,0 +1,181 @@
+"""The CeleryExecutor end to end: real Redis (this test's own instance), PostgreSQL, workers and a
+scheduler as CLI processes. Tries run once each although the broker delivers at least once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sched_env import SchedulerEnv
+
+from dagseal.config import Config, load_config
+from dagseal.executor.celery_app import EXECUTE_TRY_TASK, CelerySettings, TryMessage, celery_app
+
+pytestmark = [pytest.mark.integration, pytest.mark.redis]
+
+ROOT = Path(__file__).resolve().parents[3]
+REDIS_PORT = 6391  # not the shared 6380: these tests stop and restart their broker
+REDIS_PASSWORD = "celery-test"
+ON_POSTGRES = pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+
+
+class Redis:
+    """This test's own redis-server (tooling/start_redis.sh on its own port and directory)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.env = {
+            **os.environ,
+            "DAGSEAL_REDIS_PORT": str(REDIS_PORT),
+            "DAGSEAL_REDIS_DIR": str(directory),
+            "DAGSEAL_REDIS_PASSWORD": REDIS_PASSWORD,
+        }
+        self.url = ""
+
+    def start(self) -> None:
+        result = subprocess.run(
+            ["bash", str(ROOT / "tooling/start_redis.sh")], env=self.env, capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            pytest.fail(f"tooling/start_redis.sh failed: {result.stderr}", pytrace=False)
+        self.url = result.stdout.strip()
+
+    def stop(self) -> None:
+        subprocess.run(
+            [
+                "redis-cli",
+                "-p",
+                str(REDIS_PORT),
+                "--no-auth-warning",
+                "-a",
+                REDIS_PASSWORD,
+                "shutdown",
+                "nosave",
+            ],
+            capture_output=True,
+        )
+
+
+@pytest.fixture
+def redis(tmp_path: Path) -> Iterator[Redis]:
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is missing: run tooling/start_redis.sh (it installs it)", pytrace=False)
+    server = Redis(tmp_path / "redis")
+    server.stop()  # a leftover of an earlier, killed run
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def env(tmp_path: Path, migrated_db_url: str, redis: Redis) -> Iterator[SchedulerEnv]:
+    environment = SchedulerEnv(
+        tmp_path,
+        migrated_db_url,
+        core__executor="CeleryExecutor",
+        celery__broker_url=redis.url,
+        celery__default_queue=f"test-{uuid.uuid4().hex[:8]}",
+        celery_broker_transport_options__visibility_timeout="30",
+    )
+    yield environment
+    environment.close()
+
+
+DAG_SOURCE = """
+    import time
+    from dagseal import DAG, PythonOperator
+
+    def work(name):
+        def run():
+            with open("{out}/" + name, "a") as handle:
+                handle.write("ran\\n")
+            time.sleep(0.5)
+        return run
+
+    with DAG("fanout", schedule=None) as dag:
+        for i in range(6):
+            PythonOperator(task_id=f"t{i}", python_callable=work(f"t{i}"))
+    """
+
+
+def _config(env: SchedulerEnv) -> Config:
+    return load_config({k: v for k, v in env.env.items() if k.startswith("DAGSEAL")}, env.root)
+
+
+@ON_POSTGRES
+def test_two_workers_run_every_try_once_and_a_redelivered_message_is_a_no_op(env: SchedulerEnv) -> None:
+    env.write_dag(DAG_SOURCE)
+    env.parse()
+    workers = [env.start("celery", "worker", "-c", "1", "--hostname", f"w{n}@%h") for n in (1, 2)]
+    env.start("scheduler")
+    env.cli("dags", "trigger", "fanout")
+    env.wait_for("the run to succeed", lambda: env.run_states() == ["success"], timeout=120)
+    tis = env.tis("fanout")
+    assert [(ti.state, ti.try_number) for ti in tis] == [("success", 1)] * 6
+    assert all(env.lines(ti.task_id) == ["ran"] for ti in tis)
+    worker_logs = [(env.root / f"celery-{i}.log").read_text() for i in range(len(workers))]
+    assert all("supervisor exited 0" in text for text in worker_logs), "tries landed on one worker only"
+
+    # The broker may deliver a message again: the supervisor's conditional claim makes it a no-op.
+    app = celery_app(CelerySettings.from_config(_config(env)))
+    first = tis[0]
+    message = TryMessage(
+        ti_id=first.id, dag_id="fanout", run_id=first.run_id, task_id=first.task_id, celery_task_id="dup-1"
+    )
+    result = app.send_task(EXECUTE_TRY_TASK, args=[message.to_json()], task_id="dup-1")
+    assert result.get(timeout=60) == 0
+    again = env.ti(first.task_id)
+    assert (again.state, again.try_number, again.job_id) == ("success", 1, first.job_id)
+    assert env.lines(first.task_id) == ["ran"]
+    app.close()
+
+    listing = env.cli("celery", "list-workers")
+    assert "w1@" in listing.stdout and "w2@" in listing.stdout
+    stopped = env.cli("celery", "stop")
+    assert stopped.stdout.count("stopping") == 2
+    for worker in workers:
+        assert worker.wait(60) == 0
+
+
+@ON_POSTGRES
+def test_broker_down_the_scheduler_keeps_running_and_tries_flow_after_restart(
+    env: SchedulerEnv, redis: Redis
+) -> None:
+    env.write_dag(DAG_SOURCE)
+    env.parse()
+    env.start("celery", "worker", "-c", "2")
+    scheduler = env.start("scheduler")
+    redis.stop()
+    env.cli("dags", "trigger", "fanout")
+    env.wait_for(
+        "tries queued while the broker is down",
+        lambda: sum(ti.state == "queued" for ti in env.tis("fanout")) >= 1,
+    )
+    assert scheduler.poll() is None, "the scheduler died with the broker"
+    assert not any(env.lines(f"t{i}") for i in range(6))
+    redis.start()
+    env.wait_for("the run to succeed", lambda: env.run_states() == ["success"], timeout=120)
+    assert scheduler.poll() is None
+    assert [(ti.state, ti.try_number) for ti in env.tis("fanout")] == [("success", 1)] * 6
+    assert all(env.lines(f"t{i}") == ["ran"] for i in range(6))
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_celery_refuses_sqlite(tmp_path: Path, migrated_db_url: str) -> None:
+    environment = SchedulerEnv(tmp_path, migrated_db_url, core__executor="CeleryExecutor")
+    try:
+        result = environment.cli("scheduler", "--num-runs", "1", check=False)
+    finally:
+        environment.close()
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "dagseal: error: [core] executor = CeleryExecutor needs PostgreSQL: workers on other hosts "
+        "cannot share a SQLite file (sql_alchemy_conn is sqlite)"
+    ]
