@@ -1,0 +1,43 @@
+"""``[core] executor`` picks the executor, or names the bad value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dagseal.callbacks.database_sink import DatabaseCallbackSink
+from dagseal.config import ConfigError, load_config
+from dagseal.executor.celery_executor import CeleryExecutor
+from dagseal.executor.from_config import executor_from_config
+from dagseal.executor.local_executor import LocalExecutor
+from dagseal.executor.settings import SupervisorSettings
+
+PG = "postgresql+psycopg://u:p@127.0.0.1:1/x"
+
+
+def _pick(tmp_path: Path, **env: str) -> object:
+    config = load_config({f"DAGSEAL__{k.upper()}": v for k, v in env.items()}, tmp_path)
+    sink = DatabaseCallbackSink(None)  # type: ignore[arg-type]  # never called here
+    return executor_from_config(config, sink, SupervisorSettings.from_config(config))
+
+
+def test_local_by_default_and_celery_when_asked(tmp_path: Path) -> None:
+    assert isinstance(_pick(tmp_path), LocalExecutor)
+    celery = _pick(
+        tmp_path,
+        core__executor="CeleryExecutor",
+        core__sql_alchemy_conn=PG,
+        scheduler__standalone_dag_processor="True",
+    )
+    assert isinstance(celery, CeleryExecutor) and celery.settings.result_backend == f"db+{PG}"
+
+
+def test_unknown_executor_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"\[core\] executor = 'KubernetesExecutor'; expected one of"):
+        _pick(tmp_path, core__executor="KubernetesExecutor")
+
+
+def test_celery_needs_standalone_dag_processors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="needs \\[scheduler\\] standalone_dag_processor = True"):
+        _pick(tmp_path, core__executor="CeleryExecutor", core__sql_alchemy_conn=PG)
