@@ -78,6 +78,7 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
         },
         "logging": {
             "base_log_folder": "logs",
+            "max_try_log_bytes": "104857600",
         },
         "celery": {
             "broker_url": "redis://:dagseal@127.0.0.1:6380/0",

@@ -16,6 +16,8 @@ class SupervisorSettings:
     zombie_threshold: float
     task_execution_runtime: str
     standalone_dag_processor: bool
+    max_try_log_bytes: int = 0
+    """``[logging] max_try_log_bytes``: a try's output past it is dropped after a marker (0: no cap)."""
     sandbox_zygote: str | None = None
     """Socket of the executor's warm sandbox zygote (process runtime): tries fork from it."""
 
@@ -35,4 +37,5 @@ class SupervisorSettings:
             zombie_threshold=config.getfloat("scheduler", "zombie_threshold"),
             task_execution_runtime=runtime,
             standalone_dag_processor=config.getboolean("scheduler", "standalone_dag_processor"),
+            max_try_log_bytes=config.getint("logging", "max_try_log_bytes"),
         )

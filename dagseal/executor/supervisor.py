@@ -30,6 +30,7 @@ from dagseal.db.models import JobState, JobType
 from dagseal.db.session import session_scope
 from dagseal.deploy.pull import image_for_run
 from dagseal.errors import DagsealError
+from dagseal.executor.capped_log import CappedLog
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.task_runtime import TASK_DOCKER_KIND, task_runtime, task_spec
 from dagseal.executor.try_record import ClaimedTry, claim_try, record_outcome, still_owned
@@ -143,7 +144,8 @@ def _run_try(
         started = utcnow()
         try:
             with _sigterm_raises():
-                outcome = runtime.run_task(spec, r, log_file, spec.task_timeout, on_start)
+                capped = CappedLog(log_file, settings.max_try_log_bytes)
+                outcome = runtime.run_task(spec, r, capped, spec.task_timeout, on_start)
         except Terminated:
             _kill(runtime, beat.handle)
             outcome = TaskOutcome(state="failed", error="supervisor received SIGTERM; try killed")

@@ -193,3 +193,35 @@ def test_local_executor_forks_supervisors_that_report_back_and_survives_a_dead_f
     finally:
         executor.end()
     assert ti(session_factory, consume).state == "success"
+
+
+LOUD_DAG = """
+from dagseal import DAG, PythonOperator
+
+def loud():
+    for _ in range(2000):
+        print("x" * 999)  # ~2 MB in all
+
+with DAG("loud", schedule=None) as dag:
+    PythonOperator(task_id="loud", python_callable=loud)
+"""
+
+
+def test_a_try_that_prints_past_max_try_log_bytes_is_truncated_with_a_marker(
+    tmp_path: Path, session_factory: sessionmaker[Session], migrated_db_url: str
+) -> None:
+    folder = tmp_path / "team"
+    folder.mkdir()
+    (folder / "loud.py").write_text(LOUD_DAG)
+    with DagProcessorManager.from_config(
+        load_config(environ={}, cwd=tmp_path), folder, session_factory
+    ) as manager:
+        assert manager.run_once().import_errors == 0
+    with session_scope(session_factory) as session:
+        trigger_dag(session, "loud", {}, utcnow(), run_id="r1")
+    capped = attrs.evolve(settings(tmp_path, migrated_db_url), max_try_log_bytes=10_000)
+    assert supervise(capped, session_factory, queue_ready(session_factory)["loud"]) is TaskState.SUCCESS
+    text = (tmp_path / "logs" / "loud" / "r1" / "loud" / "1.log").read_text()
+    assert "[dagseal] log truncated: the try printed more than 10000 bytes; the rest is dropped" in text
+    assert text.count("x" * 999) < 11 and len(text) < 12_000
+    assert text.rstrip().endswith("try ended: success, exit code 0")
