@@ -35,7 +35,12 @@ class CelerySettings:
     worker_concurrency: int
     default_queue: str
     operation_timeout: float
-    visibility_timeout: float
+    transport_options: tuple[tuple[str, int | float | str], ...]
+    """Every key of ``[celery_broker_transport_options]`` (numbers typed), as Airflow passes them."""
+
+    @property
+    def visibility_timeout(self) -> float:
+        return float(dict(self.transport_options)["visibility_timeout"])
 
     @classmethod
     def from_config(cls, config: Config) -> CelerySettings:
@@ -51,7 +56,7 @@ class CelerySettings:
             worker_concurrency=config.getint("celery", "worker_concurrency"),
             default_queue=config.get("celery", "default_queue").strip(),
             operation_timeout=config.getfloat("celery", "operation_timeout"),
-            visibility_timeout=config.getfloat("celery_broker_transport_options", "visibility_timeout"),
+            transport_options=_transport_options(config),
         )
         for key, ok in (
             ("broker_url", bool(settings.broker_url)),
@@ -61,9 +66,25 @@ class CelerySettings:
         ):
             if not ok:
                 raise ConfigError(f"[celery] {key} = {config.get('celery', key)!r} is not usable")
-        if settings.visibility_timeout <= 0:
-            raise ConfigError("[celery_broker_transport_options] visibility_timeout must be more than 0")
         return settings
+
+
+def _transport_options(config: Config) -> tuple[tuple[str, int | float | str], ...]:
+    section = "celery_broker_transport_options"
+    options: list[tuple[str, int | float | str]] = []
+    for key, (value, _source) in config.as_dict_with_sources().get(section, {}).items():
+        text = value.strip()
+        typed: int | float | str = text
+        for convert in (int, float):
+            try:
+                typed = convert(text)
+                break
+            except ValueError:
+                continue
+        options.append((key, typed))
+    if config.getfloat(section, "visibility_timeout") <= 0:
+        raise ConfigError(f"[{section}] visibility_timeout must be more than 0")
+    return tuple(options)
 
 
 @frozen(kw_only=True)
@@ -108,8 +129,8 @@ def celery_app(settings: CelerySettings) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=settings.operation_timeout,
         broker_transport_options={
-            "visibility_timeout": settings.visibility_timeout,
             "socket_connect_timeout": settings.operation_timeout,
+            **dict(settings.transport_options),
         },
         result_extended=False,
         worker_hijack_root_logger=False,

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sched_env import SchedulerEnv
+from sched_env import SchedulerEnv, children_of, process_alive
 
 from dagseal.config import Config, load_config
 from dagseal.executor.celery_app import EXECUTE_TRY_TASK, CelerySettings, TryMessage, celery_app
@@ -21,6 +22,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.redis]
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_PORT = 6391  # not the shared 6380: these tests stop and restart their broker
 REDIS_PASSWORD = "celery-test"
+VISIBILITY_TIMEOUT = 8.0  # a message unacknowledged this long goes back to its queue
 ON_POSTGRES = pytest.mark.parametrize(
     "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
@@ -82,7 +84,8 @@ def env(tmp_path: Path, migrated_db_url: str, redis: Redis) -> Iterator[Schedule
         core__executor="CeleryExecutor",
         celery__broker_url=redis.url,
         celery__default_queue=f"test-{uuid.uuid4().hex[:8]}",
-        celery_broker_transport_options__visibility_timeout="30",
+        celery_broker_transport_options__visibility_timeout=str(VISIBILITY_TIMEOUT),
+        celery_broker_transport_options__unacked_restore_throttle="1",
     )
     yield environment
     environment.close()
@@ -179,3 +182,65 @@ def test_celery_refuses_sqlite(tmp_path: Path, migrated_db_url: str) -> None:
         "dagseal: error: [core] executor = CeleryExecutor needs PostgreSQL: workers on other hosts "
         "cannot share a SQLite file (sql_alchemy_conn is sqlite)"
     ]
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (the fork server, supervisors, zygote and sandboxes)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children_of(current))
+    return found
+
+
+@ON_POSTGRES
+def test_a_worker_killed_mid_try_is_a_zombie_another_worker_retries_and_the_redelivery_is_a_no_op(
+    env: SchedulerEnv,
+) -> None:
+    env.write_dag(
+        """
+        import time
+        from datetime import timedelta
+        from dagseal import DAG, PythonOperator
+        from dagseal.sdk.context import get_current_context
+
+        def victim():
+            with open("{out}/victim", "a") as handle:
+                handle.write(f"try {get_current_context().try_number}\\n")
+            time.sleep(60 if get_current_context().try_number == 1 else 0.1)
+
+        with DAG("killed", schedule=None) as dag:
+            PythonOperator(
+                task_id="victim", python_callable=victim, retries=1, retry_delay=timedelta(seconds=1)
+            )
+        """
+    )
+    env.parse()
+    doomed = env.start("celery", "worker", "-c", "1", "--hostname", "doomed@%h")
+    env.start("scheduler")
+    env.cli("dags", "trigger", "killed")
+    env.wait_for("try 1 running", lambda: env.lines("victim") == ["try 1"])
+    tree = _tree(doomed.pid)
+    assert len(tree) >= 4, f"worker, fork server, supervisor and sandbox expected, got {tree}"
+    for pid in tree:
+        os.kill(pid, signal.SIGKILL)
+    doomed.wait()
+    env.wait_for("all of the killed worker's processes gone", lambda: not any(map(process_alive, tree)))
+
+    survivor = env.start("celery", "worker", "-c", "1", "--hostname", "survivor@%h")
+    env.wait_for("the run to succeed", lambda: env.run_states() == ["success"], timeout=120)
+    victim = env.ti("victim")
+    assert (victim.state, victim.try_number) == ("success", 2)
+    assert env.lines("victim") == ["try 1", "try 2"]
+    # The killed worker's message was never acknowledged: the broker hands it out again after the
+    # visibility timeout, and the survivor's supervisor finds nothing queued to claim.
+    log = env.root / "celery-2.log"
+    env.wait_for(
+        "the redelivered message",
+        lambda: log.read_text().count(f"(ti {victim.id}): supervisor exited 0") == 2,
+        timeout=VISIBILITY_TIMEOUT * 4,
+    )
+    assert env.lines("victim") == ["try 1", "try 2"]
+    assert env.ti("victim").try_number == 2
+    assert survivor.poll() is None

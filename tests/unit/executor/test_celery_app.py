@@ -82,3 +82,16 @@ def test_settings_name_a_bad_value(tmp_path: Path, key: str, value: str, error: 
     config = load_config({"DAGSEAL__CORE__SQL_ALCHEMY_CONN": PG, f"DAGSEAL__{key}": value}, tmp_path)
     with pytest.raises(ConfigError, match=error):
         CelerySettings.from_config(config)
+
+
+def test_every_transport_option_reaches_kombu_typed(tmp_path: Path) -> None:
+    env = {
+        "DAGSEAL__CORE__SQL_ALCHEMY_CONN": PG,
+        "DAGSEAL__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT": "7.5",
+        "DAGSEAL__CELERY_BROKER_TRANSPORT_OPTIONS__UNACKED_RESTORE_THROTTLE": "1",
+        "DAGSEAL__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX": "team_a",
+    }
+    options = celery_app(CelerySettings.from_config(load_config(env, tmp_path))).conf.broker_transport_options
+    assert options["visibility_timeout"] == 7.5
+    assert options["unacked_restore_throttle"] == 1 and isinstance(options["unacked_restore_throttle"], int)
+    assert options["global_keyprefix"] == "team_a"
