@@ -79,6 +79,11 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
         "logging": {
             "base_log_folder": "logs",
             "max_try_log_bytes": "104857600",
+            "worker_log_server_host": "127.0.0.1",
+            "worker_log_server_port": "8793",
+        },
+        "api": {
+            "secret_key": "",
         },
         "celery": {
             "broker_url": "redis://:dagseal@127.0.0.1:6380/0",

@@ -6,7 +6,8 @@ forked supervisor (``executor/supervisor.py``, as ``tasks run --local`` does) an
 The supervisor claims the try with a conditional update, so a redelivered or duplicated message
 finds it not queued and ends at once; with the Docker runtime it pulls the run's pinned image by
 digest from the run's deployment registry on first use and runs it on this host's engine. Task
-callbacks always go to ``callback_request`` rows: the DAG processors may be on another host.
+callbacks always go to ``callback_request`` rows: the DAG processors may be on another host. The
+worker serves its tries' logs to other hosts (``serve_logs.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from celery import Celery
 
 from dagseal.config import Config
 from dagseal.executor.celery_app import EXECUTE_TRY_TASK, CelerySettings, TryMessage, celery_app
+from dagseal.executor.serve_logs import LogServer, LogServerSettings
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.warm_supervisors import WarmSupervisors
 
@@ -51,8 +53,11 @@ def run_worker(config: Config, queues: list[str], concurrency: int | None, hostn
     """Start the supervisors, consume until stopped (``celery stop``, SIGTERM), return the exit code."""
     settings = CelerySettings.from_config(config)
     supervisor_settings = attrs.evolve(SupervisorSettings.from_config(config), standalone_dag_processor=True)
+    log_server = LogServer(LogServerSettings.from_config(config))
     supervisors = WarmSupervisors(supervisor_settings)
     supervisors.start()
+    log_server.start()
+    log.info("serving try logs on port %d", log_server.port)
     try:
         app = worker_app(settings, supervisors)
         worker = app.Worker(
@@ -67,4 +72,5 @@ def run_worker(config: Config, queues: list[str], concurrency: int | None, hostn
         worker.start()
         return int(worker.exitcode or 0)
     finally:
+        log_server.stop()
         supervisors.stop()

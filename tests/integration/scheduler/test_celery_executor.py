@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -86,6 +87,8 @@ def env(tmp_path: Path, migrated_db_url: str, redis: Redis) -> Iterator[Schedule
         celery__default_queue=f"test-{uuid.uuid4().hex[:8]}",
         celery_broker_transport_options__visibility_timeout=str(VISIBILITY_TIMEOUT),
         celery_broker_transport_options__unacked_restore_throttle="1",
+        api__secret_key=uuid.uuid4().hex * 2,
+        logging__worker_log_server_port="0",  # several workers on this one host: any free port each
     )
     yield environment
     environment.close()
@@ -153,7 +156,22 @@ def test_broker_down_the_scheduler_keeps_running_and_tries_flow_after_restart(
 ) -> None:
     env.write_dag(DAG_SOURCE)
     env.parse()
-    env.start("celery", "worker", "-c", "2")
+    # This worker keeps its logs apart and serves them on a fixed port, like a worker on another host.
+    port = _free_port()
+    host = socket.gethostbyname(socket.gethostname())
+    assert host.startswith("127."), f"this host's name resolves to {host}, not to a loopback address"
+    worker_logs = env.root / "worker-logs"
+    env.start(
+        "celery",
+        "worker",
+        "-c",
+        "2",
+        env={
+            "DAGSEAL__LOGGING__BASE_LOG_FOLDER": str(worker_logs),
+            "DAGSEAL__LOGGING__WORKER_LOG_SERVER_HOST": host,
+            "DAGSEAL__LOGGING__WORKER_LOG_SERVER_PORT": str(port),
+        },
+    )
     scheduler = env.start("scheduler")
     redis.stop()
     env.cli("dags", "trigger", "fanout")
@@ -168,6 +186,26 @@ def test_broker_down_the_scheduler_keeps_running_and_tries_flow_after_restart(
     assert scheduler.poll() is None
     assert [(ti.state, ti.try_number) for ti in env.tis("fanout")] == [("success", 1)] * 6
     assert all(env.lines(f"t{i}") == ["ran"] for i in range(6))
+
+    # `tasks logs` on the scheduler's host has no copy: it reads the log from the worker's server.
+    run_id = env.tis("fanout")[0].run_id
+    assert not (env.root / "logs" / "fanout").exists() and (worker_logs / "fanout" / run_id).is_dir()
+    env.env["DAGSEAL__LOGGING__WORKER_LOG_SERVER_PORT"] = str(port)
+    shown = env.cli("tasks", "logs", "fanout", "t3", run_id).stdout
+    assert shown.startswith(f"[dagseal] fanout.t3 run {run_id} try 1\n")
+    assert "try ended: success" in shown
+    env.env["DAGSEAL__API__SECRET_KEY"] = "not-the-workers-secret" * 4
+    refused = env.cli("tasks", "logs", "fanout", "t3", run_id, check=False)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(
+        f"dagseal: error: log server on {socket.gethostname()}:{port} answered 403"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
