@@ -18,10 +18,14 @@ import attrs
 from celery import Celery
 
 from dagseal.config import Config
+from dagseal.db.session import create_engine_from_conn, session_factory
 from dagseal.executor.celery_app import EXECUTE_TRY_TASK, CelerySettings, TryMessage, celery_app
+from dagseal.executor.orphan_containers import OrphanSweeper
 from dagseal.executor.serve_logs import LogServer, LogServerSettings
 from dagseal.executor.settings import SupervisorSettings
+from dagseal.executor.task_runtime import TASK_DOCKER_KIND
 from dagseal.executor.warm_supervisors import WarmSupervisors
+from dagseal.runtime.docker_engine import DockerEngine
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,19 @@ def worker_app(settings: CelerySettings, supervisors: WarmSupervisors) -> Celery
     return app
 
 
+def _orphan_sweeper(config: Config, settings: SupervisorSettings) -> OrphanSweeper | None:
+    """With the Docker runtime: remove at once, then periodically, the task containers that dead
+    supervisors of this host left (an earlier incarnation of this worker, killed)."""
+    if settings.task_execution_runtime != "docker":
+        return None
+    engine = DockerEngine(str(config.docker_runtime_settings(TASK_DOCKER_KIND)["socket_path"]))
+    factory = session_factory(create_engine_from_conn(settings.sql_alchemy_conn))
+    interval = config.getfloat("scheduler", "zombie_detection_interval")
+    sweeper = OrphanSweeper(engine, factory, settings.zombie_threshold, interval)
+    sweeper.start()
+    return sweeper
+
+
 def run_worker(config: Config, queues: list[str], concurrency: int | None, hostname: str | None) -> int:
     """Start the supervisors, consume until stopped (``celery stop``, SIGTERM), return the exit code."""
     settings = CelerySettings.from_config(config)
@@ -57,6 +74,7 @@ def run_worker(config: Config, queues: list[str], concurrency: int | None, hostn
     supervisors = WarmSupervisors(supervisor_settings)
     supervisors.start()
     log_server.start()
+    sweeper = _orphan_sweeper(config, supervisor_settings)
     log.info("serving try logs on port %d", log_server.port)
     try:
         app = worker_app(settings, supervisors)
@@ -72,5 +90,7 @@ def run_worker(config: Config, queues: list[str], concurrency: int | None, hostn
         worker.start()
         return int(worker.exitcode or 0)
     finally:
+        if sweeper is not None:
+            sweeper.stop()
         log_server.stop()
         supervisors.stop()

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from types import FrameType
 
+import attrs
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.callbacks.database_sink import DatabaseCallbackSink
@@ -31,6 +32,7 @@ from dagseal.db.session import session_scope
 from dagseal.deploy.pull import image_for_run
 from dagseal.errors import DagsealError
 from dagseal.executor.capped_log import CappedLog
+from dagseal.executor.orphan_containers import host_label
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.task_runtime import TASK_DOCKER_KIND, task_runtime, task_spec
 from dagseal.executor.try_record import ClaimedTry, claim_try, record_outcome, still_owned
@@ -113,6 +115,8 @@ def _sandbox(
         pinned = image_for_run(factory, claimed.image_digest, claimed.deployment_id, socket_path)
     file, timeout = claimed.request.file, claimed.execution_timeout
     spec = task_spec(kind, claimed.dag_folder, file, pinned, timeout, config)
+    if kind == "docker":  # a worker that restarts finds (and removes) what its dead supervisors left
+        spec = attrs.evolve(spec, labels=(*spec.labels, host_label()))
     return runtime, spec, (claimed.image_digest or spec.image) if kind == "docker" else None
 
 

@@ -282,3 +282,69 @@ def test_a_worker_killed_mid_try_is_a_zombie_another_worker_retries_and_the_rede
     assert env.lines("victim") == ["try 1", "try 2"]
     assert env.ti("victim").try_number == 2
     assert survivor.poll() is None
+
+
+@ON_POSTGRES
+def test_a_try_whose_message_the_broker_lost_is_requeued_after_task_queued_timeout(
+    env: SchedulerEnv,
+) -> None:
+    env.env["DAGSEAL__SCHEDULER__TASK_QUEUED_TIMEOUT"] = "3"
+    env.write_dag(DAG_SOURCE.replace("range(6)", "range(1)"))
+    env.parse()
+    env.start("scheduler")
+    env.cli("dags", "trigger", "fanout")
+    first = env.wait_for(
+        "t0 queued", lambda: (ti := env.ti("t0")) and ti.state == "queued" and ti.queued_dttm
+    )
+    queue = env.env["DAGSEAL__CELERY__DEFAULT_QUEUE"]
+    lost = subprocess.run(
+        ["redis-cli", "-p", str(REDIS_PORT), "--no-auth-warning", "-a", REDIS_PASSWORD, "del", queue],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert lost.stdout.strip() == "1", "the message was not in the broker's queue"
+    requeued = env.wait_for(
+        "t0 queued again", lambda: (ti := env.ti("t0")) and ti.state == "queued" and ti.queued_dttm > first
+    )
+    assert requeued.try_number == 0 and env.lines("t0") == []
+    env.start("celery", "worker", "-c", "1")
+    env.wait_for("the run to succeed", lambda: env.run_states() == ["success"], timeout=60)
+    assert (env.ti("t0").state, env.ti("t0").try_number, env.lines("t0")) == ("success", 1, ["ran"])
+
+
+@ON_POSTGRES
+def test_two_schedulers_one_sigkilled_mid_run_no_try_runs_twice(env: SchedulerEnv) -> None:
+    env.env["DAGSEAL__SCHEDULER__TASK_QUEUED_TIMEOUT"] = "5"
+    env.write_dag(
+        """
+        import time
+        from dagseal import DAG, PythonOperator, chain
+
+        def work(name):
+            def run():
+                with open("{out}/" + name, "a") as handle:
+                    handle.write("ran\\n")
+                time.sleep(0.5)
+            return run
+
+        with DAG("pair", schedule=None) as dag:
+            for lane in "abc":
+                ids = [f"{lane}{i}" for i in range(4)]
+                chain(*[PythonOperator(task_id=name, python_callable=work(name)) for name in ids])
+        """
+    )
+    env.parse()
+    env.start("celery", "worker", "-c", "2")
+    env.start("celery", "worker", "-c", "2")
+    doomed = env.start("scheduler")
+    env.start("scheduler")
+    env.cli("dags", "trigger", "pair")
+    env.wait_for("three successes", lambda: sum(ti.state == "success" for ti in env.tis("pair")) >= 3)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait()
+    env.wait_for("the run to succeed", lambda: env.run_states() == ["success"], timeout=120)
+    tis = env.tis("pair")
+    assert [(ti.state, ti.try_number) for ti in tis] == [("success", 1)] * 12
+    for ti in tis:
+        assert env.lines(ti.task_id) == ["ran"], f"{ti.task_id} ran {len(env.lines(ti.task_id))} times"
