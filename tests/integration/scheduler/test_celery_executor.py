@@ -51,19 +51,12 @@ class Redis:
         self.url = result.stdout.strip()
 
     def stop(self) -> None:
-        subprocess.run(
-            [
-                "redis-cli",
-                "-p",
-                str(REDIS_PORT),
-                "--no-auth-warning",
-                "-a",
-                REDIS_PASSWORD,
-                "shutdown",
-                "nosave",
-            ],
-            capture_output=True,
-        )
+        _redis_cli("shutdown", "nosave")
+
+
+def _redis_cli(*args: str) -> str:
+    command = ["redis-cli", "-p", str(REDIS_PORT), "--no-auth-warning", "-a", REDIS_PASSWORD, *args]
+    return subprocess.run(command, capture_output=True, text=True).stdout.strip()
 
 
 @pytest.fixture
@@ -297,15 +290,11 @@ def test_a_try_whose_message_the_broker_lost_is_requeued_after_task_queued_timeo
         "t0 queued", lambda: (ti := env.ti("t0")) and ti.state == "queued" and ti.queued_dttm
     )
     queue = env.env["DAGSEAL__CELERY__DEFAULT_QUEUE"]
-    lost = subprocess.run(
-        ["redis-cli", "-p", str(REDIS_PORT), "--no-auth-warning", "-a", REDIS_PASSWORD, "del", queue],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert lost.stdout.strip() == "1", "the message was not in the broker's queue"
+    env.wait_for("the message in the broker", lambda: _redis_cli("llen", queue) == "1")
+    assert _redis_cli("del", queue) == "1"  # the broker loses it
     requeued = env.wait_for(
-        "t0 queued again", lambda: (ti := env.ti("t0")) and ti.state == "queued" and ti.queued_dttm > first
+        "t0 queued again",
+        lambda: (ti := env.ti("t0")) and ti.state == "queued" and ti.queued_dttm > first and ti,
     )
     assert requeued.try_number == 0 and env.lines("t0") == []
     env.start("celery", "worker", "-c", "1")
