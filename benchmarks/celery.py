@@ -192,6 +192,7 @@ def main() -> None:
                         DatabaseCallbackSink(factory),
                         celery,
                         standalone_dag_processor=True,
+                        factory=factory,
                     )
                     figures.setdefault(label, []).append(run_once(factory, executor, scheduler, config))
                     print(f"{label}: {figures[label][-1]:.1f} tasks/s", flush=True)

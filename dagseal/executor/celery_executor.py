@@ -3,9 +3,13 @@
 The scheduler never waits on the broker: a message that cannot be sent (broker down) stays in
 this executor's outbox, holding its slot, and is sent again on every pass until the broker
 answers; if this scheduler dies first, ``[scheduler] task_queued_timeout`` hands the try back to
-``scheduled``. A try counts as running here until its Celery result (the supervisor's exit code,
-in ``[celery] result_backend``) is ready. Workers record tries in the metadata DB themselves, so
-a scheduler that stops (``end``, ``terminate``) or dies leaves them running to their end.
+``scheduled``. A try counts as running here until the metadata DB shows it left ``queued`` and
+``running`` (one query per pass for all of them). Celery's result backend (the supervisor's exit
+code, ``[celery] result_backend``) is not polled: its database backend opens a new connection per
+result outside a worker, which capped throughput at a few tries per second. Workers record tries
+in the metadata DB themselves, so a scheduler that stops (``end``, ``terminate``) or dies leaves
+them running to their end; a supervisor that failed before its claim leaves its try queued for
+``task_queued_timeout``.
 """
 
 from __future__ import annotations
@@ -14,20 +18,25 @@ import logging
 import time
 import uuid
 
-from celery import Celery, states
-from celery.result import AsyncResult
+from celery import Celery
 from kombu.exceptions import KombuError, OperationalError
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.callbacks.base import BaseCallbackSink
 from dagseal.config import ConfigError
+from dagseal.db.models import TaskInstanceModel
+from dagseal.db.session import session_scope
 from dagseal.executor.base import BaseExecutor, FinishedTry
 from dagseal.executor.celery_app import EXECUTE_TRY_TASK, CelerySettings, TryMessage, celery_app
+from dagseal.scheduler.states import TaskState
 from dagseal.scheduler.task_scheduling import QueuedTry
 
 log = logging.getLogger(__name__)
 _SEND_ERRORS = (OperationalError, KombuError, OSError, TimeoutError)
 _END_POLL_SECONDS = 0.5
+_IN_FLIGHT = (TaskState.QUEUED.value, TaskState.RUNNING.value)
 
 
 class CeleryExecutor(BaseExecutor):
@@ -39,6 +48,7 @@ class CeleryExecutor(BaseExecutor):
         callback_sink: BaseCallbackSink,
         settings: CelerySettings,
         standalone_dag_processor: bool,
+        factory: sessionmaker[Session],
     ) -> None:
         if not standalone_dag_processor:
             raise ConfigError(
@@ -47,9 +57,10 @@ class CeleryExecutor(BaseExecutor):
             )
         super().__init__(parallelism, callback_sink)
         self.settings = settings
+        self._factory = factory
         self._app: Celery | None = None
         self._outbox: dict[int, TryMessage] = {}
-        self._sent: dict[int, AsyncResult] = {}
+        self._sent: set[int] = set()
 
     @property
     def running_count(self) -> int:
@@ -67,7 +78,7 @@ class CeleryExecutor(BaseExecutor):
             task_id=item.task_id,
             celery_task_id=str(uuid.uuid4()),
         )
-        self._sent.pop(item.ti_id, None)  # requeued by task_queued_timeout: the new message counts
+        self._sent.discard(item.ti_id)  # requeued by task_queued_timeout: the new message counts
         self._outbox[item.ti_id] = message
         self._send_outbox()
 
@@ -75,7 +86,7 @@ class CeleryExecutor(BaseExecutor):
         assert self._app is not None, "start() first"
         for ti_id, message in list(self._outbox.items()):
             try:
-                result = self._app.send_task(
+                self._app.send_task(
                     EXECUTE_TRY_TASK,
                     args=[message.to_json()],
                     task_id=message.celery_task_id,
@@ -86,26 +97,25 @@ class CeleryExecutor(BaseExecutor):
                 log.warning("celery broker unreachable (%s); %d tries wait", exc, len(self._outbox))
                 return
             del self._outbox[ti_id]
-            self._sent[ti_id] = result
+            self._sent.add(ti_id)
 
     def sync(self) -> list[FinishedTry]:
         if self._outbox:
             self._send_outbox()
-        finished = []
-        for ti_id, result in list(self._sent.items()):
-            try:
-                state = result.state
-                if state not in states.READY_STATES:
-                    continue
-                value = result.result
-                result.forget()
-            except (SQLAlchemyError, OSError, KombuError) as exc:  # the result backend is down: next pass
-                log.warning("celery result backend unreachable: %s", exc)
-                return finished
-            del self._sent[ti_id]
-            code = value if state == states.SUCCESS and isinstance(value, int) and value >= 0 else None
-            finished.append(FinishedTry(ti_id, code))
-        return finished
+        if not self._sent:
+            return []
+        query = select(TaskInstanceModel.id).where(
+            TaskInstanceModel.id.in_(self._sent), TaskInstanceModel.state.in_(_IN_FLIGHT)
+        )
+        try:
+            with session_scope(self._factory) as session:
+                in_flight = set(session.scalars(query))
+        except SQLAlchemyError as exc:  # the database is down: the next pass asks again
+            log.warning("cannot read the tries in flight: %s", exc)
+            return []
+        done = self._sent - in_flight
+        self._sent = in_flight
+        return [FinishedTry(ti_id, 0) for ti_id in sorted(done)]
 
     def wait(self, timeout: float) -> None:
         """Results arrive in the result backend, which cannot wake us: sleep the scheduler's beat."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from dagseal.callbacks.base import BaseCallbackSink
 from dagseal.config import Config, ConfigError
 from dagseal.executor.base import BaseExecutor
@@ -12,7 +14,7 @@ EXECUTORS = ("LocalExecutor", "CeleryExecutor")
 
 
 def executor_from_config(
-    config: Config, sink: BaseCallbackSink, settings: SupervisorSettings
+    config: Config, sink: BaseCallbackSink, settings: SupervisorSettings, factory: sessionmaker[Session]
 ) -> BaseExecutor:
     """The configured executor; Celery is imported only when chosen (it is an optional extra)."""
     name, parallelism = config.get("core", "executor").strip(), config.getint("core", "parallelism")
@@ -21,7 +23,7 @@ def executor_from_config(
         from dagseal.executor.celery_executor import CeleryExecutor
 
         celery = CelerySettings.from_config(config)
-        return CeleryExecutor(parallelism, sink, celery, settings.standalone_dag_processor)
+        return CeleryExecutor(parallelism, sink, celery, settings.standalone_dag_processor, factory)
     if name != "LocalExecutor":
         raise ConfigError(f"[core] executor = {name!r}; expected one of {EXECUTORS}")
     return LocalExecutor(parallelism, sink, settings)

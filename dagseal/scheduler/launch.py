@@ -35,7 +35,7 @@ def run_scheduler(
         else None
     )
     sink = processors.callback_sink() if processors else DatabaseCallbackSink(factory)
-    executor = executor_from_config(config, sink, settings)
+    executor = executor_from_config(config, sink, settings, factory)
     monitor = (
         StandaloneMonitor(factory, executor, processors, triggers or [], until_idle, config)
         if processors

@@ -19,7 +19,7 @@ PG = "postgresql+psycopg://u:p@127.0.0.1:1/x"
 def _pick(tmp_path: Path, **env: str) -> object:
     config = load_config({f"DAGSEAL__{k.upper()}": v for k, v in env.items()}, tmp_path)
     sink = DatabaseCallbackSink(None)  # type: ignore[arg-type]  # never called here
-    return executor_from_config(config, sink, SupervisorSettings.from_config(config))
+    return executor_from_config(config, sink, SupervisorSettings.from_config(config), None)  # type: ignore[arg-type]
 
 
 def test_local_by_default_and_celery_when_asked(tmp_path: Path) -> None:
