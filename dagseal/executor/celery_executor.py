@@ -1,5 +1,7 @@
 """CeleryExecutor: each queued try becomes one Celery message; workers on any host run it.
 
+A try goes to its task's ``queue`` (``celery_queues.py``), else to ``[celery] default_queue``.
+
 The scheduler never waits on the broker: a message that cannot be sent (broker down) stays in
 this executor's outbox, holding its slot, and is sent again on every pass until the broker
 answers; if this scheduler dies first, ``[scheduler] task_queued_timeout`` hands the try back to
@@ -30,6 +32,7 @@ from dagseal.db.models import TaskInstanceModel
 from dagseal.db.session import session_scope
 from dagseal.executor.base import BaseExecutor, FinishedTry
 from dagseal.executor.celery_app import EXECUTE_TRY_TASK, CelerySettings, TryMessage, celery_app
+from dagseal.executor.celery_queues import TaskQueues
 from dagseal.scheduler.states import TaskState
 from dagseal.scheduler.task_scheduling import QueuedTry
 
@@ -40,7 +43,7 @@ _IN_FLIGHT = (TaskState.QUEUED.value, TaskState.RUNNING.value)
 
 
 class CeleryExecutor(BaseExecutor):
-    """Sends up to ``[core] parallelism`` tries at a time to ``[celery] default_queue``."""
+    """Sends up to ``[core] parallelism`` tries at a time to their task's queue."""
 
     def __init__(
         self,
@@ -59,7 +62,8 @@ class CeleryExecutor(BaseExecutor):
         self.settings = settings
         self._factory = factory
         self._app: Celery | None = None
-        self._outbox: dict[int, TryMessage] = {}
+        self._queues = TaskQueues(factory, settings.default_queue)
+        self._outbox: dict[int, tuple[TryMessage, str]] = {}
         self._sent: set[int] = set()
 
     @property
@@ -79,18 +83,18 @@ class CeleryExecutor(BaseExecutor):
             celery_task_id=str(uuid.uuid4()),
         )
         self._sent.discard(item.ti_id)  # requeued by task_queued_timeout: the new message counts
-        self._outbox[item.ti_id] = message
+        self._outbox[item.ti_id] = (message, self._queues.queue_of(item.ti_id))
         self._send_outbox()
 
     def _send_outbox(self) -> None:
         assert self._app is not None, "start() first"
-        for ti_id, message in list(self._outbox.items()):
+        for ti_id, (message, queue) in list(self._outbox.items()):
             try:
                 self._app.send_task(
                     EXECUTE_TRY_TASK,
                     args=[message.to_json()],
                     task_id=message.celery_task_id,
-                    queue=self.settings.default_queue,
+                    queue=queue,
                     retry=False,
                 )
             except _SEND_ERRORS as exc:

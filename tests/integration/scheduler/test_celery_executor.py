@@ -337,3 +337,35 @@ def test_two_schedulers_one_sigkilled_mid_run_no_try_runs_twice(env: SchedulerEn
     assert [(ti.state, ti.try_number) for ti in tis] == [("success", 1)] * 12
     for ti in tis:
         assert env.lines(ti.task_id) == ["ran"], f"{ti.task_id} ran {len(env.lines(ti.task_id))} times"
+
+
+@ON_POSTGRES
+def test_a_task_with_a_queue_runs_only_on_the_workers_of_that_queue(env: SchedulerEnv) -> None:
+    team_queue = f"team-{uuid.uuid4().hex[:6]}"
+    env.write_dag(
+        f"""
+        from dagseal import DAG, PythonOperator
+
+        def work(name):
+            def run():
+                with open("{{out}}/" + name, "a") as handle:
+                    handle.write("ran\\n")
+            return run
+
+        with DAG("queues", schedule=None) as dag:
+            for i in range(3):
+                PythonOperator(task_id=f"team{{i}}", python_callable=work(f"team{{i}}"), queue="{team_queue}")
+                PythonOperator(task_id=f"any{{i}}", python_callable=work(f"any{{i}}"))
+        """
+    )
+    env.parse()
+    env.start("celery", "worker", "-c", "2", "-q", team_queue, "--hostname", "team@%h")
+    env.start("celery", "worker", "-c", "2", "--hostname", "default@%h")
+    env.start("scheduler")
+    env.cli("dags", "trigger", "queues")
+    env.wait_for("the run to succeed", lambda: env.run_states() == ["success"], timeout=120)
+    assert all(env.lines(name) == ["ran"] for name in ("team0", "team1", "team2", "any0", "any1", "any2"))
+    team_log, default_log = ((env.root / f"celery-{n}.log").read_text() for n in (0, 1))
+    for i in range(3):
+        assert f"queues.team{i} run" in team_log and f"queues.team{i} run" not in default_log
+        assert f"queues.any{i} run" in default_log and f"queues.any{i} run" not in team_log
