@@ -20,12 +20,15 @@ set -euo pipefail
 
 addr="${DAGSEAL_REGISTRY_ADDR:-127.0.0.1:5000}"
 dir="${DAGSEAL_REGISTRY_DIR:-/var/tmp/dagseal-registry}"
+auth="${DAGSEAL_REGISTRY_AUTH:-}"
 case "$addr" in
   127.*|localhost:*|\[::1\]:*) ;;
-  *) echo "start_registry: refusing to listen on non-loopback address $addr" >&2; exit 2 ;;
+  *) if [ "$auth" != htpasswd ]; then  # only an authenticated TLS registry may face a network
+       echo "start_registry: refusing to listen on non-loopback address $addr without DAGSEAL_REGISTRY_AUTH=htpasswd" >&2
+       exit 2
+     fi ;;
 esac
 
-auth="${DAGSEAL_REGISTRY_AUTH:-}"
 case "$auth" in
   "") url="http://$addr"; shown="$addr"; answers=200 ;;
   htpasswd) url="https://$addr"; shown="https://$addr"; answers=401 ;;
