@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from docker_helpers import TEST_LABELS
+from scheduler_steps import queue_ready
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,9 +21,7 @@ from dagseal.executor.try_record import claim_try
 from dagseal.processor import DagProcessorManager
 from dagseal.runtime.docker_container import identity_labels
 from dagseal.runtime.docker_engine import DockerEngine
-from dagseal.scheduler.dag_bag import SerializedDagBag
-from dagseal.scheduler.dagrun_creation import start_queued_runs, trigger_dag
-from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
+from dagseal.scheduler.dagrun_creation import trigger_dag
 from dagseal.timeutil import utcnow
 
 DAG_SOURCE = """
@@ -39,15 +38,9 @@ def _queued_tries(tmp_path: Path, factory: sessionmaker[Session]) -> dict[str, i
     (tmp_path / "team" / "orphans.py").write_text(DAG_SOURCE)
     with DagProcessorManager.from_config(load_config({}, tmp_path), tmp_path / "team", factory) as manager:
         assert manager.run_once().import_errors == 0
-    bag, now = SerializedDagBag(), utcnow()
     with session_scope(factory) as session:
-        trigger_dag(session, "orphans", {}, now, run_id="r1")
-    with session_scope(factory) as session:
-        start_queued_runs(session, bag, now)
-    with session_scope(factory) as session:
-        schedule_running_runs(session, bag, now, lambda _request: None)
-    with session_scope(factory) as session:
-        return {item.task_id: item.ti_id for item in queue_scheduled(session, 10, now)}
+        trigger_dag(session, "orphans", {}, utcnow(), run_id="r1")
+    return queue_ready(factory)
 
 
 def _claim(factory: sessionmaker[Session], ti_id: int) -> int:

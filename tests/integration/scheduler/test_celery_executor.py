@@ -11,6 +11,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from textwrap import dedent
 
 import pytest
 from sched_env import SchedulerEnv, children_of, process_alive
@@ -87,21 +88,31 @@ def env(tmp_path: Path, migrated_db_url: str, redis: Redis) -> Iterator[Schedule
     environment.close()
 
 
-DAG_SOURCE = """
-    import time
-    from dagseal import DAG, PythonOperator
+WORK = """
+import time
+from dagseal import DAG, PythonOperator, chain
 
-    def work(name):
-        def run():
-            with open("{out}/" + name, "a") as handle:
-                handle.write("ran\\n")
-            time.sleep(0.5)
-        return run
+def work(name):
+    def run():
+        with open("{out}/" + name, "a") as handle:
+            handle.write("ran\\n")
+        time.sleep(0.5)
+    return run
+"""
 
+
+def with_work(dag: str) -> str:
+    """A DAG file whose ``work(name)`` tasks append "ran" to ``{out}/<name>``."""
+    return WORK + dedent(dag)
+
+
+DAG_SOURCE = with_work(
+    """
     with DAG("fanout", schedule=None) as dag:
         for i in range(6):
             PythonOperator(task_id=f"t{i}", python_callable=work(f"t{i}"))
     """
+)
 
 
 def _config(env: SchedulerEnv) -> Config:
@@ -306,22 +317,14 @@ def test_a_try_whose_message_the_broker_lost_is_requeued_after_task_queued_timeo
 def test_two_schedulers_one_sigkilled_mid_run_no_try_runs_twice(env: SchedulerEnv) -> None:
     env.env["DAGSEAL__SCHEDULER__TASK_QUEUED_TIMEOUT"] = "5"
     env.write_dag(
-        """
-        import time
-        from dagseal import DAG, PythonOperator, chain
-
-        def work(name):
-            def run():
-                with open("{out}/" + name, "a") as handle:
-                    handle.write("ran\\n")
-                time.sleep(0.5)
-            return run
-
+        with_work(
+            """
         with DAG("pair", schedule=None) as dag:
             for lane in "abc":
                 ids = [f"{lane}{i}" for i in range(4)]
                 chain(*[PythonOperator(task_id=name, python_callable=work(name)) for name in ids])
         """
+        )
     )
     env.parse()
     env.start("celery", "worker", "-c", "2")
@@ -343,20 +346,14 @@ def test_two_schedulers_one_sigkilled_mid_run_no_try_runs_twice(env: SchedulerEn
 def test_a_task_with_a_queue_runs_only_on_the_workers_of_that_queue(env: SchedulerEnv) -> None:
     team_queue = f"team-{uuid.uuid4().hex[:6]}"
     env.write_dag(
-        f"""
-        from dagseal import DAG, PythonOperator
-
-        def work(name):
-            def run():
-                with open("{{out}}/" + name, "a") as handle:
-                    handle.write("ran\\n")
-            return run
-
+        with_work(
+            f"""
         with DAG("queues", schedule=None) as dag:
             for i in range(3):
                 PythonOperator(task_id=f"team{{i}}", python_callable=work(f"team{{i}}"), queue="{team_queue}")
                 PythonOperator(task_id=f"any{{i}}", python_callable=work(f"any{{i}}"))
         """
+        )
     )
     env.parse()
     env.start("celery", "worker", "-c", "2", "-q", team_queue, "--hostname", "team@%h")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from scheduler_steps import queue_ready
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,10 +23,9 @@ from dagseal.executor.local_executor import LocalExecutor
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.supervisor import supervise
 from dagseal.processor import DagProcessorManager
-from dagseal.scheduler.dag_bag import SerializedDagBag
-from dagseal.scheduler.dagrun_creation import start_queued_runs, trigger_dag
+from dagseal.scheduler.dagrun_creation import trigger_dag
 from dagseal.scheduler.states import TaskState
-from dagseal.scheduler.task_scheduling import QueuedTry, queue_scheduled, schedule_running_runs
+from dagseal.scheduler.task_scheduling import QueuedTry
 from dagseal.timeutil import utcnow
 
 DAG_SOURCE = """
@@ -55,18 +55,23 @@ with DAG("sup", schedule=None) as dag:
 """
 
 
-@pytest.fixture
-def dag_dir(tmp_path: Path, session_factory: sessionmaker[Session]) -> Path:
+def parse_and_trigger(
+    tmp_path: Path, factory: sessionmaker[Session], source: str, dag_id: str, conf: dict | None = None
+) -> Path:
+    """Parse ``source`` as ``<tmp>/team/<dag_id>.py`` and trigger run ``r1`` of ``dag_id``."""
     folder = tmp_path / "team"
     folder.mkdir()
-    (folder / "sup.py").write_text(DAG_SOURCE)
-    with DagProcessorManager.from_config(
-        load_config(environ={}, cwd=tmp_path), folder, session_factory
-    ) as manager:
+    (folder / f"{dag_id}.py").write_text(source)
+    with DagProcessorManager.from_config(load_config(environ={}, cwd=tmp_path), folder, factory) as manager:
         assert manager.run_once().import_errors == 0
-    with session_scope(session_factory) as session:
-        trigger_dag(session, "sup", {"k": "v"}, utcnow(), run_id="r1")
+    with session_scope(factory) as session:
+        trigger_dag(session, dag_id, conf or {}, utcnow(), run_id="r1")
     return folder
+
+
+@pytest.fixture
+def dag_dir(tmp_path: Path, session_factory: sessionmaker[Session]) -> Path:
+    return parse_and_trigger(tmp_path, session_factory, DAG_SOURCE, "sup", {"k": "v"})
 
 
 def settings(tmp_path: Path, url: str, zombie_threshold: float = 30.0) -> SupervisorSettings:
@@ -77,17 +82,6 @@ def settings(tmp_path: Path, url: str, zombie_threshold: float = 30.0) -> Superv
         task_execution_runtime="process",
         standalone_dag_processor=True,
     )
-
-
-def queue_ready(factory: sessionmaker[Session]) -> dict[str, int]:
-    """One scheduler pass without executor: returns task_id → ti id of the tries it queued."""
-    bag, now = SerializedDagBag(), utcnow()
-    with session_scope(factory) as session:
-        start_queued_runs(session, bag, now)
-    with session_scope(factory) as session:
-        schedule_running_runs(session, bag, now, lambda _request: None)
-    with session_scope(factory) as session:
-        return {item.task_id: item.ti_id for item in queue_scheduled(session, 10, now)}
 
 
 def ti(factory: sessionmaker[Session], ti_id: int) -> TaskInstanceModel:
@@ -210,15 +204,7 @@ with DAG("loud", schedule=None) as dag:
 def test_a_try_that_prints_past_max_try_log_bytes_is_truncated_with_a_marker(
     tmp_path: Path, session_factory: sessionmaker[Session], migrated_db_url: str
 ) -> None:
-    folder = tmp_path / "team"
-    folder.mkdir()
-    (folder / "loud.py").write_text(LOUD_DAG)
-    with DagProcessorManager.from_config(
-        load_config(environ={}, cwd=tmp_path), folder, session_factory
-    ) as manager:
-        assert manager.run_once().import_errors == 0
-    with session_scope(session_factory) as session:
-        trigger_dag(session, "loud", {}, utcnow(), run_id="r1")
+    parse_and_trigger(tmp_path, session_factory, LOUD_DAG, "loud")
     capped = attrs.evolve(settings(tmp_path, migrated_db_url), max_try_log_bytes=10_000)
     assert supervise(capped, session_factory, queue_ready(session_factory)["loud"]) is TaskState.SUCCESS
     text = (tmp_path / "logs" / "loud" / "r1" / "loud" / "1.log").read_text()
