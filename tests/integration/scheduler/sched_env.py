@@ -72,11 +72,14 @@ class SchedulerEnv:
             raise AssertionError(f"dagseal {' '.join(args)} failed: {result.stderr[-2000:]}")
         return result
 
-    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-        """Start a CLI process (``env``: variables added for this one, e.g. a worker's own settings)."""
+    def start(
+        self, *args: str, env: dict[str, str] | None = None, wrap: tuple[str, ...] = ()
+    ) -> subprocess.Popen[bytes]:
+        """Start a CLI process (``env``: variables added for this one, e.g. a worker's own settings;
+        ``wrap``: a command it runs under, e.g. ``nsenter --net=...`` to put it on another host)."""
         log = (self.root / f"{args[0]}-{len(self._procs)}.log").open("wb")
         proc = subprocess.Popen(
-            [*DAGSEAL, *args], env={**self.env, **(env or {})}, cwd=self.root, stdout=log, stderr=log
+            [*wrap, *DAGSEAL, *args], env={**self.env, **(env or {})}, cwd=self.root, stdout=log, stderr=log
         )
         self._procs.append(proc)
         return proc
