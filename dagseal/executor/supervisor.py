@@ -28,6 +28,7 @@ from dagseal.callbacks.database_sink import DatabaseCallbackSink
 from dagseal.config import Config, load_config
 from dagseal.db.jobs import add_job, close_job, end_job, heartbeat
 from dagseal.db.models import JobState, JobType
+from dagseal.db.outage import retry_until_back, survived
 from dagseal.db.session import session_scope
 from dagseal.deploy.pull import image_for_run
 from dagseal.errors import DagsealError
@@ -77,7 +78,8 @@ class _Heartbeat(threading.Thread):
 
     def run(self) -> None:
         while not self._halt.wait(self._interval):
-            heartbeat(self._factory, self._claimed.job_id)
+            if not survived(lambda: heartbeat(self._factory, self._claimed.job_id), "supervisor heartbeat"):
+                continue  # the database is away: beat again next time (zombie_threshold is the limit)
             if not still_owned(self._factory, self._claimed):
                 self.taken_away = True
                 _kill(self._runtime, self.handle)
@@ -193,16 +195,19 @@ def supervise(
     to ``callback_request`` rows. ``config`` defaults to ``load_config()`` (the fork server loads
     it once for all its supervisors)."""
     send = send_callback or DatabaseCallbackSink(factory).send
-    job_id, claimed = _register_and_claim(factory, ti_id)
+    within = settings.zombie_threshold  # longer, and the scheduler has given the try up anyway
+    job_id, claimed = retry_until_back(lambda: _register_and_claim(factory, ti_id), within, "claim")
     if claimed is None:
         return None
     ended = JobState.FAILED
     try:
         outcome, exited_at, image_digest = _run_try(settings, factory, claimed, config or load_config())
-        state, request = record_outcome(factory, claimed, outcome, exited_at, image_digest)
+        state, request = retry_until_back(
+            lambda: record_outcome(factory, claimed, outcome, exited_at, image_digest), within, "record"
+        )
         if request is not None:
             send(request)
         ended = JobState.SUCCESS
         return state
     finally:
-        end_job(factory, job_id, ended)
+        retry_until_back(lambda: end_job(factory, job_id, ended), within, "end job")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dagseal.config import Config
 from dagseal.db.jobs import end_job, heartbeat, start_job
 from dagseal.db.models import JobState, JobType
+from dagseal.db.outage import survived
 from dagseal.db.session import session_scope
 from dagseal.executor.base import BaseExecutor
 from dagseal.executor.try_record import fail_unstarted
@@ -124,7 +125,7 @@ class SchedulerJob:
             self.executor.start()
             passes = 0
             while not self._stop.is_set():
-                self.run_pass()
+                survived(self.run_pass, "scheduler")  # a database restart costs passes, not the scheduler
                 passes += 1
                 if (self.num_runs > 0 and passes >= self.num_runs) or (self.after_pass and self.after_pass()):
                     break

@@ -8,13 +8,16 @@ import shutil
 import signal
 import socket
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from textwrap import dedent
 
 import pytest
+from pg_proxy import PgProxy
 from sched_env import SchedulerEnv, children_of, process_alive
+from sqlalchemy.engine import make_url
 
 from dagseal.config import Config, load_config
 from dagseal.executor.celery_app import EXECUTE_TRY_TASK, CelerySettings, TryMessage, celery_app
@@ -366,3 +369,30 @@ def test_a_task_with_a_queue_runs_only_on_the_workers_of_that_queue(env: Schedul
     for i in range(3):
         assert f"queues.team{i} run" in team_log and f"queues.team{i} run" not in default_log
         assert f"queues.any{i} run" in default_log and f"queues.any{i} run" not in team_log
+
+
+@ON_POSTGRES
+def test_the_metadata_database_gone_for_10_s_mid_run_everything_reconnects(
+    env: SchedulerEnv, migrated_db_url: str
+) -> None:
+    proxy = PgProxy(make_url(migrated_db_url), "127.0.0.1", _free_port())
+    proxy.start()
+    env.env["DAGSEAL__CORE__SQL_ALCHEMY_CONN"] = proxy.url.render_as_string(hide_password=False)
+    env.env["DAGSEAL__SCHEDULER__ZOMBIE_THRESHOLD"] = "30"  # an outage shorter than it loses nothing
+    try:
+        env.write_dag(DAG_SOURCE.replace("time.sleep(0.5)", "time.sleep(3.0)"))
+        env.parse()
+        worker = env.start("celery", "worker", "-c", "3")
+        processor = env.start("dag-processor", "--subdir", str(env.repo))
+        scheduler = env.start("scheduler")
+        env.cli("dags", "trigger", "fanout")
+        env.wait_for("tries running", lambda: sum(ti.state == "running" for ti in env.tis("fanout")) >= 2)
+        proxy.stop()  # every connection of every process through it is cut
+        time.sleep(10)  # the outage the issue names, not a wait for something to happen
+        proxy.start()
+        env.wait_for("the run to succeed", lambda: env.run_states() == ["success"], timeout=180)
+        assert [(ti.state, ti.try_number) for ti in env.tis("fanout")] == [("success", 1)] * 6
+        assert all(env.lines(f"t{i}") == ["ran"] for i in range(6))
+        assert all(proc.poll() is None for proc in (worker, processor, scheduler))
+    finally:
+        proxy.stop()

@@ -14,18 +14,17 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pg_proxy import PgProxy
 from sched_env import DAGSEAL, ZOMBIE_INTERVAL, ZOMBIE_THRESHOLD, SchedulerEnv
 from sqlalchemy.engine import make_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.multihost]
 
-PG_SOCKET_DIR = os.environ.get("DAGSEAL_PG_DIR", "/var/tmp/dagseal-pg")  # tooling/start_postgres.sh
 REDIS_PASSWORD = "multihost"
 
 
@@ -84,53 +83,21 @@ class Hosts:
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
 
-# The control host's database port: the suite's PostgreSQL (this test's throwaway database on it)
-# reached through its Unix socket by a small TCP proxy that listens on the control host's address
-# only, so worker hosts reach the database over the namespaces' network and lose it with their link.
-PROXY = """
-import asyncio, sys
-
-async def pipe(reader, writer):
-    try:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    finally:
-        writer.close()
-
-async def serve(client_reader, client_writer):
-    reader, writer = await asyncio.open_unix_connection(sys.argv[3])
-    await asyncio.gather(pipe(client_reader, writer), pipe(reader, client_writer), return_exceptions=True)
-
-async def main():
-    server = await asyncio.start_server(serve, sys.argv[1], int(sys.argv[2]))
-    print("ready", flush=True)
-    await server.serve_forever()
-
-asyncio.run(main())
-"""
-
-
 class ControlServices:
-    """The database port (a proxy to the suite's PostgreSQL) and a Redis, on the control host's
-    address only."""
+    """The database port (a proxy to the suite's PostgreSQL, so worker hosts reach the database over
+    the namespaces' network and lose it with their link) and a Redis, on the control host's address."""
 
     def __init__(self, hosts: Hosts, directory: Path) -> None:
         self.hosts = hosts
         self.dir = directory
         self.address = hosts.address("ctl")
-        self._proxy: subprocess.Popen[str] | None = None
+        self._proxy: PgProxy | None = None
 
     def start(self, db_url: str) -> tuple[str, str]:
         """Returns the database URL as the hosts see it, and the broker URL."""
         url = make_url(db_url)
-        socket_path = Path(PG_SOCKET_DIR) / f".s.PGSQL.{url.port}"
-        self._proxy = subprocess.Popen(
-            [*self.hosts.enter("ctl"), sys.executable, "-c", PROXY, self.address, "5432", str(socket_path)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self._proxy.stdout is not None and self._proxy.stdout.readline() == "ready\n"
+        self._proxy = PgProxy(url, self.address, 5432, wrap=self.hosts.enter("ctl"))
+        self._proxy.start()
         redis = self.dir / "redis"
         redis.mkdir(parents=True)
         _run(
@@ -138,7 +105,7 @@ class ControlServices:
             "--requirepass", REDIS_PASSWORD, "--daemonize", "yes", "--pidfile", str(redis / "redis.pid"),
             "--dir", str(redis), "--logfile", str(redis / "redis.log"), "--save", "",
         )  # fmt: skip
-        hosts_url = url.set(host=self.address, port=5432).render_as_string(hide_password=False)
+        hosts_url = self._proxy.url.render_as_string(hide_password=False)
         return hosts_url, f"redis://:{REDIS_PASSWORD}@{self.address}:6379/0"
 
     def stop(self) -> None:
@@ -146,8 +113,7 @@ class ControlServices:
         if pid_file.exists():
             os.kill(int(pid_file.read_text()), signal.SIGTERM)
         if self._proxy is not None:
-            self._proxy.kill()
-            self._proxy.wait()
+            self._proxy.stop()
 
 
 @pytest.fixture
