@@ -63,7 +63,7 @@ class CeleryExecutor(BaseExecutor):
         self._factory = factory
         self._app: Celery | None = None
         self._queues = TaskQueues(factory, settings.default_queue)
-        self._outbox: dict[int, tuple[TryMessage, str]] = {}
+        self._outbox: dict[int, TryMessage] = {}
         self._sent: set[int] = set()
 
     @property
@@ -83,12 +83,19 @@ class CeleryExecutor(BaseExecutor):
             celery_task_id=str(uuid.uuid4()),
         )
         self._sent.discard(item.ti_id)  # requeued by task_queued_timeout: the new message counts
-        self._outbox[item.ti_id] = (message, self._queues.queue_of(item.ti_id))
+        self._outbox[item.ti_id] = message
         self._send_outbox()
 
     def _send_outbox(self) -> None:
         assert self._app is not None, "start() first"
-        for ti_id, (message, queue) in list(self._outbox.items()):
+        for ti_id, message in list(self._outbox.items()):
+            try:
+                queue = self._queues.queue_of(ti_id)
+            except SQLAlchemyError as exc:  # the database went away: the try waits in the outbox
+                log.warning(
+                    "cannot look up the queue of task instance %s: %s", ti_id, str(exc).splitlines()[0]
+                )
+                return
             try:
                 self._app.send_task(
                     EXECUTE_TRY_TASK,
