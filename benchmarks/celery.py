@@ -35,15 +35,15 @@ from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
-from dagseal.callbacks.database_sink import DatabaseCallbackSink  # noqa: E402
-from dagseal.config import Config, load_config  # noqa: E402
+from dagseal.config import load_config  # noqa: E402
 from dagseal.db.models import DagRunModel, TaskInstanceModel  # noqa: E402
 from dagseal.db.session import create_engine_from_conn, migrate, session_factory, session_scope  # noqa: E402
-from dagseal.executor.base import BaseExecutor  # noqa: E402
 from dagseal.executor.celery_app import CelerySettings  # noqa: E402
 from dagseal.executor.celery_executor import CeleryExecutor  # noqa: E402
 from dagseal.executor.local_executor import LocalExecutor  # noqa: E402
 from dagseal.executor.settings import SupervisorSettings  # noqa: E402
+from dagseal.lifecycle.handoff import BaseExecutor  # noqa: E402
+from dagseal.placement import Placement  # noqa: E402
 from dagseal.processor import DagProcessorManager  # noqa: E402
 from dagseal.scheduler.dagrun_creation import trigger_dag  # noqa: E402
 from dagseal.scheduler.job import SchedulerJob, SchedulerSettings  # noqa: E402
@@ -113,11 +113,11 @@ def workers(count: int, concurrency: int, env: dict[str, str], work: Path) -> It
 
 
 def run_once(
-    factory: sessionmaker[Session], executor: BaseExecutor, scheduler: SchedulerSettings, config: Config
+    factory: sessionmaker[Session], executor: BaseExecutor, scheduler: SchedulerSettings, placement: Placement
 ) -> float:
     """Trigger one run, drive the scheduler until it finished; returns tasks/s."""
     with session_scope(factory) as session:
-        run_id = trigger_dag(session, "bench_celery", {}, utcnow()).id
+        run_id = trigger_dag(session, "bench_celery", {}, utcnow(), placement).id
 
     def finished() -> bool:
         with session_scope(factory) as session:
@@ -126,7 +126,7 @@ def run_once(
                 "failed",
             )
 
-    SchedulerJob(factory, executor, scheduler, config, after_pass=finished).run()
+    SchedulerJob(factory, executor, scheduler, placement, after_pass=finished).run()
     with session_scope(factory) as session:
         first, last, done = session.execute(
             select(
@@ -168,9 +168,10 @@ def main() -> None:
             "DAGSEAL__API__SECRET_KEY": uuid.uuid4().hex * 2,
         }
         config = load_config(env, work)
-        with DagProcessorManager.from_config(config, work / "dags", factory) as processor:
-            processor.run_once()
         supervisor = SupervisorSettings.from_config(config)
+        placement = Placement(supervisor.placement)
+        with DagProcessorManager.from_config(config, placement, work / "dags", factory) as processor:
+            processor.run_once()
         scheduler = SchedulerSettings.from_config(config)
         print(
             f"dagseal celery benchmark: {args.tasks} no-op tasks, process runtime, PostgreSQL, "
@@ -179,22 +180,16 @@ def main() -> None:
         figures: dict[str, list[float]] = {}
         local = f"LocalExecutor (parallelism {args.concurrency})"
         for _ in range(args.repeat):
-            executor = LocalExecutor(args.concurrency, DatabaseCallbackSink(factory), supervisor)
-            figures.setdefault(local, []).append(run_once(factory, executor, scheduler, config))
+            executor = LocalExecutor(args.concurrency, supervisor)
+            figures.setdefault(local, []).append(run_once(factory, executor, scheduler, placement))
             print(f"{local}: {figures[local][-1]:.1f} tasks/s", flush=True)
         celery = CelerySettings.from_config(config)
         for count in (1, 2, 3):
             label = f"CeleryExecutor, {count} worker(s) x -c {args.concurrency}"
             with workers(count, args.concurrency, env, work):
                 for _ in range(args.repeat):
-                    executor = CeleryExecutor(
-                        args.concurrency * count,
-                        DatabaseCallbackSink(factory),
-                        celery,
-                        standalone_dag_processor=True,
-                        factory=factory,
-                    )
-                    figures.setdefault(label, []).append(run_once(factory, executor, scheduler, config))
+                    executor = CeleryExecutor(args.concurrency * count, celery, factory)
+                    figures.setdefault(label, []).append(run_once(factory, executor, scheduler, placement))
                     print(f"{label}: {figures[label][-1]:.1f} tasks/s", flush=True)
         print(f"\nmedian of {args.repeat} runs (load average after {_load()}):")
         for label, values in figures.items():

@@ -18,6 +18,6 @@ def queue_ready(factory: sessionmaker[Session]) -> dict[str, int]:
     with session_scope(factory) as session:
         start_queued_runs(session, bag, now)
     with session_scope(factory) as session:
-        schedule_running_runs(session, bag, now, lambda _request: None)
+        schedule_running_runs(session, bag, now)
     with session_scope(factory) as session:
         return {item.task_id: item.ti_id for item in queue_scheduled(session, 10, now)}

@@ -18,9 +18,10 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from dagseal.deploy.errors import DeployError, ImageMissing, IncompatibleImage, RegistryUnreachable
+from dagseal.deploy.errors import DeployError, RegistryUnreachable
 from dagseal.deploy.reference import check_digest
 from dagseal.deploy.registry_auth import basic_auth_header, cert_dir, ssl_context
+from dagseal.errors import ImageMissing, IncompatibleImage
 
 __all__ = ["IMAGE_MANIFEST_TYPES", "Manifest", "RegistryAddress", "RegistryClient"]
 

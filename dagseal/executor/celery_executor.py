@@ -26,15 +26,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.callbacks.base import BaseCallbackSink
-from dagseal.config import ConfigError
 from dagseal.db.models import TaskInstanceModel
 from dagseal.db.session import session_scope
-from dagseal.executor.base import BaseExecutor, FinishedTry
 from dagseal.executor.celery_app import EXECUTE_TRY_TASK, CelerySettings, TryMessage, celery_app
 from dagseal.executor.celery_queues import TaskQueues
-from dagseal.scheduler.states import TaskState
-from dagseal.scheduler.task_scheduling import QueuedTry
+from dagseal.lifecycle.handoff import BaseExecutor, FinishedTry, QueuedTry
+from dagseal.lifecycle.states import TaskState
 
 log = logging.getLogger(__name__)
 _SEND_ERRORS = (OperationalError, KombuError, OSError, TimeoutError)
@@ -48,17 +45,10 @@ class CeleryExecutor(BaseExecutor):
     def __init__(
         self,
         parallelism: int,
-        callback_sink: BaseCallbackSink,
         settings: CelerySettings,
-        standalone_dag_processor: bool,
         factory: sessionmaker[Session],
     ) -> None:
-        if not standalone_dag_processor:
-            raise ConfigError(
-                "[core] executor = CeleryExecutor needs [scheduler] standalone_dag_processor = True: "
-                "supervisors on worker hosts send task callbacks through the database"
-            )
-        super().__init__(parallelism, callback_sink)
+        super().__init__(parallelism)
         self.settings = settings
         self._factory = factory
         self._app: Celery | None = None

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 
-import attrs
 from celery import Celery
 
 from dagseal.config import Config
@@ -23,7 +22,6 @@ from dagseal.executor.celery_app import EXECUTE_TRY_TASK, CelerySettings, TryMes
 from dagseal.executor.orphan_containers import OrphanSweeper
 from dagseal.executor.serve_logs import LogServer, LogServerSettings
 from dagseal.executor.settings import SupervisorSettings
-from dagseal.executor.task_runtime import TASK_DOCKER_KIND
 from dagseal.executor.warm_supervisors import WarmSupervisors
 from dagseal.runtime.docker_engine import DockerEngine
 
@@ -56,9 +54,9 @@ def worker_app(settings: CelerySettings, supervisors: WarmSupervisors) -> Celery
 def _orphan_sweeper(config: Config, settings: SupervisorSettings) -> OrphanSweeper | None:
     """With the Docker runtime: remove at once, then periodically, the task containers that dead
     supervisors of this host left (an earlier incarnation of this worker, killed)."""
-    if settings.task_execution_runtime != "docker":
+    if settings.placement.task_execution_runtime != "docker":
         return None
-    engine = DockerEngine(str(config.docker_runtime_settings(TASK_DOCKER_KIND)["socket_path"]))
+    engine = DockerEngine(settings.placement.task_docker.socket_path)
     factory = session_factory(create_engine_from_conn(settings.sql_alchemy_conn))
     interval = config.getfloat("scheduler", "zombie_detection_interval")
     sweeper = OrphanSweeper(engine, factory, settings.zombie_threshold, interval)
@@ -69,7 +67,7 @@ def _orphan_sweeper(config: Config, settings: SupervisorSettings) -> OrphanSweep
 def run_worker(config: Config, queues: list[str], concurrency: int | None, hostname: str | None) -> int:
     """Start the supervisors, consume until stopped (``celery stop``, SIGTERM), return the exit code."""
     settings = CelerySettings.from_config(config)
-    supervisor_settings = attrs.evolve(SupervisorSettings.from_config(config), standalone_dag_processor=True)
+    supervisor_settings = SupervisorSettings.from_config(config)
     log_server = LogServer(LogServerSettings.from_config(config))
     supervisors = WarmSupervisors(supervisor_settings)
     supervisors.start()

@@ -17,26 +17,30 @@ import os
 import select
 import signal
 import time
+from collections.abc import Callable
 
-from dagseal.callbacks.base import BaseCallbackSink
-from dagseal.executor.base import BaseExecutor, FinishedTry
 from dagseal.executor.fork_server import SupervisorHandle
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.warm_supervisors import WarmSupervisors
-from dagseal.scheduler.task_scheduling import QueuedTry
+from dagseal.lifecycle.handoff import BaseExecutor, FinishedTry, QueuedTry
 
 TERMINATE_GRACE_SECONDS = 10.0
 PID_TIMEOUT_SECONDS = 5.0
 
 
 class LocalExecutor(BaseExecutor):
-    """Runs up to ``[core] parallelism`` supervisors on this host."""
+    """Runs up to ``[core] parallelism`` supervisors on this host; ``wake_processors`` is called when
+    a supervisor committed a callback request (processors embedded in this process wake at once)."""
 
     def __init__(
-        self, parallelism: int, callback_sink: BaseCallbackSink, settings: SupervisorSettings
+        self,
+        parallelism: int,
+        settings: SupervisorSettings,
+        wake_processors: Callable[[], None] | None = None,
     ) -> None:
-        super().__init__(parallelism, callback_sink)
+        super().__init__(parallelism)
         self._supervisors = WarmSupervisors(settings)
+        self._wake_processors = wake_processors
         self._running: dict[int, SupervisorHandle] = {}
 
     @property
@@ -50,10 +54,10 @@ class LocalExecutor(BaseExecutor):
         self._running[item.ti_id] = self._supervisors.fork(item.ti_id)
 
     def _take(self, handle: SupervisorHandle, timeout: float | None = 0.0, until_pid: bool = False) -> None:
-        """Read what a supervisor reported; with the pipe sink it hands task callbacks back here
-        (with the database sink it writes them itself, durable even if we die)."""
-        for request in handle.read(timeout, until_pid):
-            self.send_callback_to_execute(request)
+        """Read what a supervisor reported; a committed callback request wakes the processors (the
+        request itself is a row the supervisor wrote with the try's end, durable if we die)."""
+        if handle.read(timeout, until_pid) and self._wake_processors is not None:
+            self._wake_processors()
 
     def sync(self) -> list[FinishedTry]:
         finished = []
@@ -66,7 +70,7 @@ class LocalExecutor(BaseExecutor):
         return finished
 
     def wait(self, timeout: float) -> None:
-        """Sleep until a supervisor exits or forwards a callback. What arrived since ``sync`` (a new
+        """Sleep until a supervisor exits or reports a callback request. What arrived since ``sync`` (a new
         supervisor's pid line) is taken first, so it does not cost the scheduler a pass."""
         sentinels = []
         for handle in self._running.values():

@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from dagseal.db.models import JobModel, JobState, TaskInstanceModel
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
+from dagseal.lifecycle.states import TaskState
 from dagseal.runtime.docker_container import MANAGED_LABEL, ROLE_LABEL
 from dagseal.runtime.docker_engine import DockerEngine
-from dagseal.scheduler.states import TaskState
 from dagseal.timeutil import utcnow
 
 HOST_LABEL = "io.dagseal.host"

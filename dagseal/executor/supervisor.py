@@ -3,9 +3,11 @@
 It registers a ``LocalTaskJob`` and heartbeats it, claims the queued try, writes the try's log to
 ``<base_log_folder>/<dag>/<run>/<task>/<try>.log``, asks the task runtime to run the sandbox
 ``run_task`` request (the ``--raw`` part: scrubbed environment, no DB access), and records state,
-duration, exit code, host, return value and the image the try ran in. With the Docker runtime the
-try runs in the image pinned on its DagRun (a deployed run's image is pulled by digest on first
-use); an image that cannot be had fails the try with one line naming the cause. The runtime
+duration, exit code, host, return value and the image the try ran in. The process's one
+``Placement`` says which sandbox runs the try. With the Docker runtime the try runs in the image
+pinned on its DagRun: a deployed run's image is pulled by digest (its reference comes with the
+claim) on first use, and nothing re-resolves it from disk; an image that cannot be had fails the
+try with one line naming the cause. The runtime
 enforces ``execution_timeout`` by killing the try's process group or container. If the row is
 taken away (cleared, run timed out, declared a zombie), the heartbeat notices and kills the try.
 SIGTERM kills the try and records it as failed.
@@ -24,25 +26,24 @@ from types import FrameType
 import attrs
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.callbacks.database_sink import DatabaseCallbackSink
-from dagseal.config import Config, load_config
 from dagseal.db.jobs import add_job, close_job, end_job, heartbeat
 from dagseal.db.models import JobState, JobType
 from dagseal.db.outage import retry_until_back, survived
 from dagseal.db.session import session_scope
-from dagseal.deploy.pull import image_for_run
+from dagseal.deploy.errors import DeployError
 from dagseal.errors import DagsealError
 from dagseal.executor.capped_log import CappedLog
 from dagseal.executor.orphan_containers import host_label
 from dagseal.executor.settings import SupervisorSettings
-from dagseal.executor.task_runtime import TASK_DOCKER_KIND, task_runtime, task_spec
-from dagseal.executor.try_record import ClaimedTry, claim_try, record_outcome, still_owned
+from dagseal.lifecycle.commit_points import committed
+from dagseal.lifecycle.states import TaskState
+from dagseal.lifecycle.try_claim import ClaimedTry, claim_try, still_owned
+from dagseal.lifecycle.try_record import record_outcome
+from dagseal.placement import Placement
 from dagseal.runtime.base import SandboxRuntime, SandboxSpec, TaskHandle, TaskOutcome
-from dagseal.scheduler.states import TaskState
-from dagseal.serialization import CallbackRequest
+from dagseal.secrets.try_access import TryAccess
 from dagseal.timeutil import utcnow
 
-SendCallback = Callable[[CallbackRequest], None]
 log = logging.getLogger(__name__)
 
 
@@ -106,24 +107,24 @@ def _sigterm_raises() -> Iterator[None]:
 
 
 def _sandbox(
-    settings: SupervisorSettings, factory: sessionmaker[Session], claimed: ClaimedTry, config: Config
+    settings: SupervisorSettings, placement: Placement, claimed: ClaimedTry
 ) -> tuple[SandboxRuntime, SandboxSpec, str | None]:
     """The try's runtime and sandbox, and the image digest to record for it (None: no container)."""
-    kind = settings.task_execution_runtime
-    runtime = task_runtime(kind, config, settings.sandbox_zygote)
-    pinned = claimed.image_digest
-    if kind == "docker":
-        socket_path = str(config.docker_runtime_settings(TASK_DOCKER_KIND)["socket_path"])
-        pinned = image_for_run(factory, claimed.image_digest, claimed.deployment_id, socket_path)
+    runtime = placement.task_runtime(settings.sandbox_zygote)
     file, timeout = claimed.request.file, claimed.execution_timeout
-    spec = task_spec(kind, claimed.dag_folder, file, pinned, timeout, config)
-    if kind == "docker":  # a worker that restarts finds (and removes) what its dead supervisors left
-        spec = attrs.evolve(spec, labels=(*spec.labels, host_label()))
-    return runtime, spec, (claimed.image_digest or spec.image) if kind == "docker" else None
+    if not placement.tasks_in_containers:
+        return runtime, placement.task_sandbox(claimed.dag_folder, file, None, timeout), None
+    if claimed.image_error is not None:  # a deployed run whose deployment lost its image
+        raise DeployError(claimed.image_error)
+    pinned = placement.pinned_task_image(claimed.image_digest, claimed.deployment_id, claimed.image_ref)
+    spec = placement.task_sandbox(claimed.dag_folder, file, pinned, timeout)
+    # a worker that restarts finds (and removes) what its dead supervisors left
+    spec = attrs.evolve(spec, labels=(*spec.labels, host_label()))
+    return runtime, spec, claimed.image_digest or spec.image
 
 
 def _run_try(
-    settings: SupervisorSettings, factory: sessionmaker[Session], claimed: ClaimedTry, config: Config
+    settings: SupervisorSettings, placement: Placement, factory: sessionmaker[Session], claimed: ClaimedTry
 ) -> tuple[TaskOutcome, datetime, str | None]:
     """Run the try; returns its outcome, when its sandbox was gone (start + measured duration) and
     the image digest it ran in."""
@@ -133,7 +134,8 @@ def _run_try(
     with path.open("ab") as log_file:
         log_file.write(f"[dagseal] {r.dag_id}.{r.task_id} run {r.run_id} try {claimed.try_number}\n".encode())
         try:
-            runtime, spec, image_digest = _sandbox(settings, factory, claimed, config)
+            runtime, spec, image_digest = _sandbox(settings, placement, claimed)
+            access = TryAccess.for_try(factory, settings.secrets, claimed.dag_folder, r)  # secrets, XCom
         except DagsealError as exc:  # engine or registry down, digest missing, image unresolvable
             outcome = TaskOutcome(state="failed", error=f"no sandbox for the try: {exc}")
             log_file.write(_summary(outcome).encode())
@@ -146,12 +148,12 @@ def _run_try(
         def on_start(handle: TaskHandle) -> None:
             beat.handle = handle
 
+        masked_log = access.log(CappedLog(log_file, settings.max_try_log_bytes))  # type: ignore[arg-type]
         beat.start()
         started = utcnow()
         try:
             with _sigterm_raises():
-                capped = CappedLog(log_file, settings.max_try_log_bytes)
-                outcome = runtime.run_task(spec, r, capped, spec.task_timeout, on_start)
+                outcome = runtime.run_task(spec, r, masked_log, spec.task_timeout, on_start, access.answers)
         except Terminated:
             _kill(runtime, beat.handle)
             outcome = TaskOutcome(state="failed", error="supervisor received SIGTERM; try killed")
@@ -162,7 +164,9 @@ def _run_try(
                 state="failed", error="task instance was changed outside this try; try killed"
             )
         exited_at = started + timedelta(seconds=outcome.duration) if outcome.duration else utcnow()
-        log_file.write(_summary(outcome).encode())
+        masked_log.finish()
+        outcome = access.finish(outcome)
+        log_file.write(access.mask(_summary(outcome)).encode())
     return outcome, exited_at, image_digest
 
 
@@ -180,33 +184,36 @@ def _register_and_claim(factory: sessionmaker[Session], ti_id: int) -> tuple[int
         claimed = claim_try(session, ti_id, job_id, utcnow())
         if claimed is None:
             close_job(session, job_id, JobState.SUCCESS)
+    if claimed is not None:
+        committed("supervisor.claim")
     return job_id, claimed
 
 
 def supervise(
     settings: SupervisorSettings,
+    placement: Placement,
     factory: sessionmaker[Session],
     ti_id: int,
-    send_callback: SendCallback | None = None,
-    config: Config | None = None,
+    on_callback: Callable[[], None] | None = None,
 ) -> TaskState | None:
     """Run the queued try of task instance ``ti_id``; returns the recorded state, or None if it was
-    not ours to run (not queued any more). Task callbacks go to ``send_callback`` or, by default,
-    to ``callback_request`` rows. ``config`` defaults to ``load_config()`` (the fork server loads
-    it once for all its supervisors)."""
-    send = send_callback or DatabaseCallbackSink(factory).send
-    within = settings.zombie_threshold  # longer, and the scheduler has given the try up anyway
+    not ours to run (not queued any more). The task callback is a ``callback_request`` row written
+    with the try's end; ``on_callback`` is then told (the fork server wakes an embedded processor).
+    ``placement``: the process's one (the fork server builds it once for all its supervisors).
+    A database that goes away is waited for until ``zombie_threshold`` (longer, and the scheduler
+    has given the try up anyway)."""
+    within = settings.zombie_threshold
     job_id, claimed = retry_until_back(lambda: _register_and_claim(factory, ti_id), within, "claim")
     if claimed is None:
         return None
     ended = JobState.FAILED
     try:
-        outcome, exited_at, image_digest = _run_try(settings, factory, claimed, config or load_config())
-        state, request = retry_until_back(
+        outcome, exited_at, image_digest = _run_try(settings, placement, factory, claimed)
+        state, requested = retry_until_back(
             lambda: record_outcome(factory, claimed, outcome, exited_at, image_digest), within, "record"
         )
-        if request is not None:
-            send(request)
+        if requested and on_callback is not None:
+            on_callback()
         ended = JobState.SUCCESS
         return state
     finally:

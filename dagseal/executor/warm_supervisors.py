@@ -30,7 +30,7 @@ class WarmSupervisors:
 
     def start(self) -> None:
         compile_sandbox_bytecode()
-        if self._settings.task_execution_runtime == "process":
+        if self._settings.placement.task_execution_runtime == "process":
             self._zygote = SandboxZygote()
             self._settings = attrs.evolve(self._settings, sandbox_zygote=self._zygote.start())
         self._server = SupervisorForkServer(self._settings)

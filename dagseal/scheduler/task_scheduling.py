@@ -7,22 +7,20 @@ whose tasks all finished → success or failed by its leaves. Every change is a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from attrs import define
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from dagseal.callbacks.outbox import add_callback_request
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
-from dagseal.scheduler.callback_builder import dag_callback
+from dagseal.lifecycle.callback_builder import dag_callback
+from dagseal.lifecycle.handoff import QueuedTry
+from dagseal.lifecycle.locking import move_task, skip_locked, task_state
+from dagseal.lifecycle.states import FINISHED_TASK_STATES, DagRunState, TaskState
 from dagseal.scheduler.dag_bag import DagVersion, SerializedDagBag
-from dagseal.scheduler.locking import move_task, skip_locked, task_state
-from dagseal.scheduler.states import FINISHED_TASK_STATES, DagRunState, TaskState
 from dagseal.scheduler.trigger_rules import Decision, evaluate
-from dagseal.serialization import CallbackRequest
-
-SendCallback = Callable[[CallbackRequest], None]
 
 _DECISION_STATE = {
     Decision.RUN: TaskState.SCHEDULED,
@@ -99,10 +97,10 @@ def finish_run(session: Session, run: DagRunModel, final: DagRunState, now: date
     return moved == 1
 
 
-def schedule_running_runs(
-    session: Session, bag: SerializedDagBag, now: datetime, send: SendCallback, limit: int = 100
-) -> int:
-    """Schedule up to ``limit`` running runs (least recently decided first); returns runs finished."""
+def schedule_running_runs(session: Session, bag: SerializedDagBag, now: datetime, limit: int = 100) -> int:
+    """Schedule up to ``limit`` running runs (least recently decided first); returns runs finished.
+
+    A finished run's DAG callback request is added to the same transaction as its end."""
     runs = session.scalars(
         skip_locked(
             session,
@@ -124,18 +122,8 @@ def schedule_running_runs(
             dag_row, version.dag, run, final is DagRunState.SUCCESS, msg=f"run {final.value}"
         )
         if request:
-            send(request)
+            add_callback_request(session, request)
     return finished
-
-
-@define(frozen=True)
-class QueuedTry:
-    """A task instance this scheduler moved to queued: what the executor needs to start it."""
-
-    ti_id: int
-    dag_id: str
-    run_id: str
-    task_id: str
 
 
 def queue_scheduled(session: Session, limit: int, now: datetime) -> list[QueuedTry]:

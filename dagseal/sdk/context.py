@@ -7,6 +7,8 @@ from typing import Any
 
 from attrs import field, frozen
 
+from dagseal.sdk.task_instance import RuntimeTaskInstance
+
 
 @frozen
 class TaskContext:
@@ -19,6 +21,11 @@ class TaskContext:
     logical_date: str | None = None
     params: dict[str, Any] = field(factory=dict)
     conf: dict[str, Any] = field(factory=dict)
+
+    @property
+    def ti(self) -> RuntimeTaskInstance:
+        """The try's task instance: ``xcom_push``/``xcom_pull`` through the supervisor."""
+        return RuntimeTaskInstance(self.dag_id, self.task_id, self.run_id, self.try_number)
 
 
 _current: ContextVar[TaskContext | None] = ContextVar("dagseal_task_context", default=None)

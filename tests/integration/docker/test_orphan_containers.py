@@ -17,7 +17,8 @@ from dagseal.db.jobs import add_job
 from dagseal.db.models import JobModel, JobType
 from dagseal.db.session import session_scope
 from dagseal.executor.orphan_containers import HOST_LABEL, remove_orphans
-from dagseal.executor.try_record import claim_try
+from dagseal.lifecycle.try_claim import claim_try
+from dagseal.placement import Placement, PlacementSettings
 from dagseal.processor import DagProcessorManager
 from dagseal.runtime.docker_container import identity_labels
 from dagseal.runtime.docker_engine import DockerEngine
@@ -36,10 +37,12 @@ with DAG("orphans", schedule=None) as dag:
 def _queued_tries(tmp_path: Path, factory: sessionmaker[Session]) -> dict[str, int]:
     (tmp_path / "team").mkdir()
     (tmp_path / "team" / "orphans.py").write_text(DAG_SOURCE)
-    with DagProcessorManager.from_config(load_config({}, tmp_path), tmp_path / "team", factory) as manager:
+    placement = Placement(PlacementSettings())  # parsed in a process: only the rows matter here
+    config = load_config({}, tmp_path)
+    with DagProcessorManager.from_config(config, placement, tmp_path / "team", factory) as manager:
         assert manager.run_once().import_errors == 0
     with session_scope(factory) as session:
-        trigger_dag(session, "orphans", {}, utcnow(), run_id="r1")
+        trigger_dag(session, "orphans", {}, utcnow(), placement, run_id="r1")
     return queue_ready(factory)
 
 

@@ -58,6 +58,7 @@ def _hash_in_fresh_process(folder: Path) -> str:
     return done.stdout.strip()
 
 
+@pytest.mark.fresh_interpreter
 def test_same_file_same_hash_in_two_processes_and_one_char_changes_it(tmp_path: Path) -> None:
     first, second = tmp_path / "one", tmp_path / "two"
     for folder in (first, second):
