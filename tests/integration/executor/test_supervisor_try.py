@@ -197,9 +197,9 @@ def test_local_executor_forks_supervisors_that_report_back_and_survives_a_dead_f
         assert [row.state for row in rows] == ["success", "up_for_retry"]
         assert len({row.pid for row in rows} | {os.getpid()}) == 3
         assert rows[0].job_id != rows[1].job_id
-        assert executor._server is not None
-        os.kill(executor._server._process.pid, signal.SIGKILL)  # type: ignore[union-attr]
-        executor._server._process.wait()  # type: ignore[union-attr]
+        assert executor._supervisors._server is not None
+        os.kill(executor._supervisors._server._process.pid, signal.SIGKILL)  # type: ignore[union-attr]
+        executor._supervisors._server._process.wait()  # type: ignore[union-attr]
         consume = queue_ready(session_factory)["consume"]
         executor.execute(QueuedTry(consume, "sup", "r1", "consume"))
     finally:
