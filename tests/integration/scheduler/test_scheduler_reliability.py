@@ -23,6 +23,9 @@ from dagseal.timeutil import utcnow
 @pytest.fixture
 def env(tmp_path: Path, migrated_db_url: str) -> Iterator[SchedulerEnv]:
     environment = SchedulerEnv(tmp_path, migrated_db_url)
+    # a try that a SIGKILLed scheduler queued but never handed to a supervisor goes back to
+    # scheduled after [scheduler] task_queued_timeout (600 s by default, as in Airflow)
+    environment.env["DAGSEAL__SCHEDULER__TASK_QUEUED_TIMEOUT"] = str(ZOMBIE_THRESHOLD)
     yield environment
     environment.close()
 
