@@ -195,6 +195,7 @@ def main() -> None:
         zombie_threshold=300,
         stale_dag_threshold=3600,
         stale_dag_cleanup_interval=3600,
+        task_queued_timeout=600,
     )
     executor = LocalExecutor(args.parallelism, settings)
     rate = throughput(factory, executor, scheduler, placement)

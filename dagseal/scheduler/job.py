@@ -28,6 +28,7 @@ from dagseal.callbacks.outbox import callbacks_added
 from dagseal.config import Config
 from dagseal.db.jobs import end_job, heartbeat, start_job
 from dagseal.db.models import JobState, JobType
+from dagseal.db.outage import survived
 from dagseal.db.session import session_scope
 from dagseal.lifecycle.commit_points import committed
 from dagseal.lifecycle.handoff import BaseExecutor
@@ -56,6 +57,7 @@ class SchedulerSettings:
     zombie_threshold: float
     stale_dag_threshold: float
     stale_dag_cleanup_interval: float
+    task_queued_timeout: float
     data_intervals: DataIntervalSettings = DEFAULT_DATA_INTERVALS
 
     @classmethod
@@ -67,6 +69,7 @@ class SchedulerSettings:
             zombie_threshold=get("scheduler", "zombie_threshold"),
             stale_dag_threshold=get("scheduler", "stale_dag_threshold"),
             stale_dag_cleanup_interval=get("scheduler", "stale_dag_cleanup_interval"),
+            task_queued_timeout=get("scheduler", "task_queued_timeout"),
             data_intervals=DataIntervalSettings.from_config(config),
         )
 
@@ -138,7 +141,7 @@ class SchedulerJob:
             self.executor.start()
             passes = 0
             while not self._stop.is_set():
-                self.run_pass()
+                survived(self.run_pass, "scheduler")  # a database restart costs passes, not the scheduler
                 passes += 1
                 if (self.num_runs > 0 and passes >= self.num_runs) or (self.after_pass and self.after_pass()):
                     break
@@ -206,7 +209,7 @@ class SchedulerJob:
         if self._zombies.due():
             with session_scope(self.factory) as session:
                 zombies = handle_zombies(session, self._bag, now, self.settings.zombie_threshold)
-                requeue_stranded(session, now, self.settings.zombie_threshold)
+                requeue_stranded(session, now, self.settings.task_queued_timeout)
             self._committed(session, ("scheduler.zombies", zombies))
         if self._stale.due():
             with session_scope(self.factory) as session:

@@ -32,6 +32,7 @@ OPERATOR_DEFAULTS: dict[str, Any] = {
     "execution_timeout": None,
     "trigger_rule": TriggerRule.ALL_SUCCESS,
     "priority_weight": 1,
+    "queue": None,
     "on_success_callback": None,
     "on_failure_callback": None,
     "on_retry_callback": None,
@@ -77,6 +78,7 @@ class BaseOperator:
         execution_timeout: timedelta | float | None = NOTSET,
         trigger_rule: TriggerRule | str = NOTSET,
         priority_weight: int = NOTSET,
+        queue: str | None = NOTSET,
         on_success_callback: Callback | None = NOTSET,
         on_failure_callback: Callback | None = NOTSET,
         on_retry_callback: Callback | None = NOTSET,
@@ -104,6 +106,7 @@ class BaseOperator:
             "execution_timeout": execution_timeout,
             "trigger_rule": trigger_rule,
             "priority_weight": priority_weight,
+            "queue": queue,
             "on_success_callback": on_success_callback,
             "on_failure_callback": on_failure_callback,
             "on_retry_callback": on_retry_callback,
@@ -129,6 +132,7 @@ class BaseOperator:
         )
         self.trigger_rule = self._check_trigger_rule(settings["trigger_rule"])
         self.priority_weight = int(settings["priority_weight"])
+        self.queue = self._check_queue(settings["queue"])
         self.on_success_callback: Callback | None = settings["on_success_callback"]
         self.on_failure_callback: Callback | None = settings["on_failure_callback"]
         self.on_retry_callback: Callback | None = settings["on_retry_callback"]
@@ -151,6 +155,12 @@ class BaseOperator:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise DagDefinitionError(f"task {self.task_id!r}: retries must be an int >= 0, got {value!r}")
         return value
+
+    def _check_queue(self, value: Any) -> str | None:
+        """The Celery queue of this task's tries (None: ``[celery] default_queue``)."""
+        if value is None or (isinstance(value, str) and value and not any(c.isspace() for c in value)):
+            return value
+        raise DagDefinitionError(f"task {self.task_id!r}: queue must be a name without spaces, got {value!r}")
 
     def _check_trigger_rule(self, value: Any) -> TriggerRule:
         try:

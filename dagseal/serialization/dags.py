@@ -68,6 +68,7 @@ def serialize_task(task: BaseOperator) -> SerializedTask:
         retry_delay=task.retry_delay.total_seconds(),
         execution_timeout=_seconds(task.execution_timeout),
         priority_weight=task.priority_weight,
+        queue=task.queue,
         python_callable=callable_ref(python.python_callable) if python else None,
         op_args=to_json_value(python.op_args, f"{where} op_args") if python else [],
         op_kwargs=to_json_value(python.op_kwargs, f"{where} op_kwargs") if python else {},

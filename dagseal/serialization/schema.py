@@ -30,6 +30,7 @@ class SerializedTask:
     retry_delay: float = 300.0
     execution_timeout: float | None = None
     priority_weight: int = 1
+    queue: str | None = None
     python_callable: CallableRef | None = None
     op_args: list[Any] = field(factory=list)
     op_kwargs: dict[str, Any] = field(factory=dict)
