@@ -144,7 +144,7 @@ class ProtocolChannel(ABC):
 
     def send(self, message: Any) -> None:
         try:
-            self.write_line(encode(message))
+            self.write_line(encode(message, self.protocol_version))
         except ChannelClosed:
             raise self.crashed() from None
 

@@ -248,9 +248,21 @@ REPLY_TYPES: dict[str, type[Reply | Hello]] = {
 }
 
 
-def encode(message: Any) -> bytes:
-    """One protocol line. ASCII-only JSON, so a line never contains a raw newline or a lone surrogate."""
+# Request fields added after protocol 2, by request type. A version-2 sandbox is sent a request
+# without them: its SDK has no feature that reads them (sensors, mapping and templating came with
+# them), and its strict decoder would refuse an unknown field.
+ADDED_AFTER_VERSION_2: dict[str, frozenset[str]] = {
+    "run_task": frozenset({"data_interval_end", "sensor_started_at"}),
+}
+
+
+def encode(message: Any, version: int = PROTOCOL_VERSION) -> bytes:
+    """One protocol line for a sandbox speaking ``version``. ASCII-only JSON, so a line never
+    contains a raw newline or a lone surrogate."""
     payload = message if isinstance(message, dict) else unstructure(message)
+    if version < 3 and payload.get("type") in ADDED_AFTER_VERSION_2:
+        added = ADDED_AFTER_VERSION_2[payload["type"]]
+        payload = {key: value for key, value in payload.items() if key not in added}
     try:
         return json.dumps(payload, separators=(",", ":"), allow_nan=False).encode("ascii") + b"\n"
     except (TypeError, ValueError) as exc:
