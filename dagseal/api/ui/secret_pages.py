@@ -19,6 +19,7 @@ from dagseal.api.database import Session
 from dagseal.api.deps import Page
 from dagseal.api.routes import connections, variables
 from dagseal.api.ui.common import CsrfChecked, PageUser, back_to, forbid_viewer, render
+from dagseal.errors import DagsealError
 
 router = APIRouter(include_in_schema=False)
 OptionalText = Annotated[str, Form()]
@@ -43,9 +44,10 @@ def _attempt(session: Session, back: str, action: Callable[[], object], done: st
         where = ".".join(str(part) for part in first["loc"])
         message = f"field {where!r}: {first['msg']}"
         return back_to(f"{back}error={quote(message)}")
-    except HTTPException as exc:
+    except (HTTPException, DagsealError) as exc:
         session.rollback()
-        return back_to(f"{back}error={quote(str(exc.detail))}")
+        reason = exc.detail if isinstance(exc, HTTPException) else str(exc).splitlines()[0]
+        return back_to(f"{back}error={quote(str(reason))}")
     return back_to(done)
 
 
