@@ -56,28 +56,50 @@ def _edit_url(kind: str, name: str, team: str | None) -> str:
     return f"/{kind}/edit?{urlencode(query)}&"
 
 
+def _read_and_delete_pages(
+    kind: str,
+    lister: Callable[..., Any],
+    getter: Callable[..., Any],
+    deleter: Callable[..., Any],
+) -> None:
+    """The list page, the edit page and the delete form of one kind, over its API functions."""
+
+    @router.get(f"/{kind}", response_class=HTMLResponse, name=f"{kind}_page")
+    def listing(request: Request, session: Session, user: PageUser, error: str | None = None) -> HTMLResponse:
+        page = lister(request, session, user, _all(request))
+        return render(request, f"{kind}.html", user, page=page, error=error, editing=None)
+
+    @router.get(f"/{kind}/edit", response_class=HTMLResponse, name=f"{kind}_edit_page")
+    def edit_page(
+        request: Request,
+        session: Session,
+        user: PageUser,
+        name: str,
+        team: str | None = None,
+        error: str | None = None,
+    ) -> HTMLResponse:
+        editing = getter(name, request, session, user, team)
+        return render(request, f"{kind}.html", user, page=None, error=error, editing=editing)
+
+    @router.post(f"/{kind}/delete", dependencies=[CsrfChecked], name=f"{kind}_delete")
+    def delete(
+        session: Session, user: PageUser, name: Annotated[str, Form()], team: OptionalText = ""
+    ) -> RedirectResponse:
+        forbid_viewer(user)
+        return _attempt(session, f"/{kind}?", lambda: deleter(name, session, user, team or None), f"/{kind}")
+
+
+_read_and_delete_pages(
+    "variables", variables.list_variables, variables.get_variable, variables.delete_variable_route
+)
+_read_and_delete_pages(
+    "connections",
+    connections.list_connections,
+    connections.get_connection,
+    connections.delete_connection_route,
+)
+
 # --- variables -------------------------------------------------------------------------------
-
-
-@router.get("/variables", response_class=HTMLResponse)
-def variables_page(
-    request: Request, session: Session, user: PageUser, error: str | None = None
-) -> HTMLResponse:
-    page = variables.list_variables(request, session, user, _all(request))
-    return render(request, "variables.html", user, page=page, error=error, editing=None)
-
-
-@router.get("/variables/edit", response_class=HTMLResponse)
-def variable_edit_page(
-    request: Request,
-    session: Session,
-    user: PageUser,
-    name: str,
-    team: str | None = None,
-    error: str | None = None,
-) -> HTMLResponse:
-    editing = variables.get_variable(name, request, session, user, team)
-    return render(request, "variables.html", user, page=None, error=error, editing=editing)
 
 
 @router.post("/variables", dependencies=[CsrfChecked])
@@ -122,43 +144,9 @@ def variable_update(
     )
 
 
-@router.post("/variables/delete", dependencies=[CsrfChecked])
-def variable_delete(
-    session: Session, user: PageUser, name: Annotated[str, Form()], team: OptionalText = ""
-) -> RedirectResponse:
-    forbid_viewer(user)
-    return _attempt(
-        session,
-        "/variables?",
-        lambda: variables.delete_variable_route(name, session, user, team or None),
-        "/variables",
-    )
-
-
 # --- connections -----------------------------------------------------------------------------
 
 _CONNECTION_FIELDS = ("conn_type", "description", "host", "login", "schema", "port", "password", "extra")
-
-
-@router.get("/connections", response_class=HTMLResponse)
-def connections_page(
-    request: Request, session: Session, user: PageUser, error: str | None = None
-) -> HTMLResponse:
-    page = connections.list_connections(request, session, user, _all(request))
-    return render(request, "connections.html", user, page=page, error=error, editing=None)
-
-
-@router.get("/connections/edit", response_class=HTMLResponse)
-def connection_edit_page(
-    request: Request,
-    session: Session,
-    user: PageUser,
-    name: str,
-    team: str | None = None,
-    error: str | None = None,
-) -> HTMLResponse:
-    editing = connections.get_connection(name, request, session, user, team)
-    return render(request, "connections.html", user, page=None, error=error, editing=editing)
 
 
 async def _connection_form(request: Request) -> dict[str, str]:
@@ -203,18 +191,5 @@ async def connection_update(
         lambda: connections.patch_connection(
             name, connections.ConnectionPatchBody(**body), request, session, user, team or None
         ),
-        "/connections",
-    )
-
-
-@router.post("/connections/delete", dependencies=[CsrfChecked])
-def connection_delete(
-    session: Session, user: PageUser, name: Annotated[str, Form()], team: OptionalText = ""
-) -> RedirectResponse:
-    forbid_viewer(user)
-    return _attempt(
-        session,
-        "/connections?",
-        lambda: connections.delete_connection_route(name, session, user, team or None),
         "/connections",
     )
