@@ -18,7 +18,7 @@ from pydantic import Field
 
 from dagseal.api.database import Session
 from dagseal.api.deps import Actor, Paging, User, paginate
-from dagseal.api.models import ERROR_RESPONSES, RequestBody, ResponseBody
+from dagseal.api.models import ERROR_RESPONSES, ErrorResponse, RequestBody, ResponseBody
 from dagseal.api.secret_access import (
     TeamName,
     TeamQuery,
@@ -45,6 +45,11 @@ router = APIRouter(prefix="/api/v2/connections", tags=["Connection"], responses=
 Text = Annotated[str, Field(max_length=500)]
 Port = Annotated[int, Field(ge=0, le=65535)]
 _FIELDS = ("conn_type", "description", "host", "login", "schema", "port", "password", "extra")
+
+
+ALREADY_EXISTS: dict[int | str, dict[str, object]] = {
+    409: {"model": ErrorResponse, "description": "The team's connection of that id exists"}
+}
 
 
 class ConnectionResponse(ResponseBody):
@@ -162,7 +167,7 @@ def get_connection(
     return _response(_visible(session, user, connection_id, team), request)
 
 
-@router.post("", response_model=ConnectionResponse, status_code=201)
+@router.post("", responses=ALREADY_EXISTS, response_model=ConnectionResponse, status_code=201)
 def post_connection(
     body: ConnectionBody, request: Request, session: Session, user: Actor
 ) -> ConnectionResponse:

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from dagseal.api.database import Session
 from dagseal.api.deps import Actor, Paging, User, paginate
-from dagseal.api.models import ERROR_RESPONSES, RequestBody, ResponseBody
+from dagseal.api.models import ERROR_RESPONSES, ErrorResponse, RequestBody, ResponseBody
 from dagseal.api.secret_access import (
     MASK,
     TeamName,
@@ -31,6 +31,11 @@ from dagseal.secrets.store import delete_variable, describe, find_variable, read
 router = APIRouter(prefix="/api/v2/variables", tags=["Variable"], responses=ERROR_RESPONSES)
 
 Key = Annotated[str, Field(min_length=1, max_length=250)]
+
+
+ALREADY_EXISTS: dict[int | str, dict[str, object]] = {
+    409: {"model": ErrorResponse, "description": "The team's variable of that id exists"}
+}
 
 
 class VariableResponse(ResponseBody):
@@ -85,7 +90,7 @@ def get_variable(
     return _response(_visible(session, user, variable_key, team), request)
 
 
-@router.post("", response_model=VariableResponse, status_code=201)
+@router.post("", responses=ALREADY_EXISTS, response_model=VariableResponse, status_code=201)
 def post_variable(body: VariableBody, request: Request, session: Session, user: Actor) -> VariableResponse:
     team = owned_team(user, body.team)
     if find_variable(session, body.key, team, exact=True) is not None:
