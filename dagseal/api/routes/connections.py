@@ -43,7 +43,7 @@ from dagseal.secrets.store import (
 router = APIRouter(prefix="/api/v2/connections", tags=["Connection"], responses=ERROR_RESPONSES)
 
 Text = Annotated[str, Field(max_length=500)]
-Port = Annotated[int, Field(ge=0, le=65535)]
+Port = Annotated[int, Field(strict=True, ge=0, le=65535)]  # strict: `false` is not port 0
 _FIELDS = ("conn_type", "description", "host", "login", "schema", "port", "password", "extra")
 
 

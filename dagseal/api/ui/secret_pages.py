@@ -29,7 +29,7 @@ def _all(request: Request) -> Page:
     return Page(limit=request.app.state.settings.maximum_page_limit, offset=0)
 
 
-def _given(form: dict[str, str]) -> dict[str, Any]:
+def _given(form: dict[str, Any]) -> dict[str, Any]:
     """Form fields the user filled in (a blank field is not sent to the API)."""
     return {name: value for name, value in form.items() if value != ""}
 
@@ -149,9 +149,14 @@ def variable_update(
 _CONNECTION_FIELDS = ("conn_type", "description", "host", "login", "schema", "port", "password", "extra")
 
 
-async def _connection_form(request: Request) -> dict[str, str]:
+async def _connection_form(request: Request) -> dict[str, Any]:
+    """The posted connection fields; a port of digits becomes a number (anything else is refused
+    by the API's strict port check, naming the field)."""
     form = await request.form()
-    return {name: str(form.get(name, "")) for name in _CONNECTION_FIELDS}
+    fields: dict[str, Any] = {name: str(form.get(name, "")) for name in _CONNECTION_FIELDS}
+    if fields["port"].isdigit():
+        fields["port"] = int(fields["port"])
+    return fields
 
 
 @router.post("/connections", dependencies=[CsrfChecked])
@@ -183,7 +188,7 @@ async def connection_update(
     forbid_viewer(user)
     form = await _connection_form(request)
     # blank clears a field, except the password, which a blank leaves as stored
-    body = {key: value or None for key, value in form.items() if key != "password"}
+    body = {key: None if value == "" else value for key, value in form.items() if key != "password"}
     body.update(_given({"password": form["password"]}))
     return _attempt(
         session,
