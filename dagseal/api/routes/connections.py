@@ -14,6 +14,7 @@ from typing import Annotated
 
 import attrs
 from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import Field
 
 from dagseal.api.database import Session
@@ -105,12 +106,18 @@ def _fields(body: _ConnectionFields, only_given: bool = False) -> dict[str, obje
     }
 
 
-def _parsed(parse: Callable[[], Connection]) -> Connection:
-    """The parsed connection; a malformed one is a 422 naming the connection and the field."""
+def _invalid(message: str, field: str | None = None) -> RequestValidationError:
+    """A 422 shaped like every other validation error (``detail[].loc`` names the field)."""
+    loc = ("body", field) if field else ("body",)
+    return RequestValidationError([{"type": "value_error", "loc": loc, "msg": message, "input": None}])
+
+
+def _parsed(parse: Callable[[], Connection], field: str | None = None) -> Connection:
+    """The parsed connection; a malformed one is a 422 whose message names the connection and field."""
     try:
         return parse()
     except ConnectionFormatError as exc:
-        raise HTTPException(422, str(exc)) from None
+        raise _invalid(str(exc), field) from None
 
 
 def _response(row: ConnectionModel, request: Request) -> ConnectionResponse:
@@ -138,13 +145,13 @@ def _of_body(body: ConnectionBody) -> Connection:
     if body.uri is not None:
         others = sorted(_given(body) - {"connection_id", "team", "uri"})
         if others:
-            raise HTTPException(
-                422, f"connection {conn_id!r}: give 'uri' or the fields, not both ({', '.join(others)})"
+            raise _invalid(
+                f"connection {conn_id!r}: give 'uri' or the fields, not both ({', '.join(others)})", "uri"
             )
         uri = body.uri
-        return _parsed(lambda: Connection.from_uri(conn_id, uri))
+        return _parsed(lambda: Connection.from_uri(conn_id, uri), "uri")
     if body.conn_type is None:
-        raise HTTPException(422, f"connection {conn_id!r}: field 'conn_type' (or 'uri') is required")
+        raise _invalid(f"connection {conn_id!r}: field 'conn_type' (or 'uri') is required", "conn_type")
     data = {k: v for k, v in _fields(body).items() if v is not None}
     return _parsed(lambda: Connection.from_dict(conn_id, data))
 

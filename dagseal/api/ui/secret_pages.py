@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
@@ -38,7 +39,7 @@ def _attempt(session: Session, back: str, action: Callable[[], object], done: st
     """Run one write; on refusal undo it and go back to the form with the reason."""
     try:
         action()
-    except ValidationError as exc:
+    except (ValidationError, RequestValidationError) as exc:
         session.rollback()
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
