@@ -48,6 +48,10 @@ class RunTaskRequest(JsonMessage):
     params: dict[str, Any] = field(factory=dict)
     conf: dict[str, Any] = field(factory=dict)
     upstream_results: dict[str, Any] = field(factory=dict)
+    map_index: int = -1
+    data_interval_start: str | None = None
+    data_interval_end: str | None = None
+    run_type: str | None = None
 
 
 @frozen(kw_only=True)
@@ -102,6 +106,8 @@ class TaskResult(JsonMessage):
     state: Literal["success", "failed", "skipped"]
     return_value: Any = None
     error: str | None = None
+    # Template fields as rendered for this try ({} when the task has no templates).
+    rendered_fields: dict[str, Any] = field(factory=dict)
 
 
 @frozen(kw_only=True)

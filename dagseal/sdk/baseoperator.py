@@ -1,10 +1,11 @@
 """BaseOperator: task settings (with DAG default_args), dependency edges and the ``>>``/``<<``/chain API."""
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from dagseal.sdk.airflow_args import check_task_arguments
 from dagseal.sdk.exceptions import DagDefinitionError
 from dagseal.sdk.trigger_rule import TriggerRule
 
@@ -33,7 +34,12 @@ OPERATOR_DEFAULTS: dict[str, Any] = {
     "on_success_callback": None,
     "on_failure_callback": None,
     "on_retry_callback": None,
+    "owner": "airflow",
+    "do_xcom_push": True,
+    "multiple_outputs": False,
 }
+# Documentation arguments: stored and shown, never interpreted.
+DOC_ARGUMENTS = ("doc", "doc_md", "doc_json", "doc_yaml", "doc_rst")
 
 
 def _as_timedelta(value: Any, name: str, task_id: str) -> timedelta:
@@ -54,15 +60,30 @@ def dependency_roots(item: Any) -> list["BaseOperator"]:
     return roots()
 
 
+def dependency_leaves(item: Any) -> list["BaseOperator"]:
+    """Where edges leaving ``item`` start: a task group's leaves, otherwise its dependency roots."""
+    if isinstance(item, list | tuple | set):
+        return [op for element in item for op in dependency_leaves(element)]
+    leaves = getattr(item, "dependency_leaves", None)
+    return leaves() if leaves is not None else dependency_roots(item)
+
+
 def link(upstream: Any, downstream: Any) -> None:
     """Make every task in ``upstream`` an upstream of every task in ``downstream``."""
-    for up in dependency_roots(upstream):
+    for up in dependency_leaves(upstream):
         for down in dependency_roots(downstream):
             up.set_downstream(down)
 
 
 class BaseOperator:
-    """One task of a DAG; subclasses implement ``execute``, which only ever runs inside the sandbox."""
+    """One task of a DAG; subclasses implement ``execute(context)``, which only ever runs in the sandbox.
+
+    ``template_fields`` name attributes rendered with Jinja2 (in the sandbox) before ``execute``;
+    a string value ending in one of ``template_ext`` is the path of a template file.
+    """
+
+    template_fields: Sequence[str] = ()
+    template_ext: Sequence[str] = ()
 
     def __init__(
         self,
@@ -77,14 +98,34 @@ class BaseOperator:
         on_success_callback: Callback | None = NOTSET,
         on_failure_callback: Callback | None = NOTSET,
         on_retry_callback: Callback | None = NOTSET,
+        owner: str = NOTSET,
+        do_xcom_push: bool = NOTSET,
+        multiple_outputs: bool = NOTSET,
+        task_display_name: str | None = None,
+        task_group: Any = None,
+        **airflow_arguments: Any,
     ) -> None:
         from dagseal.sdk.dag import current_dag
+        from dagseal.sdk.task_group import current_group
 
-        owner = dag if dag is not None else current_dag()
-        if owner is None:
+        group = task_group if task_group is not None else current_group()
+        dag = dag if dag is not None else (group.dag if group is not None else current_dag())
+        if dag is None:
             raise DagDefinitionError(f"task {task_id!r} created outside a DAG; use `with DAG(...)` or dag=")
+        if group is not None:
+            task_id = group.child_id(task_id)
+        default_args = {**dag.default_args, **(group.default_args if group is not None else {})}
+        docs = {name: airflow_arguments.pop(name) for name in DOC_ARGUMENTS if name in airflow_arguments}
+        check_task_arguments(
+            airflow_arguments,
+            {name: value for name, value in default_args.items() if name not in OPERATOR_DEFAULTS},
+            task_id,
+        )
         self.task_id = task_id
-        self.dag = owner
+        self.dag = dag
+        self.task_group = group
+        self.docs: dict[str, str] = {name: str(value) for name, value in docs.items() if value is not None}
+        self.task_display_name = task_display_name
         given = {
             "retries": retries,
             "retry_delay": retry_delay,
@@ -94,9 +135,12 @@ class BaseOperator:
             "on_success_callback": on_success_callback,
             "on_failure_callback": on_failure_callback,
             "on_retry_callback": on_retry_callback,
+            "owner": owner,
+            "do_xcom_push": do_xcom_push,
+            "multiple_outputs": multiple_outputs,
         }
         settings = {
-            name: value if value is not NOTSET else owner.default_args.get(name, OPERATOR_DEFAULTS[name])
+            name: value if value is not NOTSET else default_args.get(name, OPERATOR_DEFAULTS[name])
             for name, value in given.items()
         }
         self.retries = self._check_retries(settings["retries"])
@@ -110,9 +154,14 @@ class BaseOperator:
         self.on_success_callback: Callback | None = settings["on_success_callback"]
         self.on_failure_callback: Callback | None = settings["on_failure_callback"]
         self.on_retry_callback: Callback | None = settings["on_retry_callback"]
+        self.owner = str(settings["owner"])
+        self.do_xcom_push = bool(settings["do_xcom_push"])
+        self.multiple_outputs = bool(settings["multiple_outputs"])
         self.upstream_task_ids: set[str] = set()
         self.downstream_task_ids: set[str] = set()
-        owner.add_task(self)
+        dag.add_task(self)
+        if group is not None:
+            group.task_ids.append(task_id)
 
     def _check_retries(self, value: Any) -> int:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -168,9 +217,9 @@ class BaseOperator:
         link(self, other)
         return self
 
-    def execute(self, context: "TaskContext", upstream_results: Mapping[str, Any]) -> Any:
-        """Run the task; called by the sandbox with upstream return values keyed by task_id."""
-        raise NotImplementedError(f"{self.operator_name} must implement execute(context, upstream_results)")
+    def execute(self, context: "TaskContext") -> Any:
+        """Run the task (its template fields already rendered); the return value is its XCom."""
+        raise NotImplementedError(f"{self.operator_name} must implement execute(context)")
 
     def __repr__(self) -> str:
         return f"<{self.operator_name} {self.dag.dag_id}.{self.task_id}>"
@@ -188,6 +237,11 @@ def chain(*tasks: "BaseOperator | Any | Sequence[Any]") -> None:
                 link(up, down)
         else:
             link(upstream, downstream)
+
+
+def cross_downstream(from_tasks: Sequence[Any], to_tasks: Sequence[Any]) -> None:
+    """Every task in ``from_tasks`` becomes an upstream of every task in ``to_tasks`` (as in Airflow)."""
+    link(list(from_tasks), list(to_tasks))
 
 
 def _is_list(item: Any) -> bool:

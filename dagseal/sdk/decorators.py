@@ -1,51 +1,123 @@
-"""``@task``: turn a function into a PythonOperator factory whose calls return XComArgs."""
+"""``@task`` (and ``@task.python``, ``@task.bash``): functions become operator factories whose calls
+return XComArgs."""
 
 import functools
+import typing
 from collections.abc import Callable
-from typing import Any, overload
+from typing import Any
 
+from dagseal.sdk.callable_args import call_with_context
+from dagseal.sdk.context import TaskContext
 from dagseal.sdk.dag import current_dag
 from dagseal.sdk.exceptions import DagDefinitionError
-from dagseal.sdk.operators import PythonOperator
-from dagseal.sdk.xcom import XComArg
+from dagseal.sdk.operators import BashOperator, PythonOperator
+from dagseal.sdk.task_group import current_group
+from dagseal.sdk.xcom import XComArg, find_xcom_args, resolve_xcom_args
 
 __all__ = ["TaskFunction", "XComArg", "task"]
+
+
+class BashFunctionOperator(BashOperator):
+    """``@task.bash``: the function's return value (rendered as a template) is the bash command."""
+
+    def __init__(
+        self,
+        *,
+        task_id: str,
+        python_callable: Callable[..., Any],
+        op_args: Any,
+        op_kwargs: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(task_id=task_id, bash_command=f"@task.bash {python_callable.__name__}", **kwargs)
+        self.python_callable = python_callable
+        self.op_args = list(op_args)
+        self.op_kwargs = dict(op_kwargs)
+        for arg in find_xcom_args([self.op_args, self.op_kwargs]):
+            arg.operator.set_downstream(self)
+
+    def execute(self, context: TaskContext) -> str | None:
+        from dagseal.sdk.templating import render_template_fields
+
+        args = resolve_xcom_args(self.op_args, context.xcom)
+        kwargs = resolve_xcom_args(self.op_kwargs, context.xcom)
+        command = call_with_context(self.python_callable, args, kwargs, context)
+        if not isinstance(command, str) or not command.strip():
+            raise DagDefinitionError(f"task {self.task_id!r}: @task.bash must return a non-empty string")
+        self.bash_command = command
+        render_template_fields(self, context)
+        return super().execute(context)
+
+
+def _returns_dict(function: Callable[..., Any]) -> bool:
+    """Airflow infers ``multiple_outputs`` from a ``dict`` return annotation."""
+    try:
+        returned = typing.get_type_hints(function).get("return")
+    except Exception:  # unresolvable annotations: no inference, as in Airflow
+        return False
+    return returned is dict or typing.get_origin(returned) is dict
 
 
 class TaskFunction:
     """A decorated function; calling it inside a DAG adds a task and returns its XComArg."""
 
-    def __init__(self, function: Callable[..., Any], operator_kwargs: dict[str, Any]) -> None:
+    def __init__(
+        self, function: Callable[..., Any], operator_kwargs: dict[str, Any], operator: type = PythonOperator
+    ) -> None:
         functools.update_wrapper(self, function)
         self.function = function
         self.operator_kwargs = operator_kwargs
+        self.operator = operator
+
+    def override(self, **operator_kwargs: Any) -> "TaskFunction":
+        """A copy with other operator settings (``task_id``, ``retries`` …), as Airflow's ``.override()``."""
+        return TaskFunction(self.function, {**self.operator_kwargs, **operator_kwargs}, self.operator)
 
     def __call__(self, *args: Any, **kwargs: Any) -> XComArg:
         operator_kwargs = dict(self.operator_kwargs)
-        task_id = operator_kwargs.pop("task_id", None)
-        if task_id is None:
-            dag = operator_kwargs.get("dag") or current_dag()
-            if dag is None:
-                raise DagDefinitionError(
-                    f"@task {self.function.__name__!r} called outside a DAG; call it inside `with DAG(...)`"
-                )
-            task_id = dag.free_task_id(self.function.__name__)
-        operator = PythonOperator(
+        operator_kwargs.setdefault("multiple_outputs", _returns_dict(self.function))
+        label = operator_kwargs.pop("task_id", None) or self.function.__name__
+        dag = operator_kwargs.get("dag") or current_dag()
+        if dag is None:
+            raise DagDefinitionError(
+                f"@task {self.function.__name__!r} called outside a DAG; call it inside `with DAG(...)`"
+            )
+        group = current_group()
+        full = dag.free_task_id(group.child_id(label) if group else label)
+        task_id = full[len(group.group_id) + 1 :] if group and group.prefix_group_id else full
+        operator = self.operator(
             task_id=task_id, python_callable=self.function, op_args=args, op_kwargs=kwargs, **operator_kwargs
         )
+        if self.function.__doc__ and not operator.docs:
+            operator.docs["doc_md"] = self.function.__doc__
         return XComArg(operator)
 
 
-@overload
-def task(python_callable: Callable[..., Any]) -> TaskFunction: ...
-@overload
-def task(
-    python_callable: None = None, **operator_kwargs: Any
-) -> Callable[[Callable[..., Any]], TaskFunction]: ...
-def task(
-    python_callable: Callable[..., Any] | None = None, **operator_kwargs: Any
-) -> TaskFunction | Callable[[Callable[..., Any]], TaskFunction]:
-    """Use as ``@task`` or ``@task(retries=1, task_id="x", ...)`` with any BaseOperator setting."""
-    if python_callable is not None:
-        return TaskFunction(python_callable, operator_kwargs)
-    return lambda function: TaskFunction(function, operator_kwargs)
+def _decorator(operator: type) -> Callable[..., Any]:
+    def decorate(python_callable: Callable[..., Any] | None = None, **operator_kwargs: Any) -> Any:
+        if python_callable is not None:
+            return TaskFunction(python_callable, operator_kwargs, operator)
+        return lambda function: TaskFunction(function, operator_kwargs, operator)
+
+    return decorate
+
+
+class _TaskDecorators:
+    """``task`` itself: ``@task``, ``@task(...)``, ``@task.python``, ``@task.bash``.
+
+    Other Airflow flavours (``@task.branch``, ``@task.virtualenv`` …) are refused by name.
+    """
+
+    python = staticmethod(_decorator(PythonOperator))
+    bash = staticmethod(_decorator(BashFunctionOperator))
+
+    def __call__(self, python_callable: Callable[..., Any] | None = None, **operator_kwargs: Any) -> Any:
+        return self.python(python_callable, **operator_kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise DagDefinitionError(f"@task.{name} is not supported by dagseal yet (see docs/authoring.md)")
+
+
+task = _TaskDecorators()

@@ -34,3 +34,11 @@ AirflowSkipException = TaskSkipped
 
 class BashCommandFailed(RuntimeError):
     """A BashOperator's command exited non-zero."""
+
+
+class TaskError(Exception):
+    """Base of errors a task raises on purpose (Airflow's ``AirflowException``)."""
+
+
+class TemplateRenderError(TaskError):
+    """A template field could not be rendered at run time; the message names the task and field."""

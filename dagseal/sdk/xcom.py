@@ -1,11 +1,11 @@
 """XComArg: a reference to an upstream task's return value, passed as JSON between sandboxes."""
 
 import json
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from dagseal.sdk.baseoperator import link
 from dagseal.sdk.exceptions import XComNotSerializableError
+from dagseal.sdk.xcom_channel import RETURN_VALUE, XComChannel
 
 if TYPE_CHECKING:
     from dagseal.sdk.baseoperator import BaseOperator
@@ -14,10 +14,17 @@ XCOM_KEY = "__xcom__"
 
 
 class XComArg:
-    """The future return value of ``operator``; becomes ``{"__xcom__": task_id}`` when serialized."""
+    """The future XCom ``key`` of ``operator``; becomes ``{"__xcom__": task_id[, "key": key]}`` serialized.
 
-    def __init__(self, operator: "BaseOperator") -> None:
+    ``arg["name"]`` is one key of a ``multiple_outputs`` task's returned dict.
+    """
+
+    def __init__(self, operator: "BaseOperator", key: str = RETURN_VALUE) -> None:
         self.operator = operator
+        self.key = key
+
+    def __getitem__(self, key: str) -> "XComArg":
+        return XComArg(self.operator, key)
 
     @property
     def task_id(self) -> str:
@@ -41,7 +48,7 @@ class XComArg:
         return self
 
     def __repr__(self) -> str:
-        return f"XComArg({self.task_id!r})"
+        return f"XComArg({self.task_id!r}, {self.key!r})"
 
 
 def find_xcom_args(value: Any) -> list[XComArg]:
@@ -55,14 +62,14 @@ def find_xcom_args(value: Any) -> list[XComArg]:
     return []
 
 
-def resolve_xcom_args(value: Any, upstream_results: Mapping[str, Any]) -> Any:
-    """Replace XComArgs in ``value`` by the upstream return values (None if an upstream gave none)."""
+def resolve_xcom_args(value: Any, channel: XComChannel) -> Any:
+    """Replace XComArgs in ``value`` by the XComs they name (None if an upstream gave none)."""
     if isinstance(value, XComArg):
-        return upstream_results.get(value.task_id)
+        return channel.pull(value.task_id, value.key)
     if isinstance(value, list | tuple):
-        return type(value)(resolve_xcom_args(item, upstream_results) for item in value)
+        return type(value)(resolve_xcom_args(item, channel) for item in value)
     if isinstance(value, dict):
-        return {key: resolve_xcom_args(item, upstream_results) for key, item in value.items()}
+        return {key: resolve_xcom_args(item, channel) for key, item in value.items()}
     return value
 
 

@@ -1,0 +1,59 @@
+"""Which Airflow 3 import path gives which dagseal SDK object: ``module -> {name: "dagseal module:attr"}``.
+
+Only names dagseal honours are listed; anything else is an import error naming it (see finder.py).
+Parent packages (``airflow.providers`` …) exist implicitly and export nothing themselves.
+"""
+
+_EXCEPTIONS = {
+    "AirflowException": "dagseal.sdk.exceptions:TaskError",
+    "AirflowSkipException": "dagseal.sdk.exceptions:TaskSkipped",
+}
+
+_SDK = {
+    "DAG": "dagseal.sdk.dag:DAG",
+    "dag": "dagseal.sdk.dag_decorator:dag",
+    "task": "dagseal.sdk.decorators:task",
+    "task_group": "dagseal.sdk.task_group:task_group",
+    "TaskGroup": "dagseal.sdk.task_group:TaskGroup",
+    "BaseOperator": "dagseal.sdk.baseoperator:BaseOperator",
+    "Param": "dagseal.sdk.params:Param",
+    "Label": "dagseal.sdk.edges:Label",
+    "XComArg": "dagseal.sdk.xcom:XComArg",
+    "chain": "dagseal.sdk.baseoperator:chain",
+    "cross_downstream": "dagseal.sdk.baseoperator:cross_downstream",
+    "get_current_context": "dagseal.sdk.context:get_current_context",
+    "Context": "dagseal.sdk.context:TaskContext",
+    "TriggerRule": "dagseal.sdk.trigger_rule:TriggerRule",
+}
+
+_PYTHON_OPERATORS = {"PythonOperator": "dagseal.sdk.operators:PythonOperator"}
+_BASH_OPERATORS = {"BashOperator": "dagseal.sdk.operators:BashOperator"}
+_EMPTY_OPERATORS = {"EmptyOperator": "dagseal.sdk.operators:EmptyOperator"}
+
+MODULES: dict[str, dict[str, str]] = {
+    "airflow": {"DAG": _SDK["DAG"]},
+    "airflow.sdk": _SDK,
+    "airflow.sdk.exceptions": _EXCEPTIONS,
+    "airflow.exceptions": _EXCEPTIONS,
+    "airflow.decorators": {name: _SDK[name] for name in ("dag", "task", "task_group")},
+    "airflow.models.dag": {"DAG": _SDK["DAG"]},
+    "airflow.models.baseoperator": {
+        name: _SDK[name] for name in ("BaseOperator", "chain", "cross_downstream")
+    },
+    "airflow.models.param": {"Param": _SDK["Param"]},
+    "airflow.utils.trigger_rule": {"TriggerRule": _SDK["TriggerRule"]},
+    "airflow.utils.task_group": {"TaskGroup": _SDK["TaskGroup"]},
+    "airflow.utils.edgemodifier": {"Label": _SDK["Label"]},
+    "airflow.providers.standard.operators.python": _PYTHON_OPERATORS,
+    "airflow.providers.standard.operators.bash": _BASH_OPERATORS,
+    "airflow.providers.standard.operators.empty": _EMPTY_OPERATORS,
+    "airflow.operators.python": _PYTHON_OPERATORS,
+    "airflow.operators.bash": _BASH_OPERATORS,
+    "airflow.operators.empty": _EMPTY_OPERATORS,
+    "airflow.providers.common.compat.sdk": {**_SDK, **_EXCEPTIONS},
+}
+
+
+def is_package(name: str) -> bool:
+    """Whether ``name`` is a parent of some mapped module (so it must be importable as a package)."""
+    return any(module.startswith(name + ".") for module in MODULES)
