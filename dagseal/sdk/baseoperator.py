@@ -68,6 +68,11 @@ def dependency_leaves(item: Any) -> list["BaseOperator"]:
     return leaves() if leaves is not None else dependency_roots(item)
 
 
+def is_edge_modifier(item: Any) -> bool:
+    """A Label: ``task >> Label(...)`` must reach ``Label.__rrshift__``, so ``__rshift__`` steps aside."""
+    return getattr(item, "is_edge_modifier", False) is True
+
+
 def link(upstream: Any, downstream: Any) -> None:
     """Make every task in ``upstream`` an upstream of every task in ``downstream``."""
     for up in dependency_leaves(upstream):
@@ -202,6 +207,8 @@ class BaseOperator:
         other.upstream_task_ids.add(self.task_id)
 
     def __rshift__(self, other: Any) -> Any:
+        if is_edge_modifier(other):
+            return NotImplemented
         link(self, other)
         return other
 

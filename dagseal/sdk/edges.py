@@ -8,6 +8,8 @@ from dagseal.sdk.baseoperator import dependency_leaves, dependency_roots
 class Label:
     """Records the label on every edge from the tasks before it to the tasks after it (``>>`` only)."""
 
+    is_edge_modifier = True
+
     def __init__(self, label: str) -> None:
         self.label = label
         self._upstream: list[Any] = []

@@ -4,7 +4,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from dagseal.sdk.baseoperator import link
+from dagseal.sdk.baseoperator import is_edge_modifier, link
 from dagseal.sdk.exceptions import DagDefinitionError
 
 if TYPE_CHECKING:
@@ -87,6 +87,8 @@ class TaskGroup:
         return [task for task in members if not task.downstream_task_ids & ids]
 
     def __rshift__(self, other: Any) -> Any:
+        if is_edge_modifier(other):
+            return NotImplemented
         link(self, other)
         return other
 
