@@ -7,7 +7,6 @@ import pytest
 
 from dagseal.sdk import compat
 from dagseal.sdk.compat.modules import MODULES
-
 from tests.unit.compat.sandbox_harness import DagFolder
 
 AIRFLOW_STYLE = """
