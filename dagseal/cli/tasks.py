@@ -35,6 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     logs.add_argument("--try", dest="try_number", type=int, help="which try (default: the latest)")
     logs.set_defaults(handler=logs_command)
 
+    render = commands.add_parser("render", help="template fields as a try rendered them")
+    _identity(render)
+    render.add_argument("--try", dest="try_number", type=int, help="which try (default: the latest)")
+    render.set_defaults(handler=render_command)
+
     test = commands.add_parser("test", help="run one task now: no scheduler, no DB writes")
     test.add_argument("dag_id")
     test.add_argument("task_id")
@@ -152,6 +157,36 @@ def logs_command(args: argparse.Namespace) -> None:
     if not path.is_file():
         raise DagsealError(f"no log for try {number} at {path}")
     sys.stdout.write(path.read_text(errors="replace"))
+
+
+def render_command(args: argparse.Namespace) -> None:
+    from sqlalchemy import select
+
+    from dagseal.cli.common import open_database
+    from dagseal.config import load_config
+    from dagseal.db.models import TaskInstanceModel
+    from dagseal.db.rendered_fields import rendered_fields_of
+    from dagseal.db.session import session_scope
+
+    with session_scope(open_database(load_config())) as session:
+        row = session.execute(
+            select(TaskInstanceModel.id, TaskInstanceModel.try_number).where(
+                TaskInstanceModel.dag_id == args.dag_id,
+                TaskInstanceModel.task_id == args.task_id,
+                TaskInstanceModel.run_id == args.run_id,
+            )
+        ).first()
+        if row is None:
+            raise DagsealError(f"no task instance {args.dag_id}.{args.task_id} in run {args.run_id!r}")
+        number = args.try_number or row.try_number
+        if number < 1 or number > row.try_number:
+            raise DagsealError(f"{args.dag_id}.{args.task_id} has tries 1..{row.try_number}, not {number}")
+        fields = rendered_fields_of(session, row.id, number)
+    if fields is None:
+        raise DagsealError(f"try {number} of {args.dag_id}.{args.task_id} rendered no template fields")
+    for name, value in fields.items():
+        shown = value if isinstance(value, str) else json.dumps(value, indent=2, sort_keys=True)
+        print(f"# {name}\n{shown}\n")
 
 
 def test_command(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ from dagseal.db.models import (
     SerializedDagModel,
     TaskInstanceModel,
 )
+from dagseal.db.rendered_fields import record_rendered_fields
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
 from dagseal.runtime.base import RunTaskRequest, TaskOutcome
@@ -173,9 +174,12 @@ def claim_try(session: Session, ti_id: int, job_id: int, now: datetime) -> Claim
         run_id=ti.run_id,
         try_number=ti.try_number,
         logical_date=run.logical_date.isoformat() if run.logical_date else None,
-        params=dict(dag.params),
+        params={**dag.params, **(run.conf or {})},  # trigger conf overrides params, as in Airflow
         conf=dict(run.conf or {}),
         upstream_results=upstream_results(session, run.id, task.upstream_task_ids),
+        data_interval_start=_iso(run.data_interval_start),
+        data_interval_end=_iso(run.data_interval_end),
+        run_type=run.run_type,
     )
     return ClaimedTry(
         ti_id=ti_id,
@@ -190,6 +194,10 @@ def claim_try(session: Session, ti_id: int, job_id: int, now: datetime) -> Claim
         request=request,
         callback_kinds=task_callback_kinds(task),
     )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _try_rows(
@@ -269,6 +277,7 @@ def record_outcome(
         moved = session.connection().execute(statement).rowcount
         if moved != 1:
             return None, None
+        record_rendered_fields(session, claimed.ti_id, claimed.try_number, outcome.rendered_fields)
         kind = _CALLBACK_KIND.get(state)
         if kind not in claimed.callback_kinds:
             return state, None

@@ -108,6 +108,7 @@ class TaskOutcome:
     oom_killed: bool = False
     timed_out: bool = False
     duration: float = 0.0
+    rendered_fields: dict[str, Any] = field(factory=dict)  # template fields as the sandbox rendered them
 
 
 class SandboxSession(ABC):

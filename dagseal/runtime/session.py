@@ -236,4 +236,9 @@ def task_outcome_fields(reply: dict[str, Any]) -> dict[str, Any]:
     """The TaskOutcome fields a ``run_task`` reply gives; anything but ``task_result`` is a failure."""
     if reply.get("type") != "task_result":
         return {"state": "failed", "error": f"sandbox answered {reply.get('type')!r}: {reply.get('message')}"}
-    return {"state": reply["state"], "return_value": reply.get("return_value"), "error": reply.get("error")}
+    return {
+        "state": reply["state"],
+        "return_value": reply.get("return_value"),
+        "error": reply.get("error"),
+        "rendered_fields": reply.get("rendered_fields") or {},
+    }
