@@ -25,6 +25,7 @@ from dagseal.executor.task_runtime import image_for_new_run
 from dagseal.executor.try_record import dag_folder_of
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.locking import skip_locked
+from dagseal.scheduler.run_params import validate_run_conf
 from dagseal.scheduler.states import DagRunState
 from dagseal.scheduler.timetable import DagRunInfo, Timetable, parse_datetime
 from dagseal.serialization import SerializedDag
@@ -148,6 +149,7 @@ def trigger_dag(
         raise TriggerError(f"unknown DAG {dag_id!r}; see `dagseal dags list`")
     if not dag.is_active or dag.latest_dag_hash is None:
         raise TriggerError(f"DAG {dag_id!r} is not active (no processor has parsed it recently)")
+    validate_run_conf(SerializedDagBag().get(session, dag.latest_dag_hash), conf)
     run = DagRunModel(
         dag_id=dag_id,
         run_id=run_id or f"manual__{now.isoformat()}",
