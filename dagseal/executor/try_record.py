@@ -30,6 +30,7 @@ from dagseal.db.models import (
 from dagseal.db.rendered_fields import record_rendered_fields
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
+from dagseal.executor.branch_skips import skip_downstream
 from dagseal.runtime.base import RunTaskRequest, TaskOutcome
 from dagseal.scheduler.callback_builder import task_callback, task_callback_kinds
 from dagseal.scheduler.locking import end_running_try, move_task
@@ -278,6 +279,8 @@ def record_outcome(
         if moved != 1:
             return None, None
         record_rendered_fields(session, claimed.ti_id, claimed.try_number, outcome.rendered_fields)
+        if state is TaskState.SUCCESS:
+            skip_downstream(session, claimed.ti_id, outcome.skip_task_ids, now)
         kind = _CALLBACK_KIND.get(state)
         if kind not in claimed.callback_kinds:
             return state, None

@@ -241,4 +241,5 @@ def task_outcome_fields(reply: dict[str, Any]) -> dict[str, Any]:
         "return_value": reply.get("return_value"),
         "error": reply.get("error"),
         "rendered_fields": reply.get("rendered_fields") or {},
+        "skip_task_ids": reply.get("skip_task_ids") or [],
     }

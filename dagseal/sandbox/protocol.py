@@ -108,6 +108,8 @@ class TaskResult(JsonMessage):
     error: str | None = None
     # Template fields as rendered for this try ({} when the task has no templates).
     rendered_fields: dict[str, Any] = field(factory=dict)
+    # Downstream task ids a branch / short-circuit decided to skip (the host marks them skipped).
+    skip_task_ids: list[str] = field(factory=list)
 
 
 @frozen(kw_only=True)

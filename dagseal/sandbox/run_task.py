@@ -75,7 +75,13 @@ def run_task(request: RunTaskRequest) -> TaskResult:
             )
         except (Exception, SystemExit) as exc:
             return _failed(request, exc, path, rendered=rendered)
-    return TaskResult(id=request.id, state="success", return_value=value, rendered_fields=rendered)
+    return TaskResult(
+        id=request.id,
+        state="success",
+        return_value=value,
+        rendered_fields=rendered,
+        skip_task_ids=list(getattr(task, "skip_task_ids", ())),
+    )
 
 
 def _recordable(rendered: dict[str, Any]) -> dict[str, Any]:

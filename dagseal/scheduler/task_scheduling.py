@@ -18,6 +18,7 @@ from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
 from dagseal.scheduler.callback_builder import dag_callback
 from dagseal.scheduler.dag_bag import DagVersion, SerializedDagBag
 from dagseal.scheduler.locking import move_task, skip_locked, task_state
+from dagseal.scheduler.setup_teardown import setup_upstreams
 from dagseal.scheduler.states import FINISHED_TASK_STATES, DagRunState, TaskState
 from dagseal.scheduler.trigger_rules import Decision, evaluate
 from dagseal.serialization import CallbackRequest
@@ -67,7 +68,8 @@ def schedule_run(
             continue
         task = version.tasks[task_id]
         upstream = [tis[up].state for up in task.upstream_task_ids if up in tis]
-        decision = evaluate(task.trigger_rule, upstream)
+        setups = [tis[up].state for up in setup_upstreams(task, version.tasks) if up in tis]
+        decision = evaluate(task.trigger_rule, upstream, setups)
         if decision is Decision.WAIT:
             continue
         target = _DECISION_STATE[decision]

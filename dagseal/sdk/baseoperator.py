@@ -162,6 +162,9 @@ class BaseOperator:
         self.owner = str(settings["owner"])
         self.do_xcom_push = bool(settings["do_xcom_push"])
         self.multiple_outputs = bool(settings["multiple_outputs"])
+        self.is_setup = False
+        self.is_teardown = False
+        self.on_failure_fail_dagrun = False
         self.upstream_task_ids: set[str] = set()
         self.downstream_task_ids: set[str] = set()
         dag.add_task(self)
@@ -195,6 +198,26 @@ class BaseOperator:
         from dagseal.sdk.xcom import XComArg
 
         return XComArg(self)
+
+    def as_setup(self) -> "BaseOperator":
+        """Mark this task a setup task (its teardowns run once it succeeded)."""
+        if self.is_teardown:
+            raise DagDefinitionError(f"task {self.task_id!r} cannot be both setup and teardown")
+        self.is_setup = True
+        return self
+
+    def as_teardown(self, setups: Any = None, on_failure_fail_dagrun: bool = False) -> "BaseOperator":
+        """Mark this task a teardown of ``setups``: it runs when its work is done, even failed."""
+        if self.is_setup:
+            raise DagDefinitionError(f"task {self.task_id!r} cannot be both setup and teardown")
+        self.is_teardown = True
+        self.on_failure_fail_dagrun = bool(on_failure_fail_dagrun)
+        self.trigger_rule = TriggerRule.ALL_DONE_SETUP_SUCCESS
+        if setups is not None:
+            for setup in dependency_leaves(setups):
+                setup.as_setup()
+                setup.set_downstream(self)
+        return self
 
     def set_downstream(self, other: "BaseOperator") -> None:
         """Record the edge ``self -> other`` on both tasks."""

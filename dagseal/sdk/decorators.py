@@ -6,6 +6,7 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
+from dagseal.sdk.branching import BranchPythonOperator, ShortCircuitOperator
 from dagseal.sdk.callable_args import call_with_context
 from dagseal.sdk.context import TaskContext
 from dagseal.sdk.dag import current_dag
@@ -62,16 +63,22 @@ class TaskFunction:
     """A decorated function; calling it inside a DAG adds a task and returns its XComArg."""
 
     def __init__(
-        self, function: Callable[..., Any], operator_kwargs: dict[str, Any], operator: type = PythonOperator
+        self,
+        function: Callable[..., Any],
+        operator_kwargs: dict[str, Any],
+        operator: type = PythonOperator,
+        role: Callable[[Any], Any] | None = None,
     ) -> None:
         functools.update_wrapper(self, function)
         self.function = function
         self.operator_kwargs = operator_kwargs
         self.operator = operator
+        self.role = role  # marks each new task a setup or teardown (@setup / @teardown)
 
     def override(self, **operator_kwargs: Any) -> "TaskFunction":
         """A copy with other operator settings (``task_id``, ``retries`` …), as Airflow's ``.override()``."""
-        return TaskFunction(self.function, {**self.operator_kwargs, **operator_kwargs}, self.operator)
+        merged = {**self.operator_kwargs, **operator_kwargs}
+        return TaskFunction(self.function, merged, self.operator, self.role)
 
     def __call__(self, *args: Any, **kwargs: Any) -> XComArg:
         operator_kwargs = dict(self.operator_kwargs)
@@ -90,6 +97,8 @@ class TaskFunction:
         )
         if self.function.__doc__ and not operator.docs:
             operator.docs["doc_md"] = self.function.__doc__
+        if self.role is not None:
+            self.role(operator)
         return XComArg(operator)
 
 
@@ -103,13 +112,15 @@ def _decorator(operator: type) -> Callable[..., Any]:
 
 
 class _TaskDecorators:
-    """``task`` itself: ``@task``, ``@task(...)``, ``@task.python``, ``@task.bash``.
+    """``task`` itself: ``@task``, ``@task(...)``, ``.python``, ``.bash``, ``.branch``, ``.short_circuit``.
 
-    Other Airflow flavours (``@task.branch``, ``@task.virtualenv`` …) are refused by name.
+    Other Airflow flavours (``@task.virtualenv``, ``@task.docker`` …) are refused by name.
     """
 
     python = staticmethod(_decorator(PythonOperator))
     bash = staticmethod(_decorator(BashFunctionOperator))
+    branch = staticmethod(_decorator(BranchPythonOperator))
+    short_circuit = staticmethod(_decorator(ShortCircuitOperator))
 
     def __call__(self, python_callable: Callable[..., Any] | None = None, **operator_kwargs: Any) -> Any:
         return self.python(python_callable, **operator_kwargs)

@@ -33,6 +33,14 @@ class XComArg:
     def dependency_roots(self) -> list["BaseOperator"]:
         return [self.operator]
 
+    def as_setup(self) -> "XComArg":
+        self.operator.as_setup()
+        return self
+
+    def as_teardown(self, setups: Any = None, on_failure_fail_dagrun: bool = False) -> "XComArg":
+        self.operator.as_teardown(setups=setups, on_failure_fail_dagrun=on_failure_fail_dagrun)
+        return self
+
     def __rshift__(self, other: Any) -> Any:
         return self.operator >> other
 

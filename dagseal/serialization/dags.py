@@ -109,6 +109,9 @@ def serialize_task(task: BaseOperator) -> SerializedTask:
         template_fields=_template_source(task, where),
         multiple_outputs=task.multiple_outputs,
         do_xcom_push=task.do_xcom_push,
+        is_setup=task.is_setup,
+        is_teardown=task.is_teardown,
+        on_failure_fail_dagrun=task.on_failure_fail_dagrun,
     )
 
 

@@ -54,6 +54,9 @@ class SerializedTask:
     template_fields: dict[str, Any] = field(factory=dict)
     multiple_outputs: bool = False
     do_xcom_push: bool = True
+    is_setup: bool = False
+    is_teardown: bool = False
+    on_failure_fail_dagrun: bool = False
 
 
 @frozen(kw_only=True)

@@ -24,9 +24,15 @@ _SDK = {
     "get_current_context": "dagseal.sdk.context:get_current_context",
     "Context": "dagseal.sdk.context:TaskContext",
     "TriggerRule": "dagseal.sdk.trigger_rule:TriggerRule",
+    "setup": "dagseal.sdk.setup_teardown:setup",
+    "teardown": "dagseal.sdk.setup_teardown:teardown",
 }
 
-_PYTHON_OPERATORS = {"PythonOperator": "dagseal.sdk.operators:PythonOperator"}
+_PYTHON_OPERATORS = {
+    "PythonOperator": "dagseal.sdk.operators:PythonOperator",
+    "BranchPythonOperator": "dagseal.sdk.branching:BranchPythonOperator",
+    "ShortCircuitOperator": "dagseal.sdk.branching:ShortCircuitOperator",
+}
 _BASH_OPERATORS = {"BashOperator": "dagseal.sdk.operators:BashOperator"}
 _EMPTY_OPERATORS = {"EmptyOperator": "dagseal.sdk.operators:EmptyOperator"}
 
@@ -35,7 +41,7 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.sdk": _SDK,
     "airflow.sdk.exceptions": _EXCEPTIONS,
     "airflow.exceptions": _EXCEPTIONS,
-    "airflow.decorators": {name: _SDK[name] for name in ("dag", "task", "task_group")},
+    "airflow.decorators": {name: _SDK[name] for name in ("dag", "task", "task_group", "setup", "teardown")},
     "airflow.models.dag": {"DAG": _SDK["DAG"]},
     "airflow.models.baseoperator": {
         name: _SDK[name] for name in ("BaseOperator", "chain", "cross_downstream")
@@ -47,6 +53,9 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.providers.standard.operators.python": _PYTHON_OPERATORS,
     "airflow.providers.standard.operators.bash": _BASH_OPERATORS,
     "airflow.providers.standard.operators.empty": _EMPTY_OPERATORS,
+    "airflow.providers.standard.operators.branch": {
+        "BaseBranchOperator": "dagseal.sdk.branching:BaseBranchOperator"
+    },
     "airflow.operators.python": _PYTHON_OPERATORS,
     "airflow.operators.bash": _BASH_OPERATORS,
     "airflow.operators.empty": _EMPTY_OPERATORS,
