@@ -1,0 +1,98 @@
+"""An unchanged Airflow 3 style DAG file through the real processor, scheduler and supervisors
+(used by the process-runtime test here and the Docker-runtime test in tests/integration/docker).
+
+The expected states are Airflow 3's rules applied by hand to this DAG (each line says which):
+branch, short-circuit, group, templating, setup/teardown, none_failed_min_one_success.
+"""
+
+from __future__ import annotations
+
+import json
+
+from tests.integration.scheduler.sched_env import SchedulerEnv
+
+DAG_FILE = """
+from datetime import datetime
+
+from airflow.sdk import DAG, Label, Param, TaskGroup, setup, task, teardown
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.providers.standard.operators.python import ShortCircuitOperator
+from airflow.utils.trigger_rule import TriggerRule
+
+default_args = {"depends_on_past": False, "email_on_failure": False, "retries": 0}
+
+with DAG(
+    "compat_e2e",
+    schedule=None,
+    start_date=datetime(2024, 1, 1),
+    default_args=default_args,
+    params={"who": Param("nobody", type="string", minLength=2)},
+):
+    @task.branch
+    def choose():
+        return "fast"
+
+    fast = BashOperator(task_id="fast", bash_command="echo {{ params.who }} {{ ti.try_number }}")
+    slow = EmptyOperator(task_id="slow")
+    join = EmptyOperator(task_id="join", trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS)
+    choose() >> Label("pick") >> [fast, slow] >> join
+
+    with TaskGroup("grp"):
+        @task
+        def double(n):
+            return n * 2
+
+        doubled = double(21)
+    join >> doubled
+
+    gate = ShortCircuitOperator(task_id="gate", python_callable=lambda: False)
+    gate >> EmptyOperator(task_id="gated")
+
+    @setup
+    def create():
+        return "made"
+
+    @task
+    def work():
+        raise RuntimeError("boom")
+
+    @teardown
+    def delete():
+        return "deleted"
+
+    made = create()
+    made >> work() >> delete().as_teardown(setups=made)
+"""
+
+EXPECTED = {
+    "choose": "success",
+    "fast": "success",  # the branch followed
+    "slow": "skipped",  # the branch did not follow it
+    "join": "success",  # none_failed_min_one_success over [success, skipped]
+    "grp.double": "success",
+    "gate": "success",  # a short-circuit that returns False succeeds ...
+    "gated": "skipped",  # ... and skips what follows
+    "create": "success",
+    "work": "failed",
+    "delete": "success",  # a teardown runs when its work failed, its setup succeeded
+}
+
+
+def run_and_check(env: SchedulerEnv) -> None:
+    """Parse, refuse a bad conf, trigger, schedule to the end; compare with Airflow's states."""
+    env.write_dag(DAG_FILE)
+    env.parse()
+    refused = env.cli("dags", "trigger", "compat_e2e", "--conf", '{"who": "x"}', check=False)
+    assert refused.returncode != 0
+    assert refused.stderr.strip().splitlines()[-1].endswith("DAG 'compat_e2e': param 'who': 'x' is too short")
+    assert env.run_states() == []
+    env.cli("dags", "trigger", "compat_e2e", "--conf", '{"who": "team"}', "--run-id", "r1")
+    env.start("scheduler")
+    env.wait_for("the run to finish", lambda: env.run_states() in (["success"], ["failed"]), timeout=180)
+    states = {ti.task_id: ti.state for ti in env.tis("compat_e2e")}
+    assert states == EXPECTED
+    assert env.run_states() == ["failed"]  # work failed; the teardown's success does not hide it
+    assert json.loads(env.ti("fast").return_value) == "team 1"
+    shown = env.cli("tasks", "render", "compat_e2e", "fast", "r1").stdout
+    assert shown == "# bash_command\necho team 1\n\n"
