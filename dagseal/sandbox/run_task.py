@@ -8,11 +8,14 @@ import os
 import sys
 from typing import Any
 
+import attrs
+
 from dagseal.sandbox.loader import dag_module_scope, describe_exception, exec_dag_source
 from dagseal.sandbox.protocol import RunTaskRequest, TaskResult
 from dagseal.sdk.baseoperator import BaseOperator
 from dagseal.sdk.context import TaskContext, task_context
 from dagseal.sdk.exceptions import TaskSkipped
+from dagseal.sdk.mapping import MappedOperator
 from dagseal.sdk.templating import render_template_fields
 from dagseal.sdk.xcom import ensure_json_serializable
 from dagseal.sdk.xcom_channel import UpstreamResults
@@ -64,6 +67,9 @@ def run_task(request: RunTaskRequest) -> TaskResult:
         )
         rendered: dict[str, Any] = {}
         try:
+            if isinstance(task, MappedOperator):
+                task = task.unmap(context.xcom, request.map_index)
+                context = attrs.evolve(context, task=task)
             with task_context(context):
                 rendered = _recordable(render_template_fields(task, context))
                 value = task.execute(context)

@@ -185,6 +185,13 @@ class BaseOperator:
                 f"task {self.task_id!r}: unknown trigger_rule {value!r}; use one of {allowed}"
             ) from None
 
+    @classmethod
+    def partial(cls, **kwargs: Any) -> Any:
+        """``Operator.partial(task_id=..., **fixed).expand(**mapped)``: dynamic task mapping."""
+        from dagseal.sdk.mapping import partial
+
+        return partial(cls, **kwargs)
+
     @property
     def operator_name(self) -> str:
         return type(self).__name__

@@ -2,6 +2,7 @@
 return XComArgs."""
 
 import functools
+import inspect
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +12,7 @@ from dagseal.sdk.callable_args import call_with_context
 from dagseal.sdk.context import TaskContext
 from dagseal.sdk.dag import current_dag
 from dagseal.sdk.exceptions import DagDefinitionError
+from dagseal.sdk.mapping import EXPAND, EXPAND_KWARGS, MappedOperator
 from dagseal.sdk.operators import BashOperator, PythonOperator
 from dagseal.sdk.task_group import current_group
 from dagseal.sdk.xcom import XComArg, find_xcom_args, resolve_xcom_args
@@ -80,7 +82,8 @@ class TaskFunction:
         merged = {**self.operator_kwargs, **operator_kwargs}
         return TaskFunction(self.function, merged, self.operator, self.role)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> XComArg:
+    def _operator_kwargs(self) -> tuple[str, dict[str, Any]]:
+        """(a free task id in the current DAG and group, the other operator settings)."""
         operator_kwargs = dict(self.operator_kwargs)
         operator_kwargs.setdefault("multiple_outputs", _returns_dict(self.function))
         label = operator_kwargs.pop("task_id", None) or self.function.__name__
@@ -92,14 +95,83 @@ class TaskFunction:
         group = current_group()
         full = dag.free_task_id(group.child_id(label) if group else label)
         task_id = full[len(group.group_id) + 1 :] if group and group.prefix_group_id else full
-        operator = self.operator(
-            task_id=task_id, python_callable=self.function, op_args=args, op_kwargs=kwargs, **operator_kwargs
-        )
+        return task_id, operator_kwargs
+
+    def _finish(self, operator: Any) -> XComArg:
         if self.function.__doc__ and not operator.docs:
             operator.docs["doc_md"] = self.function.__doc__
         if self.role is not None:
             self.role(operator)
         return XComArg(operator)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> XComArg:
+        task_id, operator_kwargs = self._operator_kwargs()
+        operator = self.operator(
+            task_id=task_id, python_callable=self.function, op_args=args, op_kwargs=kwargs, **operator_kwargs
+        )
+        return self._finish(operator)
+
+    def partial(self, **fixed: Any) -> "MappedTaskFunction":
+        """``f.partial(x=1).expand(y=[...])``: fixed function arguments for every map index."""
+        return MappedTaskFunction(self, fixed)
+
+    def expand(self, **mapped: Any) -> XComArg:
+        return self.partial().expand(**mapped)
+
+    def expand_kwargs(self, rows: Any) -> XComArg:
+        return self.partial().expand_kwargs(rows)
+
+
+class MappedTaskFunction:
+    """A @task function with some arguments fixed; ``expand`` adds one mapped task."""
+
+    def __init__(self, task_function: TaskFunction, fixed: dict[str, Any]) -> None:
+        self.task_function = task_function
+        self.fixed = fixed
+
+    def _mapped(self, kind: str, expand_input: Any, names: dict[str, Any]) -> XComArg:
+        function = self.task_function.function
+        overlap = sorted(set(self.fixed) & set(names))
+        if overlap:
+            raise DagDefinitionError(
+                f"@task {function.__name__!r}: {', '.join(overlap)} given to both partial() and expand()"
+            )
+        try:
+            inspect.signature(function).bind_partial(**self.fixed, **names)
+        except TypeError as exc:
+            raise DagDefinitionError(f"@task {function.__name__!r}: {exc}") from None
+        task_id, operator_kwargs = self.task_function._operator_kwargs()
+        operator_class = self.task_function.operator
+        fixed = self.fixed
+        settings = {key: value for key, value in operator_kwargs.items() if key not in ("dag", "task_group")}
+
+        def build(full_id: str, dag: Any, values: dict[str, Any]) -> Any:
+            return operator_class(
+                task_id=full_id,
+                dag=dag,
+                python_callable=function,
+                op_args=[],
+                op_kwargs={**fixed, **values},
+                **settings,
+            )
+
+        operator = MappedOperator(
+            task_id=task_id,
+            operator_name=operator_class.__name__,
+            build=build,
+            kind=kind,
+            expand_input=expand_input,
+            **operator_kwargs,
+        )
+        for arg in find_xcom_args(fixed):
+            arg.operator.set_downstream(operator)
+        return self.task_function._finish(operator)
+
+    def expand(self, **mapped: Any) -> XComArg:
+        return self._mapped(EXPAND, mapped, mapped)
+
+    def expand_kwargs(self, rows: Any) -> XComArg:
+        return self._mapped(EXPAND_KWARGS, rows, {})
 
 
 def _decorator(operator: type) -> Callable[..., Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from dagseal.sdk.baseoperator import BaseOperator
 from dagseal.sdk.dag import DAG
+from dagseal.sdk.mapping import MappedOperator
 from dagseal.sdk.operators import BashOperator, PythonOperator
 from dagseal.sdk.xcom import XCOM_KEY, XComArg
 from dagseal.sdk.xcom_channel import RETURN_VALUE
@@ -109,6 +110,11 @@ def serialize_task(task: BaseOperator) -> SerializedTask:
         template_fields=_template_source(task, where),
         multiple_outputs=task.multiple_outputs,
         do_xcom_push=task.do_xcom_push,
+        expand_input=(
+            {"kind": task.kind, "value": to_json_value(task.expand_input, f"{where} expand input")}
+            if isinstance(task, MappedOperator)
+            else None
+        ),
         is_setup=task.is_setup,
         is_teardown=task.is_teardown,
         on_failure_fail_dagrun=task.on_failure_fail_dagrun,

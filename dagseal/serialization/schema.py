@@ -54,6 +54,8 @@ class SerializedTask:
     template_fields: dict[str, Any] = field(factory=dict)
     multiple_outputs: bool = False
     do_xcom_push: bool = True
+    # Dynamic task mapping: {"kind": "expand"|"expand_kwargs", "value": JSON with {"__xcom__": ..}}.
+    expand_input: dict[str, Any] | None = None
     is_setup: bool = False
     is_teardown: bool = False
     on_failure_fail_dagrun: bool = False
