@@ -59,6 +59,12 @@ def _identity(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dag_id")
     parser.add_argument("task_id")
     parser.add_argument("run_id")
+    parser.add_argument(
+        "--map-index",
+        type=int,
+        default=-1,
+        help="which task instance of a mapped task (default: -1, unmapped)",
+    )
 
 
 def _json_object(text: str) -> dict[str, Any]:
@@ -81,7 +87,7 @@ def run_command(args: argparse.Namespace) -> int:
     config = load_config()
     settings = SupervisorSettings.from_config(config, force_docker=args.docker)
     factory = open_database(config)
-    ti_id = find_task_instance(factory, args.dag_id, args.task_id, args.run_id)
+    ti_id = find_task_instance(factory, args.dag_id, args.task_id, args.run_id, args.map_index)
     state = supervise(settings, factory, ti_id)
     if state is None:
         raise DagsealError(
@@ -106,6 +112,7 @@ def print_task_instances(factory: sessionmaker[Session], run_id: str, dag_id: st
             (
                 ti.dag_id,
                 ti.task_id,
+                ti.map_index if ti.map_index >= 0 else None,
                 ti.state or "none",
                 ti.try_number,
                 None if ti.duration is None else f"{ti.duration:.2f}s",
@@ -114,9 +121,13 @@ def print_task_instances(factory: sessionmaker[Session], run_id: str, dag_id: st
                 short_digest(ti.image_digest),
                 ti.error,
             )
-            for ti in session.scalars(query.order_by(TaskInstanceModel.dag_id, TaskInstanceModel.task_id))
+            for ti in session.scalars(
+                query.order_by(
+                    TaskInstanceModel.dag_id, TaskInstanceModel.task_id, TaskInstanceModel.map_index
+                )
+            )
         ]
-    headers = ("DAG_ID", "TASK_ID", "STATE", "TRY", "DURATION", "HOST", "EXIT", "IMAGE", "ERROR")
+    headers = ("DAG_ID", "TASK_ID", "MAP_INDEX", "STATE", "TRY", "DURATION", "HOST", "EXIT", "IMAGE", "ERROR")
     print_table(headers, rows, empty=f"no task instances in run {run_id!r}")
 
 
@@ -144,6 +155,7 @@ def logs_command(args: argparse.Namespace) -> None:
                 TaskInstanceModel.dag_id == args.dag_id,
                 TaskInstanceModel.task_id == args.task_id,
                 TaskInstanceModel.run_id == args.run_id,
+                TaskInstanceModel.map_index == args.map_index,
             )
         )
     if latest is None:
@@ -152,7 +164,12 @@ def logs_command(args: argparse.Namespace) -> None:
     if number < 1 or number > max(latest, 0):
         raise DagsealError(f"{args.dag_id}.{args.task_id} has tries 1..{latest}, not {number}")
     path = try_log_path(
-        config.get("logging", "base_log_folder"), args.dag_id, args.run_id, args.task_id, number
+        config.get("logging", "base_log_folder"),
+        args.dag_id,
+        args.run_id,
+        args.task_id,
+        number,
+        args.map_index,
     )
     if not path.is_file():
         raise DagsealError(f"no log for try {number} at {path}")
@@ -174,6 +191,7 @@ def render_command(args: argparse.Namespace) -> None:
                 TaskInstanceModel.dag_id == args.dag_id,
                 TaskInstanceModel.task_id == args.task_id,
                 TaskInstanceModel.run_id == args.run_id,
+                TaskInstanceModel.map_index == args.map_index,
             )
         ).first()
         if row is None:

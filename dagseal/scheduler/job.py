@@ -95,6 +95,7 @@ class SchedulerJob:
         self.after_pass = after_pass
         self.job_id: int | None = None
         self._bag = SerializedDagBag()
+        self._max_map_length = config.getint("core", "max_map_length")
         self._stop = threading.Event()
         self._interrupted = False
         self._heartbeat = _Every(settings.loop_sleep)
@@ -176,7 +177,9 @@ class SchedulerJob:
             create_scheduled_runs(session, self._bag, now, self.config)
             start_queued_runs(session, self._bag, now)
         with session_scope(self.factory) as session:
-            schedule_running_runs(session, self._bag, now, requests.append)
+            schedule_running_runs(
+                session, self._bag, now, requests.append, max_map_length=self._max_map_length
+            )
             time_out_runs(session, self._bag, now, requests.append)
         self._send_all(requests)
         self._queue()

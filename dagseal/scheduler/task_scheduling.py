@@ -18,6 +18,7 @@ from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
 from dagseal.scheduler.callback_builder import dag_callback
 from dagseal.scheduler.dag_bag import DagVersion, SerializedDagBag
 from dagseal.scheduler.locking import move_task, skip_locked, task_state
+from dagseal.scheduler.mapping_expansion import DEFAULT_MAX_MAP_LENGTH, expand_task
 from dagseal.scheduler.setup_teardown import setup_upstreams
 from dagseal.scheduler.states import FINISHED_TASK_STATES, DagRunState, TaskState
 from dagseal.scheduler.trigger_rules import Decision, evaluate
@@ -39,49 +40,70 @@ class _Ti:
     id: int
     state: TaskState
     next_retry_at: datetime | None
+    map_index: int = -1
 
 
 def schedule_run(
-    session: Session, run: DagRunModel, version: DagVersion, now: datetime
+    session: Session,
+    run: DagRunModel,
+    version: DagVersion,
+    now: datetime,
+    max_map_length: int = DEFAULT_MAX_MAP_LENGTH,
 ) -> DagRunState | None:
-    """One scheduling pass over a running run; returns its final state if this pass finished it."""
-    tis = {
-        task_id: _Ti(ti_id, task_state(state), next_retry_at)
-        for ti_id, task_id, state, next_retry_at in session.connection().execute(
-            select(
-                TaskInstanceModel.id,
-                TaskInstanceModel.task_id,
-                TaskInstanceModel.state,
-                TaskInstanceModel.next_retry_at,
-            ).where(TaskInstanceModel.dag_run_id == run.id)
+    """One scheduling pass over a running run; returns its final state if this pass finished it.
+
+    A task has one task instance, or one per map index once mapped (mapping_expansion.py); its
+    downstream tasks see the states of all of them."""
+    tis: dict[str, list[_Ti]] = {}
+    for ti_id, task_id, map_index, state, next_retry_at in session.connection().execute(
+        select(
+            TaskInstanceModel.id,
+            TaskInstanceModel.task_id,
+            TaskInstanceModel.map_index,
+            TaskInstanceModel.state,
+            TaskInstanceModel.next_retry_at,
         )
-    }
+        .where(TaskInstanceModel.dag_run_id == run.id)
+        .order_by(TaskInstanceModel.map_index)
+    ):
+        tis.setdefault(task_id, []).append(_Ti(ti_id, task_state(state), next_retry_at, map_index))
     for task_id in version.order:
-        ti = tis.get(task_id)
-        if ti is None:
-            continue
-        if ti.state is TaskState.UP_FOR_RETRY and ti.next_retry_at is not None and ti.next_retry_at <= now:
-            if move_task(session, ti.id, [TaskState.UP_FOR_RETRY], TaskState.SCHEDULED, scheduled_dttm=now):
-                ti.state = TaskState.SCHEDULED
-            continue
-        if ti.state is not TaskState.NONE:
-            continue
         task = version.tasks[task_id]
-        upstream = [tis[up].state for up in task.upstream_task_ids if up in tis]
-        setups = [tis[up].state for up in setup_upstreams(task, version.tasks) if up in tis]
-        decision = evaluate(task.trigger_rule, upstream, setups)
-        if decision is Decision.WAIT:
-            continue
-        target = _DECISION_STATE[decision]
-        extra = {"scheduled_dttm": now} if target is TaskState.SCHEDULED else {"end_date": now}
-        if move_task(session, ti.id, [TaskState.NONE], target, **extra):
-            ti.state = target
+        for ti in tis.get(task_id, []):
+            if (
+                ti.state is TaskState.UP_FOR_RETRY
+                and ti.next_retry_at is not None
+                and ti.next_retry_at <= now
+            ):
+                if move_task(
+                    session, ti.id, [TaskState.UP_FOR_RETRY], TaskState.SCHEDULED, scheduled_dttm=now
+                ):
+                    ti.state = TaskState.SCHEDULED
+                continue
+            if ti.state is not TaskState.NONE:
+                continue
+            upstream = [up_ti.state for up in task.upstream_task_ids for up_ti in tis.get(up, [])]
+            setups = [up_ti.state for up in setup_upstreams(task, version.tasks) for up_ti in tis.get(up, [])]
+            decision = evaluate(task.trigger_rule, upstream, setups)
+            if decision is Decision.WAIT:
+                continue
+            if decision is Decision.RUN and task.expand_input is not None and ti.map_index == -1:
+                counts = {up: len(tis.get(up, [])) for up in task.upstream_task_ids}
+                expanded = expand_task(session, ti.id, task, version.tasks, counts, now, max_map_length)
+                if expanded is not None:
+                    tis[task_id] = [_Ti(i, state, None, index) for i, index, state in expanded]
+                break
+            target = _DECISION_STATE[decision]
+            extra = {"scheduled_dttm": now} if target is TaskState.SCHEDULED else {"end_date": now}
+            if move_task(session, ti.id, [TaskState.NONE], target, **extra):
+                ti.state = target
     session.connection().execute(
         update(DagRunModel).where(DagRunModel.id == run.id).values(last_scheduling_decision=now)
     )
-    if not all(ti.state in FINISHED_TASK_STATES for ti in tis.values()):
+    every = [ti for group in tis.values() for ti in group]
+    if not all(ti.state in FINISHED_TASK_STATES for ti in every):
         return None
-    leaves = [tis[task_id] for task_id in version.leaves if task_id in tis]
+    leaves = [ti for task_id in version.leaves for ti in tis.get(task_id, [])]
     failed = any(ti.state in (TaskState.FAILED, TaskState.UPSTREAM_FAILED) for ti in leaves)
     final = DagRunState.FAILED if failed else DagRunState.SUCCESS
     return final if finish_run(session, run, final, now) else None
@@ -102,7 +124,12 @@ def finish_run(session: Session, run: DagRunModel, final: DagRunState, now: date
 
 
 def schedule_running_runs(
-    session: Session, bag: SerializedDagBag, now: datetime, send: SendCallback, limit: int = 100
+    session: Session,
+    bag: SerializedDagBag,
+    now: datetime,
+    send: SendCallback,
+    limit: int = 100,
+    max_map_length: int = DEFAULT_MAX_MAP_LENGTH,
 ) -> int:
     """Schedule up to ``limit`` running runs (least recently decided first); returns runs finished."""
     runs = session.scalars(
@@ -117,7 +144,7 @@ def schedule_running_runs(
     finished = 0
     for run in runs:
         version = bag.version(session, run.dag_hash)
-        final = schedule_run(session, run, version, now)
+        final = schedule_run(session, run, version, now, max_map_length)
         if final is None:
             continue
         finished += 1

@@ -80,7 +80,7 @@ def test_db_migrate_is_idempotent_and_reset_needs_yes(cli, db_url: str, monkeypa
     assert cli("db", "migrate")[0] == 0
     code, out, _ = cli("db", "migrate")
     assert code == 0
-    assert "revision 0001" in out
+    assert "revision 0002_compat" in out
     code, _, err = cli("db", "reset")
     assert (code, err.count("\n")) == (1, 1)
     assert "add --yes" in err

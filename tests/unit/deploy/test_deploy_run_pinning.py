@@ -14,13 +14,21 @@ from dagseal.db.models import DagModel, DagRunModel, SerializedDagModel
 from dagseal.db.session import session_scope
 from dagseal.deploy.deployments import record_deployment
 from dagseal.scheduler.dagrun_creation import trigger_dag
+from dagseal.serialization import ScheduleSpec, SerializedDag, dag_envelope
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _dag(factory: sessionmaker[Session], team: str) -> None:
     with session_scope(factory) as session:
-        session.add(SerializedDagModel(dag_hash="a" * 64, dag_id="etl", data="{}", source_digest="0" * 64))
+        data = json.dumps(
+            dag_envelope(
+                SerializedDag(
+                    dag_id="etl", fileloc="etl.py", source_digest="0" * 64, schedule=ScheduleSpec(kind="none")
+                )
+            )
+        )
+        session.add(SerializedDagModel(dag_hash="a" * 64, dag_id="etl", data=data, source_digest="0" * 64))
         session.flush()
         session.add(
             DagModel(
