@@ -63,6 +63,20 @@ with DAG(
 
     made = create()
     made >> work() >> delete().as_teardown(setups=made)
+
+    @task
+    def numbers():
+        return [1, 2, 3]
+
+    @task
+    def square(x, offset):
+        return x * x + offset
+
+    @task
+    def add_all(values):
+        return sum(values)
+
+    add_all(square.partial(offset=0).expand(x=numbers()))
 """
 
 EXPECTED = {
@@ -76,6 +90,11 @@ EXPECTED = {
     "create": "success",
     "work": "failed",
     "delete": "success",  # a teardown runs when its work failed, its setup succeeded
+    "numbers": "success",
+    "square[0]": "success",  # one task instance per element of numbers' return value
+    "square[1]": "success",
+    "square[2]": "success",
+    "add_all": "success",
 }
 
 
@@ -90,9 +109,13 @@ def run_and_check(env: SchedulerEnv) -> None:
     env.cli("dags", "trigger", "compat_e2e", "--conf", '{"who": "team"}', "--run-id", "r1")
     env.start("scheduler")
     env.wait_for("the run to finish", lambda: env.run_states() in (["success"], ["failed"]), timeout=180)
-    states = {ti.task_id: ti.state for ti in env.tis("compat_e2e")}
-    assert states == EXPECTED
+    states = {
+        ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]": ti.state
+        for ti in env.tis("compat_e2e")
+    }
+    assert states == EXPECTED, [(ti.task_id, ti.map_index, ti.error) for ti in env.tis() if ti.error]
     assert env.run_states() == ["failed"]  # work failed; the teardown's success does not hide it
     assert json.loads(env.ti("fast").return_value) == "team 1"
+    assert json.loads(env.ti("add_all").return_value) == 14  # the mapped values, in map order
     shown = env.cli("tasks", "render", "compat_e2e", "fast", "r1").stdout
     assert shown == "# bash_command\necho team 1\n\n"
