@@ -37,7 +37,7 @@ def task_context_for(request: RunTaskRequest, task: BaseOperator) -> TaskContext
         run_id=request.run_id,
         try_number=request.try_number,
         logical_date=request.logical_date,
-        params=dict(request.params),
+        params={**request.params, **{k: v for k, v in task.params.items() if k not in request.conf}},
         conf=dict(request.conf),
         map_index=request.map_index,
         data_interval_start=request.data_interval_start,
@@ -68,8 +68,9 @@ def run_task(request: RunTaskRequest) -> TaskResult:
         rendered: dict[str, Any] = {}
         try:
             if isinstance(task, MappedOperator):
-                task = task.unmap(context.xcom, request.map_index)
-                context = attrs.evolve(context, task=task)
+                channel = task.channel_for(context.xcom, request.map_index)
+                task = task.unmap(channel, request.map_index)
+                context = attrs.evolve(context, task=task, xcom=channel)
             with task_context(context):
                 rendered = _recordable(render_template_fields(task, context))
                 value = task.execute(context)

@@ -38,7 +38,6 @@ TASK_INERT: dict[str, tuple[Any, ...]] = {
     "on_skipped_callback": _EMPTY,
     "pre_execute": (None,),
     "post_execute": (None,),
-    "params": _EMPTY,
     "logger_name": (None,),
     "allow_nested_operators": (True,),
     "email_on_failure": (False,),

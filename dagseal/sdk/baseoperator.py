@@ -108,6 +108,7 @@ class BaseOperator:
         multiple_outputs: bool = NOTSET,
         task_display_name: str | None = None,
         task_group: Any = None,
+        params: dict[str, Any] | None = None,
         **airflow_arguments: Any,
     ) -> None:
         from dagseal.sdk.dag import current_dag
@@ -131,6 +132,10 @@ class BaseOperator:
         self.task_group = group
         self.docs: dict[str, str] = {name: str(value) for name, value in docs.items() if value is not None}
         self.task_display_name = task_display_name
+        from dagseal.sdk.params import split_params
+
+        # Task params override the DAG's for this task (a trigger's conf overrides both).
+        self.params, self.param_schemas = split_params(dict(params or {}), f"task {task_id!r}")
         given = {
             "retries": retries,
             "retry_delay": retry_delay,
@@ -225,6 +230,39 @@ class BaseOperator:
                 setup.as_setup()
                 setup.set_downstream(self)
         return self
+
+    def __enter__(self) -> "BaseOperator":
+        """``with teardown:`` / ``with setup:``: tasks made in the block run between the setups and
+        the teardown (Airflow's setup/teardown context manager)."""
+        if not (self.is_setup or self.is_teardown):
+            raise DagDefinitionError(
+                f"task {self.task_id!r}: only setup or teardown tasks can be used with 'with'"
+            )
+        self._tasks_before = set(self.dag.task_dict)
+        return self
+
+    def __exit__(self, exc_type: object, *exc_info: object) -> None:
+        if exc_type is not None:
+            return
+        made = [task for task_id, task in self.dag.task_dict.items() if task_id not in self._tasks_before]
+        ids = {task.task_id for task in made}
+        roots = [task for task in made if not task.upstream_task_ids & ids]
+        leaves = [task for task in made if not task.downstream_task_ids & ids]
+        setups = (
+            [self]
+            if self.is_setup
+            else [
+                self.dag.task_dict[up]
+                for up in sorted(self.upstream_task_ids)
+                if self.dag.task_dict[up].is_setup
+            ]
+        )
+        for setup in setups:
+            for root in roots:
+                setup.set_downstream(root)
+        if self.is_teardown:
+            for leaf in leaves:
+                leaf.set_downstream(self)
 
     def set_downstream(self, other: "BaseOperator") -> None:
         """Record the edge ``self -> other`` on both tasks."""

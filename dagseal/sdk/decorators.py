@@ -12,9 +12,9 @@ from dagseal.sdk.callable_args import call_with_context
 from dagseal.sdk.context import TaskContext
 from dagseal.sdk.dag import current_dag
 from dagseal.sdk.exceptions import DagDefinitionError
-from dagseal.sdk.mapping import EXPAND, EXPAND_KWARGS, MappedOperator
+from dagseal.sdk.mapping import EXPAND, EXPAND_KWARGS, MappedOperator, substitute_mapped_arguments
 from dagseal.sdk.operators import BashOperator, PythonOperator
-from dagseal.sdk.task_group import current_group
+from dagseal.sdk.task_group import current_group, mapped_group
 from dagseal.sdk.xcom import XComArg, find_xcom_args, resolve_xcom_args
 
 __all__ = ["TaskFunction", "XComArg", "task"]
@@ -105,11 +105,22 @@ class TaskFunction:
         return XComArg(operator)
 
     def __call__(self, *args: Any, **kwargs: Any) -> XComArg:
+        group = mapped_group(current_group())
+        if group is not None:
+            return self._in_mapped_group(group, args, kwargs)
         task_id, operator_kwargs = self._operator_kwargs()
         operator = self.operator(
             task_id=task_id, python_callable=self.function, op_args=args, op_kwargs=kwargs, **operator_kwargs
         )
         return self._finish(operator)
+
+    def _in_mapped_group(self, group: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> XComArg:
+        """A call inside a mapped task group: one task instance per map index of the group."""
+        try:
+            bound = inspect.signature(self.function).bind(*args, **kwargs).arguments
+        except TypeError as exc:
+            raise DagDefinitionError(f"@task {self.function.__name__!r}: {exc}") from None
+        return MappedTaskFunction(self, dict(bound))._mapped(EXPAND, group.expand_input, {}, group=group)
 
     def partial(self, **fixed: Any) -> "MappedTaskFunction":
         """``f.partial(x=1).expand(y=[...])``: fixed function arguments for every map index."""
@@ -129,7 +140,7 @@ class MappedTaskFunction:
         self.task_function = task_function
         self.fixed = fixed
 
-    def _mapped(self, kind: str, expand_input: Any, names: dict[str, Any]) -> XComArg:
+    def _mapped(self, kind: str, expand_input: Any, names: dict[str, Any], group: Any = None) -> XComArg:
         function = self.task_function.function
         overlap = sorted(set(self.fixed) & set(names))
         if overlap:
@@ -146,12 +157,15 @@ class MappedTaskFunction:
         settings = {key: value for key, value in operator_kwargs.items() if key not in ("dag", "task_group")}
 
         def build(full_id: str, dag: Any, values: dict[str, Any]) -> Any:
+            arguments = (
+                substitute_mapped_arguments(fixed, values) if group is not None else {**fixed, **values}
+            )
             return operator_class(
                 task_id=full_id,
                 dag=dag,
                 python_callable=function,
                 op_args=[],
-                op_kwargs={**fixed, **values},
+                op_kwargs=arguments,
                 **settings,
             )
 
@@ -165,6 +179,10 @@ class MappedTaskFunction:
         )
         for arg in find_xcom_args(fixed):
             arg.operator.set_downstream(operator)
+        if group is not None:
+            operator.index_upstreams = frozenset(
+                arg.task_id for arg in find_xcom_args(fixed) if mapped_group(arg.operator.task_group) is group
+            )
         return self.task_function._finish(operator)
 
     def expand(self, **mapped: Any) -> XComArg:

@@ -56,6 +56,8 @@ class MappedOperator(BaseOperator):
         **base_kwargs: Any,
     ) -> None:
         super().__init__(task_id=task_id, **base_kwargs)
+        # Upstream tasks of the same mapped task group: this index reads their value at this index.
+        self.index_upstreams: frozenset[str] = frozenset()
         self._operator_name = operator_name
         self.build = build
         self.kind = kind
@@ -66,6 +68,10 @@ class MappedOperator(BaseOperator):
     @property
     def operator_name(self) -> str:
         return self._operator_name
+
+    def channel_for(self, channel: XComChannel, map_index: int) -> XComChannel:
+        """The XCom channel of ``map_index``: same-group upstreams read at the same index."""
+        return SameIndex(channel, self.index_upstreams, map_index) if self.index_upstreams else channel
 
     def mapped_values(self, channel: XComChannel, map_index: int) -> dict[str, Any]:
         """The keyword arguments of element ``map_index``."""
@@ -107,6 +113,37 @@ class MappedOperator(BaseOperator):
 
     def execute(self, context: Any) -> Any:
         raise RuntimeError(f"mapped task {self.task_id!r} runs through unmap(); this is a dagseal bug")
+
+
+def substitute_mapped_arguments(value: Any, values: Mapping[str, Any]) -> Any:
+    """``value`` with each MappedArgument of a mapped task group replaced by this index's element."""
+    from dagseal.sdk.task_group import MappedArgument
+
+    if isinstance(value, MappedArgument):
+        return values[value.name]
+    if isinstance(value, list | tuple):
+        return type(value)(substitute_mapped_arguments(item, values) for item in value)
+    if isinstance(value, dict):
+        return {key: substitute_mapped_arguments(item, values) for key, item in value.items()}
+    return value
+
+
+class SameIndex(XComChannel):
+    """Reads upstreams of the same mapped task group at this map index, others as they are."""
+
+    def __init__(self, channel: XComChannel, upstreams: frozenset[str], map_index: int) -> None:
+        self.channel = channel
+        self.upstreams = upstreams
+        self.map_index = map_index
+
+    def pull(self, task_id: str, key: str) -> Any:
+        value = self.channel.pull(task_id, key)
+        if task_id in self.upstreams and isinstance(value, list):
+            return value[self.map_index] if self.map_index < len(value) else None
+        return value
+
+    def push(self, key: str, value: Any) -> None:
+        self.channel.push(key, value)
 
 
 def _accepted(operator_class: type) -> set[str]:

@@ -70,7 +70,8 @@ class BashOperator(BaseOperator):
 
     As in Airflow: ``env`` replaces the (already scrubbed) sandbox environment unless
     ``append_env``; exit code ``skip_on_exit_code`` (99) marks the task skipped; the last line of
-    output is the return value; a ``bash_command`` ending in ``.sh``/``.bash`` is a template file.
+    output (through ``output_processor``, if given) is the return value; a ``bash_command`` ending
+    in ``.sh``/``.bash`` is a template file.
     """
 
     template_fields = ("bash_command", "env", "cwd")
@@ -86,6 +87,7 @@ class BashOperator(BaseOperator):
         output_encoding: str = "utf-8",
         skip_on_exit_code: int | Container[int] | None = 99,
         cwd: str | None = None,
+        output_processor: Callable[[str], Any] | None = None,
         **kwargs: Any,
     ) -> None:
         if not isinstance(bash_command, str) or not bash_command.strip():
@@ -103,6 +105,7 @@ class BashOperator(BaseOperator):
             else tuple(skip_on_exit_code)
         )
         self.cwd = cwd
+        self.output_processor = output_processor
 
     def _environment(self) -> dict[str, str]:
         if self.env is None:
@@ -110,7 +113,7 @@ class BashOperator(BaseOperator):
         given = {str(key): str(value) for key, value in self.env.items()}
         return {**os.environ, **given} if self.append_env else given
 
-    def execute(self, context: TaskContext) -> str | None:
+    def execute(self, context: TaskContext) -> Any:
         sys.stdout.flush()
         sys.stderr.flush()
         # Output is copied line by line to fd 2, the task log; fd 1 is never the protocol stream here.
@@ -131,4 +134,4 @@ class BashOperator(BaseOperator):
             raise TaskSkipped(f"bash command exited with {process.returncode}")
         if process.returncode != 0:
             raise BashCommandFailed(f"bash command exited with code {process.returncode}")
-        return last
+        return last if self.output_processor is None else self.output_processor(last or "")

@@ -55,6 +55,7 @@ class TaskGroup:
         inherited = self.parent_group.default_args if self.parent_group else {}
         self.default_args: dict[str, Any] = {**inherited, **(default_args or {})}
         self.task_ids: list[str] = []
+        self.expand_input: dict[str, Any] | None = None  # set for a mapped group (.expand)
         owner.task_groups[base] = self
 
     def child_id(self, label: str) -> str:
@@ -108,19 +109,66 @@ class TaskGroup:
         return f"<TaskGroup {self.dag.dag_id}.{self.group_id}>"
 
 
+class MappedArgument:
+    """A mapped task group's argument inside its function: element ``map_index`` at run time."""
+
+    def __init__(self, group: TaskGroup, name: str) -> None:
+        self.group = group
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"MappedArgument({self.group.group_id!r}, {self.name!r})"
+
+
+def mapped_group(group: "TaskGroup | None") -> "TaskGroup | None":
+    """The innermost enclosing task group that is mapped (``@task_group`` ``.expand``), if any."""
+    while group is not None:
+        if group.expand_input is not None:
+            return group
+        group = group.parent_group
+    return None
+
+
+class TaskGroupFunction:
+    """A ``@task_group`` function: call it for one group, or ``.expand(...)`` for a mapped group."""
+
+    def __init__(
+        self, function: Callable[..., Any], group_kwargs: dict[str, Any], fixed: dict[str, Any]
+    ) -> None:
+        functools.update_wrapper(self, function)
+        self.function = function
+        self.group_kwargs = group_kwargs
+        self.fixed = fixed
+
+    def _group(self) -> TaskGroup:
+        kw = {"add_suffix_on_collision": True, **self.group_kwargs}
+        group_id = kw.pop("group_id", None) or self.function.__name__
+        return TaskGroup(group_id, **kw)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with self._group() as group:
+            returned = self.function(*args, **self.fixed, **kwargs)
+        # As in Airflow: a returned task/XComArg is what dependencies bind to, else the whole group.
+        return returned if returned is not None else group
+
+    def partial(self, **fixed: Any) -> "TaskGroupFunction":
+        return TaskGroupFunction(self.function, self.group_kwargs, {**self.fixed, **fixed})
+
+    def expand(self, **mapped: Any) -> Any:
+        """Every task of the group is mapped over ``mapped`` (same length, same map indexes)."""
+        if not mapped:
+            raise DagDefinitionError(f"@task_group {self.function.__name__!r}: expand() needs arguments")
+        with self._group() as group:
+            group.expand_input = mapped
+            arguments = {name: MappedArgument(group, name) for name in mapped}
+            returned = self.function(**self.fixed, **arguments)
+        return returned if returned is not None else group
+
+
 def task_group(python_callable: Callable[..., Any] | None = None, **group_kwargs: Any) -> Any:
     """``@task_group`` / ``@task_group(group_id=...)``: calling the function builds its tasks in a group."""
 
-    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(function)
-        def build(*args: Any, **kwargs: Any) -> Any:
-            kw = {"add_suffix_on_collision": True, **group_kwargs}
-            group_id = kw.pop("group_id", None) or function.__name__
-            with TaskGroup(group_id, **kw) as group:
-                returned = function(*args, **kwargs)
-            # As in Airflow: a returned task/XComArg is what dependencies bind to, else the whole group.
-            return returned if returned is not None else group
-
-        return build
+    def decorate(function: Callable[..., Any]) -> TaskGroupFunction:
+        return TaskGroupFunction(function, group_kwargs, {})
 
     return decorate(python_callable) if python_callable is not None else decorate

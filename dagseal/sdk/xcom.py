@@ -33,6 +33,13 @@ class XComArg:
     def dependency_roots(self) -> list["BaseOperator"]:
         return [self.operator]
 
+    def __enter__(self) -> "XComArg":
+        self.operator.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.operator.__exit__(*exc_info)
+
     def as_setup(self) -> "XComArg":
         self.operator.as_setup()
         return self

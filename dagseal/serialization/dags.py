@@ -1,5 +1,6 @@
 """DAG object → SerializedDag → deterministic envelope and dag_hash (the DAG's version id)."""
 
+import json
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -40,6 +41,17 @@ def xcom_reference(arg: XComArg) -> dict[str, str]:
     if arg.key == RETURN_VALUE:
         return {XCOM_KEY: arg.task_id}
     return {XCOM_KEY: arg.task_id, "key": arg.key}
+
+
+def json_keys(value: Any) -> Any:
+    """Dict keys as JSON writes them (``{1: "a"}`` -> ``{"1": "a"}``), as Airflow stores param schemas."""
+    if isinstance(value, dict):
+        return {
+            key if isinstance(key, str) else json.dumps(key): json_keys(item) for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [json_keys(item) for item in value]
+    return value
 
 
 def _template_source(task: BaseOperator, where: str) -> dict[str, Any]:
@@ -109,6 +121,7 @@ def serialize_task(task: BaseOperator) -> SerializedTask:
         task_group=task.task_group.group_id if task.task_group is not None else None,
         template_fields=_template_source(task, where),
         multiple_outputs=task.multiple_outputs,
+        params=to_json_value(task.params, f"{where} params"),
         do_xcom_push=task.do_xcom_push,
         expand_input=(
             {"kind": task.kind, "value": to_json_value(task.expand_input, f"{where} expand input")}
@@ -141,7 +154,7 @@ def serialize_dag(dag: DAG, *, fileloc: str, source_digest: str) -> SerializedDa
         tasks=[serialize_task(dag.task_dict[task_id]) for task_id in sorted(dag.task_dict)],
         doc_md=dag.doc_md,
         dag_display_name=dag.dag_display_name,
-        param_schemas=to_json_value(dag.param_schemas, f"DAG {dag.dag_id!r} param schemas"),
+        param_schemas=to_json_value(json_keys(dag.param_schemas), f"DAG {dag.dag_id!r} param schemas"),
         task_groups=[
             SerializedTaskGroup(
                 group_id=group.group_id,

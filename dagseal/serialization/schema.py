@@ -54,6 +54,7 @@ class SerializedTask:
     template_fields: dict[str, Any] = field(factory=dict)
     multiple_outputs: bool = False
     do_xcom_push: bool = True
+    params: dict[str, Any] = field(factory=dict)  # task params (override the DAG's)
     # Dynamic task mapping: {"kind": "expand"|"expand_kwargs", "value": JSON with {"__xcom__": ..}}.
     expand_input: dict[str, Any] | None = None
     is_setup: bool = False

@@ -51,7 +51,18 @@ STDLIB_SKIP = {
 }
 SITE = "/usr/lib/python3/dist-packages"
 IMAGE_SIDE = ("dagseal/__init__.py", "dagseal/sdk", "dagseal/serialization", "dagseal/sandbox")
-THIRD_PARTY = ("attr", "attrs", "cattr", "cattrs", "typing_extensions.py", "jinja2", "markupsafe")
+THIRD_PARTY = (
+    "attr",
+    "attrs",
+    "cattr",
+    "cattrs",
+    "typing_extensions.py",
+    "jinja2",
+    "markupsafe",
+    "pendulum",
+    "dateutil",
+    "tzdata",
+)
 
 
 def _files(root: Path) -> Iterator[Path]:

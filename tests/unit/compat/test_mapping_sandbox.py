@@ -91,3 +91,43 @@ def test_expanding_a_non_list_fails_naming_the_upstream(dag_folder: DagFolder) -
 def test_bad_mapping_arguments_are_import_errors(dag_folder: DagFolder, line: str, message: str) -> None:
     dag_folder.write("m.py", SOURCE + "    " + line + "\n")
     assert message in dag_folder.parse("m.py").import_errors[0].message
+
+
+GROUP_SOURCE = """
+from datetime import datetime
+from airflow.sdk import DAG, task, task_group
+
+with DAG("g", schedule=None, start_date=datetime(2024, 1, 1)):
+    @task_group
+    def op(num):
+        @task
+        def add_1(num):
+            return num + 1
+
+        @task
+        def mul_2(num):
+            return num * 2
+
+        return mul_2(add_1(num))
+
+    @task
+    def collect(values):
+        return values
+
+    collect(op.expand(num=[1, 2, 3]))
+"""
+
+
+def test_a_mapped_task_group_maps_every_task_and_pairs_indexes(dag_folder: DagFolder) -> None:
+    dag_folder.write("g.py", GROUP_SOURCE)
+    tasks = {task["task_id"]: task for task in dag_folder.dag("g.py", "g")["tasks"]}
+    assert tasks["op.add_1"]["expand_input"] == {"kind": "expand", "value": {"num": [1, 2, 3]}}
+    assert tasks["op.mul_2"]["upstream_task_ids"] == ["op.add_1"]
+    assert dag_folder.run("g.py", "g", "op.add_1", map_index=2).return_value == 4
+    result = dag_folder.run("g.py", "g", "op.mul_2", map_index=1, upstream_results={"op.add_1": [2, 3, 4]})
+    assert result.return_value == 6  # add_1 at the same index, not the whole list
+    assert dag_folder.run("g.py", "g", "collect", upstream_results={"op.mul_2": [4, 6, 8]}).return_value == [
+        4,
+        6,
+        8,
+    ]
