@@ -175,3 +175,38 @@ with DAG("b", schedule=None, start_date=datetime(2024, 1, 1)):
     result = dag_folder.run("b.py", "b", "say")
     assert result.state == "success", result.error
     assert result.return_value == "hi 2024-01-02"
+
+
+def test_the_same_features_come_natively_from_dagseal(dag_folder: DagFolder) -> None:
+    dag_folder.write(
+        "n.py",
+        """
+from dagseal import DAG, Label, Param, TaskGroup, EmptyOperator, task, setup, teardown
+
+with DAG("native", params={"n": Param(1, type="integer")}):
+    @task.branch
+    def pick():
+        return "grp.a"
+
+    with TaskGroup("grp") as grp:
+        EmptyOperator(task_id="a")
+
+    @setup
+    def up():
+        return 1
+
+    @teardown
+    def down():
+        return 1
+
+    pick() >> Label("go") >> grp
+    made = up()
+    made >> down().as_teardown(setups=made)
+""",
+    )
+    dag = dag_folder.dag("n.py", "native")
+    assert sorted(_tasks(dag)) == ["down", "grp.a", "pick", "up"]
+    assert dag["edge_labels"][0]["label"] == "go" and dag["param_schemas"]["n"]["schema"] == {
+        "type": "integer"
+    }
+    assert dag_folder.run("n.py", "native", "pick").skip_task_ids == []
