@@ -16,7 +16,7 @@ from dagseal.sdk.baseoperator import BaseOperator
 from dagseal.sdk.context import TaskContext, task_context
 from dagseal.sdk.exceptions import TaskSkipped
 from dagseal.sdk.mapping import MappedOperator
-from dagseal.sdk.templating import render_template_fields
+from dagseal.sdk.templating import render_template_fields, resolve_field_xcoms
 from dagseal.sdk.xcom import ensure_json_serializable
 from dagseal.sdk.xcom_channel import UpstreamResults
 
@@ -72,6 +72,7 @@ def run_task(request: RunTaskRequest) -> TaskResult:
                 task = task.unmap(channel, request.map_index)
                 context = attrs.evolve(context, task=task, xcom=channel)
             with task_context(context):
+                resolve_field_xcoms(task, context.xcom)
                 rendered = _recordable(render_template_fields(task, context))
                 value = task.execute(context)
             value = ensure_json_serializable(value, request.task_id) if task.do_xcom_push else None

@@ -211,6 +211,21 @@ class BaseOperator:
 
         return XComArg(self)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """A template field given an XComArg (``values=other.output``) depends on its task, as in Airflow."""
+        super().__setattr__(name, value)
+        if name in type(self).template_fields and "upstream_task_ids" in self.__dict__:
+            from dagseal.sdk.xcom import find_xcom_args
+
+            for arg in find_xcom_args(value):
+                arg.operator.set_downstream(self)
+
+    def render_template(self, content: Any, context: Any) -> Any:
+        """Render ``content`` (a string, or strings inside lists and dicts) with this DAG's Jinja setup."""
+        from dagseal.sdk.templating import render_value
+
+        return render_value(self, content, context)
+
     def as_setup(self) -> "BaseOperator":
         """Mark this task a setup task (its teardowns run once it succeeded)."""
         if self.is_teardown:

@@ -112,6 +112,23 @@ def _walk(task: "BaseOperator", value: Any, render: Any) -> Any:
     return value
 
 
+def render_value(task: "BaseOperator", value: Any, context: Any) -> Any:
+    """``value`` with every template in it rendered against ``context`` (``task.render_template``)."""
+    environment = jinja_environment(task.dag)
+    variables = dict(context)
+    return _walk(task, value, lambda text: _template(task, environment, text).render(variables))
+
+
+def resolve_field_xcoms(task: "BaseOperator", channel: Any) -> None:
+    """Template fields holding XComArgs get the upstream values before rendering (as in Airflow)."""
+    from dagseal.sdk.xcom import find_xcom_args, resolve_xcom_args
+
+    for name in task.template_fields:
+        value = getattr(task, name, None)
+        if find_xcom_args(value):
+            setattr(task, name, resolve_xcom_args(value, channel))
+
+
 def render_template_fields(task: "BaseOperator", context: Any) -> dict[str, Any]:
     """Render ``task``'s templated fields in place; returns ``{field: rendered value}`` to record.
 

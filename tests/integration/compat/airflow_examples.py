@@ -46,10 +46,8 @@ WHEELS = (
 # Example files run end to end (with the template files they read, sql/*.sql).
 INCLUDED = (
     "tutorial.py",
-    "tutorial_dag.py",
     "tutorial_taskflow_api.py",
     "tutorial_taskflow_templates.py",
-    "example_xcom.py",
     "example_xcomargs.py",
     "example_task_group.py",
     "example_task_group_decorator.py",
@@ -64,7 +62,6 @@ INCLUDED = (
     "example_nested_branch_dag.py",
     "example_bash_operator.py",
     "example_params_trigger_ui.py",
-    "example_params_ui_tutorial.py",
     "example_passing_params_via_test_command.py",
     "example_branch_labels.py",
     "example_simplest_dag.py",
@@ -78,7 +75,12 @@ _ASSETS = "assets/asset events and aliases: not supported by dagseal yet"
 _SENSORS = "sensors, deferrable operators and triggers: not supported by dagseal yet"
 _VENV = "creates a virtualenv or runs another Python at run time: the team's image is the environment"
 _K8S = "Kubernetes executor configuration: dagseal runs tasks in its own runtimes"
+_XCOM = "ti.xcom_push by key: needs the task <-> supervisor XCom channel (issue 10, another branch)"
 EXCLUDED = {
+    "tutorial_dag.py": _XCOM,
+    "example_params_ui_tutorial.py": "a required param without default: Airflow's `dags test` refuses it "
+    "without a conf, as `dagseal dags trigger` does (tests/unit/scheduler/test_run_params.py)",
+    "example_xcom.py": _XCOM,
     "example_asset_alias.py": _ASSETS,
     "example_asset_alias_with_no_taskflow.py": _ASSETS,
     "example_asset_allow_teams.py": _ASSETS,
@@ -122,7 +124,262 @@ EXCLUDED = {
 }
 
 # dag_id -> {task_id or "task_id[map_index]": final state}, from Airflow 3.3.2 (see the docstring).
-EXPECTED: dict[str, dict[str, str]] = {}
+EXPECTED: dict[str, dict[str, str]] = {
+    "example_bash_operator": {
+        "also_run_this": "success",
+        "describe_dag_folder": "success",
+        "run_after_loop": "success",
+        "run_this_last": "skipped",
+        "runme_0": "success",
+        "runme_1": "success",
+        "runme_2": "success",
+        "show_dag_folder_stats": "success",
+        "this_will_skip": "skipped",
+    },
+    "example_branch_labels": {
+        "analyze": "success",
+        "check_integrity": "success",
+        "describe_integrity": "success",
+        "email_error": "success",
+        "ingest": "success",
+        "report": "success",
+        "save": "success",
+    },
+    "example_complex": {
+        "create_entry_gcs": "success",
+        "create_entry_gcs_result": "success",
+        "create_entry_gcs_result2": "success",
+        "create_entry_group": "success",
+        "create_entry_group_result": "success",
+        "create_entry_group_result2": "success",
+        "create_tag": "success",
+        "create_tag_result": "success",
+        "create_tag_result2": "success",
+        "create_tag_template": "success",
+        "create_tag_template_field": "success",
+        "create_tag_template_field_result": "success",
+        "create_tag_template_field_result2": "success",
+        "create_tag_template_result": "success",
+        "create_tag_template_result2": "success",
+        "delete_entry": "success",
+        "delete_entry_group": "success",
+        "delete_tag": "success",
+        "delete_tag_template": "success",
+        "delete_tag_template_field": "success",
+        "get_entry": "success",
+        "get_entry_group": "success",
+        "get_entry_group_result": "success",
+        "get_entry_result": "success",
+        "get_tag_template": "success",
+        "get_tag_template_result": "success",
+        "list_tags": "success",
+        "list_tags_result": "success",
+        "lookup_entry": "success",
+        "lookup_entry_result": "success",
+        "rename_tag_template_field": "success",
+        "search_catalog": "success",
+        "search_catalog_result": "success",
+        "update_entry": "success",
+        "update_tag": "success",
+        "update_tag_template": "success",
+        "update_tag_template_field": "success",
+    },
+    "example_display_name": {
+        "sample_task_1": "success",
+        "sample_task_2": "success",
+    },
+    "example_dynamic_task_mapping": {
+        "add_one[0]": "success",
+        "add_one[1]": "success",
+        "add_one[2]": "success",
+        "sum_it": "success",
+    },
+    "example_dynamic_task_mapping_with_no_taskflow_operators": {
+        "add_one[0]": "success",
+        "add_one[1]": "success",
+        "add_one[2]": "success",
+        "sum_it": "success",
+    },
+    "example_failed_dag": {
+        "fail_task": "failed",
+    },
+    "example_measurement_correction_decorator": {
+        "apply_correction": "success",
+        "read_measurement": "success",
+        "store_result": "success",
+        "validate_measurement": "success",
+    },
+    "example_measurement_correction_operator": {
+        "apply_correction": "success",
+        "read_measurement": "success",
+        "store_result": "success",
+        "validate_measurement": "success",
+    },
+    "example_nested_branch_dag": {
+        "branch_1": "success",
+        "branch_2": "skipped",
+        "false_1": "skipped",
+        "false_2": "skipped",
+        "false_3": "skipped",
+        "join_1": "success",
+        "join_2": "skipped",
+        "true_1": "success",
+        "true_2": "skipped",
+    },
+    "example_params_trigger_ui": {
+        "generate_english_greeting[0]": "success",
+        "generate_english_greeting[1]": "success",
+        "generate_english_greeting[2]": "success",
+        "generate_french_greeting[0]": "success",
+        "generate_french_greeting[1]": "success",
+        "generate_french_greeting[2]": "success",
+        "generate_german_greeting[0]": "success",
+        "generate_german_greeting[1]": "success",
+        "generate_german_greeting[2]": "success",
+        "get_names": "success",
+        "print_greetings": "success",
+        "select_languages": "success",
+    },
+    "example_passing_params_via_test_command": {
+        "also_run_this": "failed",
+        "env_var_test_task": "success",
+        "run_this": "success",
+    },
+    "example_setup_teardown": {
+        "normal": "success",
+        "root_setup": "success",
+        "root_teardown": "success",
+        "section_1.normal": "success",
+        "section_1.taskgroup_setup": "success",
+        "section_1.taskgroup_teardown": "success",
+    },
+    "example_setup_teardown_taskflow": {
+        "my_first_task": "success",
+        "my_second_task": "success",
+        "my_third_task": "success",
+        "outer_setup": "success",
+        "outer_teardown": "success",
+        "outer_work": "success",
+        "section_1.inner_setup": "success",
+        "section_1.inner_teardown": "success",
+        "section_1.inner_work": "success",
+    },
+    "example_short_circuit_decorator": {
+        "condition_is_false": "success",
+        "condition_is_true": "success",
+        "false_1": "skipped",
+        "false_2": "skipped",
+        "short_circuit": "success",
+        "task_1": "success",
+        "task_2": "success",
+        "task_3": "success",
+        "task_4": "skipped",
+        "task_5": "success",
+        "task_6": "skipped",
+        "task_7": "success",
+        "true_1": "success",
+        "true_2": "success",
+    },
+    "example_short_circuit_operator": {
+        "condition_is_False": "success",
+        "condition_is_True": "success",
+        "false_1": "skipped",
+        "false_2": "skipped",
+        "short_circuit": "success",
+        "task_1": "success",
+        "task_2": "success",
+        "task_3": "success",
+        "task_4": "skipped",
+        "task_5": "success",
+        "task_6": "skipped",
+        "task_7": "success",
+        "true_1": "success",
+        "true_2": "success",
+    },
+    "example_simplest_dag": {
+        "my_task": "success",
+    },
+    "example_skip_dag": {
+        "all_success": "skipped",
+        "always_true_1": "success",
+        "always_true_2": "success",
+        "final_1": "skipped",
+        "final_2": "success",
+        "one_success": "success",
+        "skip_operator_1": "skipped",
+        "skip_operator_2": "skipped",
+    },
+    "example_task_group": {
+        "end": "success",
+        "section_1.task_1": "success",
+        "section_1.task_2": "success",
+        "section_1.task_3": "success",
+        "section_2.inner_section_2.task_2": "success",
+        "section_2.inner_section_2.task_3": "success",
+        "section_2.inner_section_2.task_4": "success",
+        "section_2.task_1": "success",
+        "start": "success",
+    },
+    "example_task_group_decorator": {
+        "task_end": "success",
+        "task_group_function.task_1": "success",
+        "task_group_function.task_2": "success",
+        "task_group_function.task_3": "success",
+        "task_group_function__1.task_1": "success",
+        "task_group_function__1.task_2": "success",
+        "task_group_function__1.task_3": "success",
+        "task_group_function__2.task_1": "success",
+        "task_group_function__2.task_2": "success",
+        "task_group_function__2.task_3": "success",
+        "task_group_function__3.task_1": "success",
+        "task_group_function__3.task_2": "success",
+        "task_group_function__3.task_3": "success",
+        "task_group_function__4.task_1": "success",
+        "task_group_function__4.task_2": "success",
+        "task_group_function__4.task_3": "success",
+        "task_start": "success",
+    },
+    "example_task_group_mapping": {
+        "op.add_1[0]": "success",
+        "op.add_1[1]": "success",
+        "op.add_1[2]": "success",
+        "op.mul_2[0]": "success",
+        "op.mul_2[1]": "success",
+        "op.mul_2[2]": "success",
+    },
+    "example_task_mapping_second_order": {
+        "add_10[0]": "success",
+        "add_10[1]": "success",
+        "add_10[2]": "success",
+        "get_nums": "success",
+        "times_2[0]": "success",
+        "times_2[1]": "success",
+        "times_2[2]": "success",
+    },
+    "example_xcom_args": {
+        "generate_value": "success",
+        "print_value": "success",
+    },
+    "example_xcom_args_with_operators": {
+        "c": "success",
+        "d": "success",
+        "print_value": "success",
+        "print_value__1": "success",
+    },
+    "tutorial": {
+        "print_date": "success",
+        "sleep": "success",
+        "templated": "success",
+    },
+    "tutorial_taskflow_api": {
+        "extract": "success",
+        "load": "success",
+        "transform": "success",
+    },
+    "tutorial_taskflow_templates": {
+        "template_test": "success",
+    },
+}
 
 
 def fetch_examples(cache: Path, dest: Path) -> list[str]:
@@ -171,6 +428,25 @@ def fetch_examples(cache: Path, dest: Path) -> list[str]:
     return sorted(found)
 
 
+RUN_ID = "conformance"
+
+
+def _tis(env: SchedulerEnv) -> list:
+    """Task instances of the triggered runs (scheduled runs of the examples' schedules are ignored)."""
+    return [ti for ti in env.tis() if ti.run_id == RUN_ID]
+
+
+def _finished(env: SchedulerEnv) -> bool:
+    from sqlalchemy import select
+
+    from dagseal.db.models import DagRunModel
+    from dagseal.db.session import session_scope
+
+    with session_scope(env.factory) as session:
+        states = list(session.scalars(select(DagRunModel.state).where(DagRunModel.run_id == RUN_ID)))
+    return len(states) == len(EXPECTED) and set(states) <= {"success", "failed"}
+
+
 def run_examples(env: SchedulerEnv, cache: Path) -> None:
     """Every example file is included or excluded with a reason; the included ones run to the
     states Airflow gives. Prints the closing note "N of M examples match"."""
@@ -179,15 +455,19 @@ def run_examples(env: SchedulerEnv, cache: Path) -> None:
     assert not set(INCLUDED) & set(EXCLUDED)
     env.parse()
     for dag_id in EXPECTED:
-        env.cli("dags", "trigger", dag_id, "--run-id", "conformance")
+        env.cli("dags", "trigger", dag_id, "--run-id", RUN_ID)
     env.start("scheduler")
-    env.wait_for(
-        "every example run to finish",
-        lambda: len(env.run_states()) == len(EXPECTED) and set(env.run_states()) <= {"success", "failed"},
-        timeout=480,
-    )
+    try:
+        env.wait_for("every example run to finish", lambda: _finished(env), timeout=480)
+    except AssertionError as exc:
+        open_tis = [
+            (ti.dag_id, ti.task_id, ti.map_index, ti.state, ti.error)
+            for ti in _tis(env)
+            if ti.state not in ("success", "failed", "skipped", "upstream_failed")
+        ]
+        raise AssertionError(f"{exc}; unfinished task instances: {open_tis}") from None
     actual: dict[str, dict[str, str]] = {}
-    for ti in env.tis():
+    for ti in _tis(env):
         key = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
         actual.setdefault(ti.dag_id, {})[key] = ti.state or "none"
     matching = [dag_id for dag_id, states in EXPECTED.items() if actual.get(dag_id) == states]
