@@ -80,7 +80,29 @@ def link(upstream: Any, downstream: Any) -> None:
             up.set_downstream(down)
 
 
-class BaseOperator:
+class DependencyOperators:
+    """``a >> b``, ``a << b`` and their reflections for tasks and task groups (Labels step in)."""
+
+    def __rshift__(self, other: Any) -> Any:
+        if is_edge_modifier(other):
+            return NotImplemented
+        link(self, other)
+        return other
+
+    def __lshift__(self, other: Any) -> Any:
+        link(other, self)
+        return other
+
+    def __rrshift__(self, other: Any) -> Any:
+        link(other, self)
+        return self
+
+    def __rlshift__(self, other: Any) -> Any:
+        link(self, other)
+        return self
+
+
+class BaseOperator(DependencyOperators):
     """One task of a DAG; subclasses implement ``execute(context)``, which only ever runs in the sandbox.
 
     ``template_fields`` name attributes rendered with Jinja2 (in the sandbox) before ``execute``;
@@ -288,24 +310,6 @@ class BaseOperator:
             )
         self.downstream_task_ids.add(other.task_id)
         other.upstream_task_ids.add(self.task_id)
-
-    def __rshift__(self, other: Any) -> Any:
-        if is_edge_modifier(other):
-            return NotImplemented
-        link(self, other)
-        return other
-
-    def __lshift__(self, other: Any) -> Any:
-        link(other, self)
-        return other
-
-    def __rrshift__(self, other: Any) -> "BaseOperator":
-        link(other, self)
-        return self
-
-    def __rlshift__(self, other: Any) -> "BaseOperator":
-        link(self, other)
-        return self
 
     def execute(self, context: "TaskContext") -> Any:
         """Run the task (its template fields already rendered); the return value is its XCom."""

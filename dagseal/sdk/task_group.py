@@ -4,7 +4,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from dagseal.sdk.baseoperator import is_edge_modifier, link
+from dagseal.sdk.baseoperator import DependencyOperators
 from dagseal.sdk.exceptions import DagDefinitionError
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ def current_group() -> "TaskGroup | None":
     return _group_stack[-1] if _group_stack else None
 
 
-class TaskGroup:
+class TaskGroup(DependencyOperators):
     """A named set of tasks; ids inside become ``group_id.task_id`` (with ``prefix_group_id=True``)."""
 
     def __init__(
@@ -86,24 +86,6 @@ class TaskGroup:
         members = self._members()
         ids = {task.task_id for task in members}
         return [task for task in members if not task.downstream_task_ids & ids]
-
-    def __rshift__(self, other: Any) -> Any:
-        if is_edge_modifier(other):
-            return NotImplemented
-        link(self, other)
-        return other
-
-    def __lshift__(self, other: Any) -> Any:
-        link(other, self)
-        return other
-
-    def __rrshift__(self, other: Any) -> "TaskGroup":
-        link(other, self)
-        return self
-
-    def __rlshift__(self, other: Any) -> "TaskGroup":
-        link(self, other)
-        return self
 
     def __repr__(self) -> str:
         return f"<TaskGroup {self.dag.dag_id}.{self.group_id}>"

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from docker_helpers import SOCKET
-from testimage import TEST_LABEL
+from docker_helpers import docker_scheduler_env
 
 from tests.integration.compat.airflow_e2e import run_and_check
 from tests.integration.scheduler.sched_env import SchedulerEnv
@@ -19,22 +15,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def env(test_image: str, migrated_db_url: str) -> Iterator[SchedulerEnv]:
-    root = Path(tempfile.mkdtemp(prefix="dagseal-compat-it-"))
-    root.chmod(0o755)  # uid 1000 in the container must read the DAG folder
-    environment = SchedulerEnv(
-        root,
-        migrated_db_url,
-        core__scheduler_dag_parsing_runtime="docker",
-        core__task_execution_runtime="docker",
-        docker_runtime__image=test_image,
-        docker_runtime__labels=f"{TEST_LABEL}=1",
-        docker_runtime__socket_path=SOCKET,
-    )
-    for folder in (root / "repos", environment.repo):
-        folder.chmod(0o755)
-    yield environment
-    environment.close()
-    shutil.rmtree(root, ignore_errors=True)
+    with docker_scheduler_env(test_image, migrated_db_url, "dagseal-compat-it-") as environment:
+        yield environment
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
