@@ -38,6 +38,10 @@ TOOLS = (
     "/usr/bin/cat",
     "/usr/bin/id",
     "/usr/bin/true",
+    # used by Airflow's example DAGs (tests/integration/compat/airflow_examples.py)
+    "/usr/bin/date",
+    "/usr/bin/find",
+    "/usr/bin/wc",
 )
 STDLIB_SKIP = {
     "test",
