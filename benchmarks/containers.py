@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         (folder / "noop.py").write_text(NOOP)
         for path in folder.iterdir():
             path.chmod(0o644)
-        docker_spec = SandboxSpec(dag_folder=str(folder), image=image, labels=LABELS, memory="1g")
+        docker_spec = SandboxSpec(dag_folder=str(folder), image=image, labels=LABELS, memory=1024**3)
         process_spec = SandboxSpec(dag_folder=str(folder))
 
         print(f"image {image}; {args.files} files; P={args.parallelism}; median of {args.runs} runs")

@@ -24,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-from dagseal.runtime.base import SandboxRuntime, SandboxSession, SandboxSpec
+from dagseal.runtime.base import SandboxRuntime, SandboxSpec, WarmSandbox
 from dagseal.runtime.process import ProcessRuntime
 
 TEMPLATE = """\
@@ -128,14 +128,14 @@ def parse_all(
 ) -> tuple[float, list[float]]:
     """Wall time to parse every file with ``parallelism`` threads, each owning one warm session
     (started before the clock), and each parse's duration; the container benchmark uses it too."""
-    sessions = [runtime.start_session(spec) for _ in range(parallelism)]
+    sessions = [runtime.start_warm_sandbox(spec) for _ in range(parallelism)]
     work: queue.Queue[str] = queue.Queue()
     for name in names:
         work.put(name)
     durations: list[float] = []
     lock = threading.Lock()
 
-    def worker(session: SandboxSession) -> None:
+    def worker(session: WarmSandbox) -> None:
         while True:
             try:
                 name = work.get_nowait()

@@ -34,12 +34,12 @@ from attrs import frozen
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.callbacks.database_sink import DatabaseCallbackSink
-from dagseal.config import Config, load_config
+from dagseal.config import load_config
 from dagseal.db.models import DagRunModel, JobModel, TaskInstanceModel
 from dagseal.db.session import create_engine_from_conn, migrate, session_factory, session_scope
 from dagseal.executor.local_executor import LocalExecutor
 from dagseal.executor.settings import SupervisorSettings
+from dagseal.placement import Placement, PlacementSettings
 from dagseal.processor import DagProcessorManager
 from dagseal.scheduler.dagrun_creation import trigger_dag
 from dagseal.scheduler.job import SchedulerJob, SchedulerSettings
@@ -154,19 +154,19 @@ def run_dag(
     parallelism: int,
     settings: SupervisorSettings,
     scheduler_settings: SchedulerSettings,
-    config: Config,
+    placement: Placement,
 ) -> int:
     """Trigger one run and drive the real scheduler loop until it finished; returns its id."""
     with session_scope(factory) as session:
-        run_id = trigger_dag(session, dag_id, {}, utcnow()).id
+        run_id = trigger_dag(session, dag_id, {}, utcnow(), placement).id
 
     def finished() -> bool:
         with session_scope(factory) as session:
             state = session.scalar(select(DagRunModel.state).where(DagRunModel.id == run_id))
         return state in ("success", "failed")
 
-    executor = LocalExecutor(parallelism, DatabaseCallbackSink(factory), settings)
-    SchedulerJob(factory, executor, scheduler_settings, config, after_pass=finished).run()
+    executor = LocalExecutor(parallelism, settings)
+    SchedulerJob(factory, executor, scheduler_settings, placement, after_pass=finished).run()
     return run_id
 
 
@@ -186,14 +186,14 @@ def main() -> None:
     migrate(url)
     factory = session_factory(create_engine_from_conn(url))
     config = load_config(environ={"DAGSEAL_HOME": str(work)}, cwd=work)
-    with DagProcessorManager.from_config(config, folder, factory) as processor:
+    placement = Placement(PlacementSettings())  # the process runtime: the figures measure dagseal, not Docker
+    with DagProcessorManager.from_config(config, placement, folder, factory) as processor:
         processor.run_once()
     settings = SupervisorSettings(
         sql_alchemy_conn=url,
         base_log_folder=str(work / "logs"),
         zombie_threshold=300,
-        task_execution_runtime="process",
-        standalone_dag_processor=True,
+        placement=placement.settings,
     )
     scheduler_settings = SchedulerSettings(
         loop_sleep=1.0,
@@ -211,7 +211,7 @@ def main() -> None:
     for repeat in range(1, args.repeat + 1):
         for dag_id, runs in results.items():
             started = time.monotonic()
-            run_id = run_dag(factory, dag_id, args.parallelism, settings, scheduler_settings, config)
+            run_id = run_dag(factory, dag_id, args.parallelism, settings, scheduler_settings, placement)
             print(f"(wall {time.monotonic() - started:.1f} s including scheduler start)", file=sys.stderr)
             runs.append(measure(factory, run_id, args.parallelism))
             print_figures(f"{dag_id} #{repeat}", runs[-1])

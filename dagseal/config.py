@@ -29,8 +29,6 @@ ENV_PREFIX: Final = "DAGSEAL__"
 DEFAULT_SOURCE: Final = "default"
 DOCKER_RUNTIME_KINDS: Final = ("scheduler_dag_parsing", "task_execution")
 _DOCKER_BASE_SECTION: Final = "docker_runtime"
-_DOCKER_MAPPING_KEYS: Final = frozenset({"environment", "labels"})
-_DOCKER_BOOLEAN_KEYS: Final = frozenset({"allow_mutable_tags"})
 _BOOLEANS: Final = {
     "1": True,
     "yes": True,
@@ -41,7 +39,7 @@ _BOOLEANS: Final = {
     "false": False,
     "off": False,
 }
-_SECRET_KEY = re.compile(r"password|secret|token", re.IGNORECASE)
+_SECRET_KEY = re.compile(r"password|secret|token|fernet_key|backend_kwargs", re.IGNORECASE)
 _T = TypeVar("_T")
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z0-9+.-]+://[^:/@\s]*:)[^@\s]*(?P<tail>@)", re.IGNORECASE)
 
@@ -59,6 +57,14 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
             "digest_map": "",
             "dags_are_paused_at_creation": "False",
             "max_map_length": "1024",
+            "fernet_key": "",
+            "max_xcom_size": "49344",
+        },
+        "secrets": {
+            "backend": "",
+            "backend_kwargs": "",
+            "connections_file_path": "",
+            "variables_file_path": "",
         },
         "scheduler": {
             "standalone_dag_processor": "False",
@@ -78,6 +84,14 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
         "logging": {
             "base_log_folder": "logs",
         },
+        "api": {
+            "host": "127.0.0.1",
+            "port": "8080",
+            "workers": "1",
+            "secret_key": "",
+            "maximum_page_limit": "100",
+            "fallback_page_limit": "50",
+        },
         "deploy": {
             "registry": "",
             "image_retention_days": "7",
@@ -90,6 +104,8 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
             "environment": "",
             "labels": "",
             "allow_mutable_tags": "False",
+            "allowed_networks": "",
+            "allow_host_network": "False",
         },
         **{f"{kind}_docker_runtime": {} for kind in DOCKER_RUNTIME_KINDS},
     }
@@ -104,20 +120,6 @@ def mask_secrets(key: str, value: str) -> str:
     if value and _SECRET_KEY.search(key):
         return "***"
     return _URL_PASSWORD.sub(r"\g<head>***\g<tail>", value)
-
-
-def _parse_mapping(section: str, key: str, value: str) -> dict[str, str]:
-    """``A=1, B=2`` (commas or newlines) → dict; the AIP-46 way to write env and labels in INI."""
-    result: dict[str, str] = {}
-    for item in re.split(r"[,\n]", value):
-        item = item.strip()
-        if not item:
-            continue
-        name, sep, val = item.partition("=")
-        if not sep or not name.strip():
-            raise ConfigError(f"[{section}] {key}: expected NAME=VALUE pairs, got {item!r}")
-        result[name.strip()] = val.strip()
-    return result
 
 
 class Config:
@@ -152,28 +154,6 @@ class Config:
     def as_dict_with_sources(self) -> dict[str, dict[str, tuple[str, str]]]:
         """``{section: {key: (value, source)}}``, sorted, values unmasked (mask before printing)."""
         return {section: dict(sorted(keys.items())) for section, keys in sorted(self._values.items())}
-
-    def docker_runtime_settings(self, kind: str) -> dict[str, object]:
-        """``[docker_runtime]`` overridden by ``[<kind>_docker_runtime]`` (AIP-46), keys lower-cased.
-
-        ``environment`` and ``labels`` become dicts merged key by key (environment names upper-cased);
-        ``allow_mutable_tags`` becomes a bool; everything else stays a string.
-        """
-        if kind not in DOCKER_RUNTIME_KINDS:
-            raise ConfigError(f"unknown docker runtime kind {kind!r}; expected one of {DOCKER_RUNTIME_KINDS}")
-        settings: dict[str, object] = {}
-        for section in (_DOCKER_BASE_SECTION, f"{kind}_docker_runtime"):
-            for key, (value, _source) in self._values.get(section, {}).items():
-                if key in _DOCKER_MAPPING_KEYS:
-                    mapping = _parse_mapping(section, key, value)
-                    if key == "environment":
-                        mapping = {name.upper(): val for name, val in mapping.items()}
-                    settings[key] = {**settings.get(key, {}), **mapping}  # type: ignore[dict-item]
-                elif key in _DOCKER_BOOLEAN_KEYS:
-                    settings[key] = self.getboolean(section, key)
-                else:
-                    settings[key] = value
-        return settings
 
     def _entry(self, section: str, key: str) -> tuple[str, str]:
         try:

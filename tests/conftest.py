@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,22 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.db.session import create_engine_from_conn, migrate
+from dagseal.db.session import create_engine_from_conn, migrate, session_scope
 from dagseal.db.session import session_factory as make_session_factory
+from dagseal.serialization import CallbackRequest
 
 DEFAULT_PG_URL = "postgresql+psycopg://dagseal:dagseal@127.0.0.1:54329/dagseal"
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by its folder: ``unit`` under tests/unit, ``integration`` under tests/integration."""
+    for item in items:
+        folder = item.path.relative_to(TESTS).parts[0] if item.path.is_relative_to(TESTS) else None
+        if folder in ("unit", "integration"):
+            item.add_marker(folder)
 
 
 def pg_server_url() -> str:
@@ -89,6 +102,37 @@ def migrated_db_url(db_url: str) -> str:
     """Like ``db_url``, with the schema migrated to head."""
     migrate(db_url)
     return db_url
+
+
+@pytest.fixture
+def new_migrated_db_url(
+    request: pytest.FixtureRequest, db_url: str, tmp_path: Path
+) -> Iterator[Callable[[], str]]:
+    """Make further empty, migrated databases on ``db_url``'s backend, for scenarios run side by side."""
+    admin = None if db_url.startswith("sqlite") else request.getfixturevalue("_pg_admin_engine")
+    with ExitStack() as stack:
+
+        def new() -> str:
+            if admin is None:
+                url = f"sqlite:///{tmp_path / f'dagseal-{uuid.uuid4().hex[:8]}.db'}"
+            else:
+                url = stack.enter_context(contextmanager(_fresh_pg_database)(admin))
+            migrate(url)
+            return url
+
+        yield new
+
+
+@pytest.fixture
+def enqueue_callback(session_factory: sessionmaker[Session]) -> Callable[..., None]:
+    """Commit one ``callback_request`` row, as the state change that causes it would."""
+    from dagseal.callbacks import DEFAULT_CALLBACK_PRIORITY, add_callback_request
+
+    def enqueue(request: CallbackRequest, priority_weight: int = DEFAULT_CALLBACK_PRIORITY) -> None:
+        with session_scope(session_factory) as session:
+            add_callback_request(session, request, priority_weight)
+
+    return enqueue
 
 
 @pytest.fixture

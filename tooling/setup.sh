@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(ca-certificates curl git python3 python3-venv postgresql docker.io skopeo docker-registry
-          bazel-bootstrap default-jdk-headless)
+          bazel-bootstrap default-jdk-headless chromium)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

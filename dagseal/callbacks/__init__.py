@@ -1,17 +1,14 @@
-"""Callback transports (AIP-43): sinks the scheduler writes to, and claiming for DAG processors."""
+"""Callback requests (AIP-43): rows written with the state change that causes them, claimed by processors."""
 
-from dagseal.callbacks.base import DEFAULT_CALLBACK_PRIORITY, BaseCallbackSink, send_callback
-from dagseal.callbacks.claims import ClaimedCallback, claim_callbacks, complete_callback
-from dagseal.callbacks.database_sink import DatabaseCallbackSink
-from dagseal.callbacks.pipe_sink import PipeCallbackSink
+from dagseal.callbacks.claims import ClaimedCallback, claim_callbacks, complete_callback, release_callback
+from dagseal.callbacks.outbox import DEFAULT_CALLBACK_PRIORITY, add_callback_request, callbacks_added
 
 __all__ = [
     "DEFAULT_CALLBACK_PRIORITY",
-    "BaseCallbackSink",
     "ClaimedCallback",
-    "DatabaseCallbackSink",
-    "PipeCallbackSink",
+    "add_callback_request",
+    "callbacks_added",
     "claim_callbacks",
     "complete_callback",
-    "send_callback",
+    "release_callback",
 ]

@@ -22,7 +22,7 @@ from dagseal.errors import DagsealError
 __all__ = ["build_parser", "main"]
 
 # Modules of this package that are helpers, not command groups.
-_HELPER_MODULES = frozenset({"common", "output"})
+_HELPER_MODULES = frozenset({"common", "launch", "output", "secrets_common"})
 
 
 def _group_modules() -> list[str]:

@@ -76,7 +76,8 @@ def _dag_file(session_factory, dag_id: str) -> str:
 
 
 def enqueue_command(args: argparse.Namespace) -> None:
-    from dagseal.callbacks import DEFAULT_CALLBACK_PRIORITY, DatabaseCallbackSink, send_callback
+    from dagseal.callbacks import DEFAULT_CALLBACK_PRIORITY, add_callback_request
+    from dagseal.db.session import session_scope
     from dagseal.serialization.callback_requests import DagCallbackRequest, TaskCallbackRequest
     from dagseal.serialization.errors import SerializationError
 
@@ -100,5 +101,6 @@ def enqueue_command(args: argparse.Namespace) -> None:
     except SerializationError as exc:
         raise DagsealError(f"invalid callback request: {exc}") from exc
     priority = DEFAULT_CALLBACK_PRIORITY if args.priority is None else args.priority
-    send_callback(DatabaseCallbackSink(session_factory), request, priority)
+    with session_scope(session_factory) as session:
+        add_callback_request(session, request, priority)
     print(f"queued {args.callback_type} for {args.dag_id} in {args.subdir} (priority {priority})")

@@ -35,6 +35,7 @@ def dag_processor_command(args: argparse.Namespace) -> int:
     from dagseal.cli.common import open_database
     from dagseal.config import load_config
     from dagseal.errors import DagsealError
+    from dagseal.placement import Placement
     from dagseal.processor import DagProcessorManager
 
     if args.num_runs < 0:
@@ -44,7 +45,11 @@ def dag_processor_command(args: argparse.Namespace) -> int:
     config = load_config()
     subdir = args.subdir or config.get("core", "dags_folder")
     manager = DagProcessorManager.from_config(
-        config, subdir, open_database(config), parsing_processes=args.parsing_processes
+        config,
+        Placement.from_config(config),
+        subdir,
+        open_database(config),
+        parsing_processes=args.parsing_processes,
     )
     stop = threading.Event()
 

@@ -32,6 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     trigger.add_argument("dag_id")
     trigger.add_argument("--conf", default="{}", help="JSON object given to the run (default: {})")
     trigger.add_argument("--run-id", help="run id (default: manual__<now>)")
+    trigger.add_argument(
+        "--deployment", type=int, metavar="ID", help="pin the run to this deployment's image"
+    )
     trigger.set_defaults(handler=trigger_command)
     versions = commands.add_parser("versions", help="every (dag_hash, image) pair that ran, with its runs")
     versions.add_argument("dag_id")
@@ -157,7 +160,9 @@ def set_paused_command(args: argparse.Namespace) -> None:
 
 
 def trigger_command(args: argparse.Namespace) -> None:
+    from dagseal.config import load_config
     from dagseal.db.session import session_scope
+    from dagseal.placement import Placement
     from dagseal.scheduler.dagrun_creation import trigger_dag
     from dagseal.timeutil import utcnow
 
@@ -165,6 +170,10 @@ def trigger_command(args: argparse.Namespace) -> None:
         conf = json.loads(args.conf)
     except ValueError as exc:
         raise DagsealError(f"--conf is not valid JSON: {exc}") from None
-    with session_scope(open_database()) as session:
-        run = trigger_dag(session, args.dag_id, conf, utcnow(), args.run_id)
+    config = load_config()
+    placement = Placement.from_config(config)
+    with session_scope(open_database(config)) as session:
+        run = trigger_dag(
+            session, args.dag_id, conf, utcnow(), placement, args.run_id, deployment_id=args.deployment
+        )
     print(f"triggered {run.dag_id} run {run.run_id} on version {run.dag_hash[:SHORT_HASH]}")

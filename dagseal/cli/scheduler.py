@@ -1,8 +1,9 @@
 """``dagseal scheduler [--num-runs N]``: the scheduler loop with the LocalExecutor.
 
 With ``[scheduler] standalone_dag_processor = False`` it also runs a DAG processor per directory
-of ``[core] dags_folder`` in its own process, fed callbacks through a PipeCallbackSink; with True
-the processors run apart (``dagseal dag-processor``) and callbacks go through the database.
+of ``[core] dags_folder`` in its own process, woken when a callback request is committed; with
+True the processors run apart (``dagseal dag-processor``). Callback requests are
+``callback_request`` rows in both modes.
 Ctrl-C / SIGTERM: running tries are stopped and recorded, then the scheduler exits.
 """
 
@@ -21,10 +22,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def scheduler_command(args: argparse.Namespace) -> int:
     from dagseal.cli.common import open_database
+    from dagseal.cli.launch import run_scheduler
     from dagseal.config import load_config
     from dagseal.errors import DagsealError
     from dagseal.scheduler.embedded_processors import processor_directories
-    from dagseal.scheduler.launch import run_scheduler
 
     if args.num_runs < 0:
         raise DagsealError(f"--num-runs must be 0 (forever) or more, got {args.num_runs}")

@@ -82,13 +82,14 @@ def run_command(args: argparse.Namespace) -> int:
     from dagseal.config import load_config
     from dagseal.executor.settings import SupervisorSettings
     from dagseal.executor.supervisor import supervise
-    from dagseal.executor.try_record import find_task_instance
+    from dagseal.lifecycle.try_claim import find_task_instance
+    from dagseal.placement import Placement
 
     config = load_config()
     settings = SupervisorSettings.from_config(config, force_docker=args.docker)
     factory = open_database(config)
     ti_id = find_task_instance(factory, args.dag_id, args.task_id, args.run_id, args.map_index)
-    state = supervise(settings, factory, ti_id)
+    state = supervise(settings, Placement(settings.placement), factory, ti_id)
     if state is None:
         raise DagsealError(
             f"{args.dag_id}.{args.task_id} in {args.run_id!r} is not queued; "
@@ -146,7 +147,7 @@ def logs_command(args: argparse.Namespace) -> None:
     from dagseal.config import load_config
     from dagseal.db.models import TaskInstanceModel
     from dagseal.db.session import session_scope
-    from dagseal.executor.try_record import try_log_path
+    from dagseal.lifecycle.try_claim import try_log_path
 
     config = load_config()
     with session_scope(open_database(config)) as session:
@@ -213,11 +214,12 @@ def test_command(args: argparse.Namespace) -> int:
     from dagseal.cli.common import open_database
     from dagseal.config import load_config
     from dagseal.executor.dry_run import dry_run
+    from dagseal.placement import Placement
 
     config = load_config()
     outcome = dry_run(
         open_database(config),
-        config.get("core", "task_execution_runtime").strip(),
+        Placement.from_config(config),
         args.dag_id,
         args.task_id,
         sys.stdout.buffer,

@@ -5,9 +5,10 @@ the DB) → runs pinned to the current deployment's digests → hosts pull by di
 Heavy modules (DB, Docker) are imported by the functions that need them, not here.
 """
 
-from dagseal.deploy.errors import DeployError, ImageMissing, IncompatibleImage, RegistryUnreachable
+from dagseal.deploy.errors import DeployError, RegistryUnreachable
 from dagseal.deploy.reference import ImageReference
 from dagseal.deploy.registry import RegistryAddress, RegistryClient
+from dagseal.errors import ImageMissing, IncompatibleImage
 
 __all__ = [
     "DeployError",

@@ -21,9 +21,11 @@ __all__ = [
     "current_deployment",
     "image_for_dag_directory",
     "image_ref_for_run",
+    "image_ref_in",
     "list_deployments",
     "make_current",
     "pin_for_new_run",
+    "pin_to_deployment",
     "record_deployment",
     "rollback_target",
 ]
@@ -109,6 +111,21 @@ def pin_for_new_run(session: Session, path: str) -> RunPin | None:
     if found is None:
         return None
     deployment, entry = found
+    return _pin(deployment, entry)
+
+
+def pin_to_deployment(session: Session, deployment_id: int, path: str) -> RunPin:
+    """The pin of a run asked to use deployment ``deployment_id`` (current or not) for ``path``."""
+    deployment = session.get(DeploymentModel, deployment_id)
+    if deployment is None:
+        raise DeployError(f"no deployment {deployment_id} (see dagseal deploy --list)")
+    entry = find_entry(deployment.digest_map, path)
+    if entry is None:
+        raise DeployError(f"deployment {deployment_id} has no image for the DAG directory of {path}")
+    return _pin(deployment, entry)
+
+
+def _pin(deployment: DeploymentModel, entry: MapEntry) -> RunPin:
     ref = entry.require_ref()
     return RunPin(image_digest=ref.digest, deployment_id=deployment.id, image_ref=str(ref))
 
@@ -122,9 +139,19 @@ def image_ref_for_run(session: Session, image_digest: str | None, deployment_id:
     if image_digest is None or deployment_id is None:
         return None
     deployment = session.get(DeploymentModel, deployment_id)
-    if deployment is None:
+    return image_ref_in(None if deployment is None else deployment.digest_map, image_digest, deployment_id)
+
+
+def image_ref_in(
+    digest_map: dict[str, Any] | None, image_digest: str | None, deployment_id: int | None
+) -> str | None:
+    """``image_ref_for_run`` on a deployment's map the caller already loaded (None: the row is gone),
+    e.g. by the join of a try's claim."""
+    if image_digest is None or deployment_id is None:
+        return None
+    if digest_map is None:
         raise DeployError(f"deployment {deployment_id} pinned by a run no longer exists")
-    for entry in entries(deployment.digest_map):
+    for entry in entries(digest_map):
         if entry.manifest_digest == image_digest:
             return str(entry.require_ref())
     raise DeployError(f"deployment {deployment_id} has no image {image_digest}")

@@ -2,7 +2,7 @@
 
 from dagseal.errors import DagsealError
 
-__all__ = ["DeployError", "ImageMissing", "IncompatibleImage", "RegistryUnreachable"]
+__all__ = ["DeployError", "RegistryUnreachable"]
 
 
 class DeployError(DagsealError):
@@ -11,11 +11,3 @@ class DeployError(DagsealError):
 
 class RegistryUnreachable(DeployError):
     """The registry did not answer (down, wrong address, network): retry once it is up."""
-
-
-class ImageMissing(DeployError):
-    """The registry answered but lacks the manifest or blob asked for by digest."""
-
-
-class IncompatibleImage(DeployError):
-    """The image exists but cannot run here (sandbox protocol mismatch, malformed manifest)."""

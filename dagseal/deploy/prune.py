@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from dagseal.db.models import DagRunModel, DeploymentModel
 from dagseal.deploy.published import entries
-from dagseal.deploy.verify import PROTOCOL_LABEL
+from dagseal.sandbox.protocol import PROTOCOL_LABEL
 
 if TYPE_CHECKING:
     import docker

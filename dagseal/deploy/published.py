@@ -1,7 +1,7 @@
 """The published digest map: Bazel's ``//:digest_map`` plus a ``registry_ref`` for every repo.
 
 The map stays one JSON document, so a deployment stores exactly what CI produced; the build
-fields are read by ``dagseal.runtime.digest_map`` and this module adds ``registry_ref``. Repos are
+fields are read by ``dagseal.digest_map`` and this module adds ``registry_ref``. Repos are
 keyed by their DAG directory (``dag_repos/team_x``), the key the processors and the scheduler
 look images up by.
 """
@@ -16,9 +16,9 @@ from typing import Any
 
 from dagseal.deploy.errors import DeployError
 from dagseal.deploy.reference import ImageReference, check_digest
-from dagseal.runtime.digest_map import DigestMapError, RepoEntry, parse_digest_map
+from dagseal.digest_map import DigestMapError, RepoEntry, parse_digest_map
 
-__all__ = ["MapEntry", "entries", "find_entry", "load_map", "with_registry_refs"]
+__all__ = ["MapEntry", "entries", "entry_for_path", "find_entry", "load_map", "with_registry_refs"]
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def load_map(path: str | Path) -> dict[str, Any]:
 
 
 def entries(document: dict[str, Any]) -> list[MapEntry]:
-    """Every repo of the map, sorted by DAG directory (build fields validated by the runtime's loader)."""
+    """Every repo of the map, sorted by DAG directory (build fields checked by parse_digest_map)."""
     try:
         built = parse_digest_map(json.dumps(document))
     except DigestMapError as exc:
@@ -109,7 +109,12 @@ def find_entry(document: dict[str, Any], path: str) -> MapEntry | None:
     matched against the trailing components of ``path`` and of each of its parents; the deepest
     match wins.
     """
-    by_parts = {PurePosixPath(entry.dag_dir).parts: entry for entry in entries(document)}
+    return entry_for_path(entries(document), path)
+
+
+def entry_for_path(repos: list[MapEntry], path: str) -> MapEntry | None:
+    """``find_entry`` over already parsed entries (a caller matching many paths parses once)."""
+    by_parts = {PurePosixPath(entry.dag_dir).parts: entry for entry in repos}
     candidate = PurePosixPath(path)
     for ancestor in (candidate, *candidate.parents):
         for parts, entry in by_parts.items():

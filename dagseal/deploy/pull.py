@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.db.session import session_scope
 from dagseal.deploy.deployments import image_ref_for_run
-from dagseal.deploy.errors import DeployError, ImageMissing
+from dagseal.deploy.errors import DeployError
 from dagseal.deploy.reference import ImageReference
 from dagseal.deploy.registry import RegistryClient
+from dagseal.errors import ImageMissing
 
 if TYPE_CHECKING:
     import docker

@@ -17,8 +17,9 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from dagseal.deploy.errors import DeployError, ImageMissing, IncompatibleImage, RegistryUnreachable
+from dagseal.deploy.errors import DeployError, RegistryUnreachable
 from dagseal.deploy.reference import check_digest
+from dagseal.errors import ImageMissing, IncompatibleImage
 
 __all__ = ["IMAGE_MANIFEST_TYPES", "Manifest", "RegistryAddress", "RegistryClient"]
 

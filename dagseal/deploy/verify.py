@@ -10,13 +10,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from dagseal.deploy.errors import DeployError, ImageMissing, IncompatibleImage
+from dagseal.deploy.errors import DeployError
 from dagseal.deploy.published import MapEntry, entries
 from dagseal.deploy.registry import RegistryClient
+from dagseal.errors import ImageMissing, IncompatibleImage
+from dagseal.sandbox.protocol import MIN_PROTOCOL_VERSION, PROTOCOL_LABEL
 
-__all__ = ["PROTOCOL_LABEL", "verify_map"]
-
-PROTOCOL_LABEL = "io.dagseal.sandbox.protocol"
+__all__ = ["verify_map"]
 
 
 def verify_map(
@@ -43,7 +43,7 @@ def _verify_entry(client: RegistryClient, entry: MapEntry, protocol_version: int
         config = json.loads(client.blob(ref.name, manifest.config_digest))
     except ImageMissing as exc:
         raise ImageMissing(f"repo {entry.dag_dir}: {ref} is not in the registry ({exc})") from exc
-    except DeployError as exc:
+    except (DeployError, IncompatibleImage) as exc:
         raise type(exc)(f"repo {entry.dag_dir}: {exc}") from exc
     if manifest.config_digest != entry.image_id:
         raise IncompatibleImage(
@@ -52,8 +52,8 @@ def _verify_entry(client: RegistryClient, entry: MapEntry, protocol_version: int
         )
     labels = (config.get("config") or {}).get("Labels") or {}
     found = labels.get(PROTOCOL_LABEL)
-    if found != str(protocol_version):
+    if found not in {str(v) for v in range(MIN_PROTOCOL_VERSION, protocol_version + 1)}:
         raise IncompatibleImage(
             f"repo {entry.dag_dir}: {ref} speaks sandbox protocol {found or 'unknown'} "
-            f"(label {PROTOCOL_LABEL}); this dagseal speaks {protocol_version}"
+            f"(label {PROTOCOL_LABEL}); this dagseal runs {MIN_PROTOCOL_VERSION} to {protocol_version}"
         )

@@ -11,15 +11,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from dagseal.db.models import DagModel
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
-from dagseal.executor.task_runtime import task_runtime, task_spec
-from dagseal.executor.try_record import dag_folder_of, pinned_dag
+from dagseal.lifecycle.try_claim import pinned_dag
+from dagseal.placement import Placement, dag_folder_of
 from dagseal.runtime.base import RunTaskRequest, TaskOutcome
 from dagseal.timeutil import utcnow
 
 
 def dry_run(
     factory: sessionmaker[Session],
-    runtime_kind: str,
+    placement: Placement,
     dag_id: str,
     task_id: str,
     log: BinaryIO,
@@ -50,5 +50,5 @@ def dry_run(
         conf=dict(conf or {}),
         upstream_results=json.loads(json.dumps(upstream_results or {})),
     )
-    spec = task_spec(runtime_kind, folder, dag.fileloc, None, task.execution_timeout)
-    return task_runtime(runtime_kind).run_task(spec, request, log, spec.task_timeout, lambda _handle: None)
+    spec = placement.task_sandbox(folder, dag.fileloc, None, task.execution_timeout)
+    return placement.task_runtime().run_task(spec, request, log, spec.task_timeout, lambda _handle: None)

@@ -4,7 +4,7 @@ A supervisor is host code on the hot path of every try: a fresh interpreter cost
 of imports, and even a forked one used to spend ~20 ms compiling the same dozen SQL statements
 into an empty SQLAlchemy cache (and multiprocessing's fork server re-ran the parent's ``__main__``
 in every child). So the server, started once per executor with the ``SupervisorSettings`` as the
-first line on its stdin, imports the supervisor, loads the config, builds the engine and runs a
+first line on its stdin, imports the supervisor, builds its one ``Placement`` and the engine and runs a
 try's statements once against no row in a rolled-back transaction (``try_record.rehearse``):
 the compiled-statement cache and the dialect's first-connect setup are then inherited by every
 child. It closes its connections before it prints ``ready``: no connection ever crosses a fork;
@@ -12,7 +12,8 @@ each child drops the inherited (empty) pool and connects itself.
 
 Per connection on its Unix socket (private 0700 directory) the executor sends one line
 ``{"ti_id": N}``; the server forks a child that becomes its own session, writes ``pid <n>``,
-then ``callback <json>`` lines (pipe sink only), runs ``supervise`` and exits 0 (1 if it raised).
+then a ``callback`` line (no payload) for a callback request its try's record committed, runs
+``supervise`` and exits 0 (1 if it raised).
 After reaping it the server writes ``exit <code>`` (negative: killed by that signal), so the
 executor learns how every supervisor ended. Children write only before they exit and the server
 only after, so lines never interleave. When its stdin closes the server stops accepting and exits
@@ -22,6 +23,7 @@ its socket and directory itself (also when the executor was killed and could not
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import select
@@ -34,23 +36,20 @@ import tempfile
 import time
 import traceback
 
-import attrs
 from sqlalchemy import Engine
 
-import dagseal.runtime.process  # noqa: F401  (task_runtime imports it lazily; the import is the point)
-from dagseal.config import Config, load_config
+import dagseal.runtime.process  # noqa: F401  (Placement imports it lazily; the import is the point)
 from dagseal.db.session import create_engine_from_conn, session_factory
 from dagseal.errors import DagsealError
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.supervisor import supervise
-from dagseal.executor.try_record import rehearse
+from dagseal.lifecycle.try_record import rehearse
+from dagseal.placement import Placement
 from dagseal.runtime.base import RunTaskRequest
 from dagseal.sandbox.fork_loop import ForkLoop, tell
 from dagseal.sandbox.protocol import encode
 from dagseal.sdk import DAG, EmptyOperator
 from dagseal.serialization import (
-    CallbackRequest,
-    callback_request_from_json,
     dag_envelope,
     dag_from_envelope,
     serialize_dag,
@@ -72,16 +71,6 @@ def _warm_converters() -> None:
     encode(RunTaskRequest(id=0, dag_folder="", file="", source="", dag_id="", task_id="", run_id=""))
 
 
-class _ConnForward:
-    """A supervisor's task callbacks, sent back to the executor over its connection (pipe sink)."""
-
-    def __init__(self, conn: socket.socket) -> None:
-        self._conn = conn
-
-    def __call__(self, request: CallbackRequest) -> None:
-        self._conn.sendall(b"callback " + request.to_json().encode() + b"\n")
-
-
 class _Server(ForkLoop):
     """Forks one supervisor per connection (``ForkLoop``); the child reports its own ``pid``."""
 
@@ -90,7 +79,7 @@ class _Server(ForkLoop):
 
     def __init__(self, socket_path: str, settings: SupervisorSettings) -> None:
         self.settings = settings
-        self.config: Config = load_config()
+        self.placement = Placement(settings.placement)
         _warm_converters()
         self.engine: Engine = create_engine_from_conn(settings.sql_alchemy_conn)
         rehearse(session_factory(self.engine))
@@ -121,8 +110,8 @@ class _Server(ForkLoop):
                 other.close()
             self.engine.dispose(close=False)  # a fresh pool: this child opens its own connections
             tell(conn, f"pid {os.getpid()}\n")  # even if the executor died: the try runs all the same
-            forward = None if self.settings.standalone_dag_processor else _ConnForward(conn)
-            supervise(self.settings, session_factory(self.engine), ti_id, forward, self.config)
+            notice = functools.partial(tell, conn, "callback\n")  # a callback request was committed
+            supervise(self.settings, self.placement, session_factory(self.engine), ti_id, notice)
             code = 0
         except BaseException:  # whatever happened, the child must not return into the server loop
             traceback.print_exc()
@@ -149,11 +138,11 @@ class SupervisorHandle:
     def sentinel(self) -> socket.socket:
         return self._conn
 
-    def read(self, timeout: float | None = 0.0, until_pid: bool = False) -> list[CallbackRequest]:
+    def read(self, timeout: float | None = 0.0, until_pid: bool = False) -> int:
         """Take the lines that arrive within ``timeout`` (None: until it ended, or with ``until_pid``
-        until its pid is known); returns the task callbacks it forwarded."""
+        until its pid is known); returns how many callback requests it reported committed."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        callbacks = []
+        callbacks = 0
         while not self.finished and not (until_pid and self.pid is not None):
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             if not select.select([self._conn], [], [], left)[0]:
@@ -168,7 +157,7 @@ class SupervisorHandle:
                 if kind == "pid":
                     self.pid = int(rest)
                 elif kind == "callback":
-                    callbacks.append(callback_request_from_json(rest))
+                    callbacks += 1
                 elif kind == "exit":
                     self.exit_code = int(rest)
                     self.finished = True
@@ -196,7 +185,7 @@ class SupervisorForkServer:
             start_new_session=True,  # Ctrl-C goes to the scheduler, which stops us
         )
         assert self._process.stdin is not None and self._process.stdout is not None
-        self._process.stdin.write(json.dumps(attrs.asdict(self._settings)).encode() + b"\n")
+        self._process.stdin.write(self._settings.to_json().encode() + b"\n")
         self._process.stdin.flush()
         ready = select.select([self._process.stdout], [], [], START_TIMEOUT_SECONDS)[0]
         if not ready or self._process.stdout.readline() != b"ready\n":
@@ -224,7 +213,7 @@ class SupervisorForkServer:
 
 
 def main() -> None:
-    settings = SupervisorSettings(**json.loads(sys.stdin.buffer.readline()))
+    settings = SupervisorSettings.from_json(sys.stdin.buffer.readline())
     _Server(sys.argv[1], settings).serve()
 
 

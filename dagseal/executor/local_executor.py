@@ -18,16 +18,15 @@ import os
 import select
 import signal
 import time
+from collections.abc import Callable
 
 import attrs
 
-from dagseal.callbacks.base import BaseCallbackSink
-from dagseal.executor.base import BaseExecutor, FinishedTry
 from dagseal.executor.fork_server import ForkServerUnavailable, SupervisorForkServer, SupervisorHandle
 from dagseal.executor.settings import SupervisorSettings
+from dagseal.lifecycle.handoff import BaseExecutor, FinishedTry, QueuedTry
 from dagseal.runtime.environment import compile_sandbox_bytecode
 from dagseal.runtime.zygote import SandboxZygote
-from dagseal.scheduler.task_scheduling import QueuedTry
 
 TERMINATE_GRACE_SECONDS = 10.0
 PID_TIMEOUT_SECONDS = 5.0
@@ -35,13 +34,18 @@ log = logging.getLogger(__name__)
 
 
 class LocalExecutor(BaseExecutor):
-    """Runs up to ``[core] parallelism`` supervisors on this host."""
+    """Runs up to ``[core] parallelism`` supervisors on this host; ``wake_processors`` is called when
+    a supervisor committed a callback request (processors embedded in this process wake at once)."""
 
     def __init__(
-        self, parallelism: int, callback_sink: BaseCallbackSink, settings: SupervisorSettings
+        self,
+        parallelism: int,
+        settings: SupervisorSettings,
+        wake_processors: Callable[[], None] | None = None,
     ) -> None:
-        super().__init__(parallelism, callback_sink)
+        super().__init__(parallelism)
         self._settings = settings
+        self._wake_processors = wake_processors
         self._running: dict[int, SupervisorHandle] = {}
         self._server: SupervisorForkServer | None = None
         self._zygote: SandboxZygote | None = None
@@ -52,7 +56,7 @@ class LocalExecutor(BaseExecutor):
 
     def start(self) -> None:
         compile_sandbox_bytecode()
-        if self._settings.task_execution_runtime == "process":
+        if self._settings.placement.task_execution_runtime == "process":
             self._zygote = SandboxZygote()
             self._settings = attrs.evolve(self._settings, sandbox_zygote=self._zygote.start())
         self._server = SupervisorForkServer(self._settings)
@@ -71,10 +75,10 @@ class LocalExecutor(BaseExecutor):
         self._running[item.ti_id] = handle
 
     def _take(self, handle: SupervisorHandle, timeout: float | None = 0.0, until_pid: bool = False) -> None:
-        """Read what a supervisor reported; with the pipe sink it hands task callbacks back here
-        (with the database sink it writes them itself, durable even if we die)."""
-        for request in handle.read(timeout, until_pid):
-            self.send_callback_to_execute(request)
+        """Read what a supervisor reported; a committed callback request wakes the processors (the
+        request itself is a row the supervisor wrote with the try's end, durable if we die)."""
+        if handle.read(timeout, until_pid) and self._wake_processors is not None:
+            self._wake_processors()
 
     def sync(self) -> list[FinishedTry]:
         finished = []
@@ -87,7 +91,7 @@ class LocalExecutor(BaseExecutor):
         return finished
 
     def wait(self, timeout: float) -> None:
-        """Sleep until a supervisor exits or forwards a callback. What arrived since ``sync`` (a new
+        """Sleep until a supervisor exits or reports a callback request. What arrived since ``sync`` (a new
         supervisor's pid line) is taken first, so it does not cost the scheduler a pass."""
         sentinels = []
         for handle in self._running.values():

@@ -1,12 +1,18 @@
-"""What a supervisor needs from the configuration, as one picklable value handed to each try's process."""
+"""What a supervisor needs from the configuration, as one frozen value handed to each try's process.
+
+The supervisor (and the fork server it is forked from) never reads the configuration itself: the
+executor reads it once, and the settings travel as one JSON line (`to_json` / `from_json`).
+"""
 
 from __future__ import annotations
 
-from attrs import frozen
+from attrs import field, frozen
 
-from dagseal.config import Config, ConfigError
-
-RUNTIMES = ("process", "docker")
+from dagseal.config import Config
+from dagseal.placement import PlacementSettings
+from dagseal.secrets.settings import SecretsSettings
+from dagseal.serialization.canonical import canonical_json
+from dagseal.serialization.converter import loads, structure, unstructure
 
 
 @frozen(kw_only=True)
@@ -14,8 +20,8 @@ class SupervisorSettings:
     sql_alchemy_conn: str
     base_log_folder: str
     zombie_threshold: float
-    task_execution_runtime: str
-    standalone_dag_processor: bool
+    placement: PlacementSettings
+    secrets: SecretsSettings = field(factory=SecretsSettings)
     sandbox_zygote: str | None = None
     """Socket of the executor's warm sandbox zygote (process runtime): tries fork from it."""
 
@@ -26,13 +32,19 @@ class SupervisorSettings:
 
     @classmethod
     def from_config(cls, config: Config, force_docker: bool = False) -> SupervisorSettings:
-        runtime = "docker" if force_docker else config.get("core", "task_execution_runtime").strip()
-        if runtime not in RUNTIMES:
-            raise ConfigError(f"[core] task_execution_runtime = {runtime!r}; expected one of {RUNTIMES}")
+        """`force_docker`: `tasks run --docker` (AIP-46)."""
         return cls(
             sql_alchemy_conn=config.get("core", "sql_alchemy_conn"),
             base_log_folder=config.get("logging", "base_log_folder"),
             zombie_threshold=config.getfloat("scheduler", "zombie_threshold"),
-            task_execution_runtime=runtime,
-            standalone_dag_processor=config.getboolean("scheduler", "standalone_dag_processor"),
+            placement=PlacementSettings.from_config(config, force_docker=force_docker),
+            secrets=SecretsSettings.from_config(config),
         )
+
+    def to_json(self) -> str:
+        return canonical_json(unstructure(self))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> SupervisorSettings:
+        """Through the one strict converter: an unknown or missing key is an error, never dropped."""
+        return structure(loads(text), cls)

@@ -3,9 +3,11 @@
 It registers a ``LocalTaskJob`` and heartbeats it, claims the queued try, writes the try's log to
 ``<base_log_folder>/<dag>/<run>/<task>/<try>.log``, asks the task runtime to run the sandbox
 ``run_task`` request (the ``--raw`` part: scrubbed environment, no DB access), and records state,
-duration, exit code, host, return value and the image the try ran in. With the Docker runtime the
-try runs in the image pinned on its DagRun (a deployed run's image is pulled by digest on first
-use); an image that cannot be had fails the try with one line naming the cause. The runtime
+duration, exit code, host, return value and the image the try ran in. The process's one
+``Placement`` says which sandbox runs the try. With the Docker runtime the try runs in the image
+pinned on its DagRun: a deployed run's image is pulled by digest (its reference comes with the
+claim) on first use, and nothing re-resolves it from disk; an image that cannot be had fails the
+try with one line naming the cause. The runtime
 enforces ``execution_timeout`` by killing the try's process group or container. If the row is
 taken away (cleared, run timed out, declared a zombie), the heartbeat notices and kills the try.
 SIGTERM kills the try and records it as failed.
@@ -23,22 +25,21 @@ from types import FrameType
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.callbacks.database_sink import DatabaseCallbackSink
-from dagseal.config import Config, load_config
 from dagseal.db.jobs import add_job, close_job, end_job, heartbeat
 from dagseal.db.models import JobState, JobType
 from dagseal.db.session import session_scope
-from dagseal.deploy.pull import image_for_run
+from dagseal.deploy.errors import DeployError
 from dagseal.errors import DagsealError
 from dagseal.executor.settings import SupervisorSettings
-from dagseal.executor.task_runtime import TASK_DOCKER_KIND, task_runtime, task_spec
-from dagseal.executor.try_record import ClaimedTry, claim_try, record_outcome, still_owned
+from dagseal.lifecycle.commit_points import committed
+from dagseal.lifecycle.states import TaskState
+from dagseal.lifecycle.try_claim import ClaimedTry, claim_try, still_owned
+from dagseal.lifecycle.try_record import record_outcome
+from dagseal.placement import Placement
 from dagseal.runtime.base import SandboxRuntime, SandboxSpec, TaskHandle, TaskOutcome
-from dagseal.scheduler.states import TaskState
-from dagseal.serialization import CallbackRequest
+from dagseal.secrets.try_access import TryAccess
 from dagseal.timeutil import utcnow
 
-SendCallback = Callable[[CallbackRequest], None]
 log = logging.getLogger(__name__)
 
 
@@ -101,22 +102,22 @@ def _sigterm_raises() -> Iterator[None]:
 
 
 def _sandbox(
-    settings: SupervisorSettings, factory: sessionmaker[Session], claimed: ClaimedTry, config: Config
+    settings: SupervisorSettings, placement: Placement, claimed: ClaimedTry
 ) -> tuple[SandboxRuntime, SandboxSpec, str | None]:
     """The try's runtime and sandbox, and the image digest to record for it (None: no container)."""
-    kind = settings.task_execution_runtime
-    runtime = task_runtime(kind, config, settings.sandbox_zygote)
-    pinned = claimed.image_digest
-    if kind == "docker":
-        socket_path = str(config.docker_runtime_settings(TASK_DOCKER_KIND)["socket_path"])
-        pinned = image_for_run(factory, claimed.image_digest, claimed.deployment_id, socket_path)
+    runtime = placement.task_runtime(settings.sandbox_zygote)
     file, timeout = claimed.request.file, claimed.execution_timeout
-    spec = task_spec(kind, claimed.dag_folder, file, pinned, timeout, config)
-    return runtime, spec, (claimed.image_digest or spec.image) if kind == "docker" else None
+    if not placement.tasks_in_containers:
+        return runtime, placement.task_sandbox(claimed.dag_folder, file, None, timeout), None
+    if claimed.image_error is not None:  # a deployed run whose deployment lost its image
+        raise DeployError(claimed.image_error)
+    pinned = placement.pinned_task_image(claimed.image_digest, claimed.deployment_id, claimed.image_ref)
+    spec = placement.task_sandbox(claimed.dag_folder, file, pinned, timeout)
+    return runtime, spec, claimed.image_digest or spec.image
 
 
 def _run_try(
-    settings: SupervisorSettings, factory: sessionmaker[Session], claimed: ClaimedTry, config: Config
+    settings: SupervisorSettings, placement: Placement, factory: sessionmaker[Session], claimed: ClaimedTry
 ) -> tuple[TaskOutcome, datetime, str | None]:
     """Run the try; returns its outcome, when its sandbox was gone (start + measured duration) and
     the image digest it ran in."""
@@ -126,7 +127,8 @@ def _run_try(
     with path.open("ab") as log_file:
         log_file.write(f"[dagseal] {r.dag_id}.{r.task_id} run {r.run_id} try {claimed.try_number}\n".encode())
         try:
-            runtime, spec, image_digest = _sandbox(settings, factory, claimed, config)
+            runtime, spec, image_digest = _sandbox(settings, placement, claimed)
+            access = TryAccess.for_try(factory, settings.secrets, claimed.dag_folder, r)  # secrets, XCom
         except DagsealError as exc:  # engine or registry down, digest missing, image unresolvable
             outcome = TaskOutcome(state="failed", error=f"no sandbox for the try: {exc}")
             log_file.write(_summary(outcome).encode())
@@ -139,11 +141,12 @@ def _run_try(
         def on_start(handle: TaskHandle) -> None:
             beat.handle = handle
 
+        masked_log = access.log(log_file)
         beat.start()
         started = utcnow()
         try:
             with _sigterm_raises():
-                outcome = runtime.run_task(spec, r, log_file, spec.task_timeout, on_start)
+                outcome = runtime.run_task(spec, r, masked_log, spec.task_timeout, on_start, access.answers)
         except Terminated:
             _kill(runtime, beat.handle)
             outcome = TaskOutcome(state="failed", error="supervisor received SIGTERM; try killed")
@@ -154,7 +157,9 @@ def _run_try(
                 state="failed", error="task instance was changed outside this try; try killed"
             )
         exited_at = started + timedelta(seconds=outcome.duration) if outcome.duration else utcnow()
-        log_file.write(_summary(outcome).encode())
+        masked_log.finish()
+        outcome = access.finish(outcome)
+        log_file.write(access.mask(_summary(outcome)).encode())
     return outcome, exited_at, image_digest
 
 
@@ -172,30 +177,31 @@ def _register_and_claim(factory: sessionmaker[Session], ti_id: int) -> tuple[int
         claimed = claim_try(session, ti_id, job_id, utcnow())
         if claimed is None:
             close_job(session, job_id, JobState.SUCCESS)
+    if claimed is not None:
+        committed("supervisor.claim")
     return job_id, claimed
 
 
 def supervise(
     settings: SupervisorSettings,
+    placement: Placement,
     factory: sessionmaker[Session],
     ti_id: int,
-    send_callback: SendCallback | None = None,
-    config: Config | None = None,
+    on_callback: Callable[[], None] | None = None,
 ) -> TaskState | None:
     """Run the queued try of task instance ``ti_id``; returns the recorded state, or None if it was
-    not ours to run (not queued any more). Task callbacks go to ``send_callback`` or, by default,
-    to ``callback_request`` rows. ``config`` defaults to ``load_config()`` (the fork server loads
-    it once for all its supervisors)."""
-    send = send_callback or DatabaseCallbackSink(factory).send
+    not ours to run (not queued any more). The task callback is a ``callback_request`` row written
+    with the try's end; ``on_callback`` is then told (the fork server wakes an embedded processor).
+    ``placement``: the process's one (the fork server builds it once for all its supervisors)."""
     job_id, claimed = _register_and_claim(factory, ti_id)
     if claimed is None:
         return None
     ended = JobState.FAILED
     try:
-        outcome, exited_at, image_digest = _run_try(settings, factory, claimed, config or load_config())
-        state, request = record_outcome(factory, claimed, outcome, exited_at, image_digest)
-        if request is not None:
-            send(request)
+        outcome, exited_at, image_digest = _run_try(settings, placement, factory, claimed)
+        state, requested = record_outcome(factory, claimed, outcome, exited_at, image_digest)
+        if requested and on_callback is not None:
+            on_callback()
         ended = JobState.SUCCESS
         return state
     finally:

@@ -4,7 +4,7 @@ Entry points: :class:`DagProcessorManager` (``from_config`` for the CLI and the 
 for DAG policies, :func:`get_current_subdir`.
 """
 
-from dagseal.processor.callback_runner import DatabaseCallbackSource, QueueCallbackSource
+from dagseal.processor.callback_runner import DatabaseCallbackSource
 from dagseal.processor.manager import DagProcessorManager, LoopStats, ProcessorSettings
 from dagseal.processor.policy import get_current_subdir
 
@@ -13,6 +13,5 @@ __all__ = [
     "DatabaseCallbackSource",
     "LoopStats",
     "ProcessorSettings",
-    "QueueCallbackSource",
     "get_current_subdir",
 ]

@@ -1,8 +1,8 @@
 """Run callback requests in the sandbox, on the exact DAG source their run was pinned to.
 
-Two sources feed the processor (AIP-43): :class:`DatabaseCallbackSource` claims this directory's
-``callback_request`` rows (standalone processors), :class:`QueueCallbackSource` drains the
-in-process queue a ``PipeCallbackSink`` fills (a processor embedded in the scheduler).
+The processor's callbacks are this directory's ``callback_request`` rows (AIP-43), claimed by
+:class:`DatabaseCallbackSource`, whether the processor runs apart or embedded in the scheduler: the
+rows are written in the same transaction as the state change that caused them.
 
 Each callback is its own ``run_callbacks`` request, so a crash or timeout is charged to exactly
 one callback and no other callback runs twice. A callback is *done* (its row deleted) once it ran,
@@ -13,12 +13,10 @@ logged, when it can never run: undecodable data or no stored code for its DAG.
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
-import queue
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,9 +25,10 @@ from dagseal.callbacks.claims import claim_callbacks, complete_callback, release
 from dagseal.db.models import DagCodeModel, DagModel, DagRunModel, SerializedDagModel
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
-from dagseal.processor.runtime_choice import SpecResolver
-from dagseal.processor.sessions import SessionPool
+from dagseal.placement.parse_sandboxes import SandboxChoice
+from dagseal.processor.sandbox_pool import SandboxPool
 from dagseal.runtime.base import SandboxError
+from dagseal.runtime.channel import Answerer
 from dagseal.sandbox.protocol import CallbacksResult
 from dagseal.serialization import CallbackRequest, SerializationError
 from dagseal.serialization.converter import structure
@@ -44,20 +43,6 @@ class PendingCallback:
     callback_id: int
     request: CallbackRequest | None
     decode_error: str | None = None
-
-
-class CallbackSource(Protocol):
-    def fetch(self, limit: int) -> list[PendingCallback]:
-        """Up to ``limit`` callbacks to run now, highest priority first where the transport can."""
-        ...
-
-    def done(self, callback: PendingCallback) -> None:
-        """The callback ran (or can never run): forget it."""
-        ...
-
-    def release(self, callback: PendingCallback) -> None:
-        """The callback did not run: hand it back for a later attempt."""
-        ...
 
 
 class DatabaseCallbackSource:
@@ -88,30 +73,6 @@ class DatabaseCallbackSource:
 
     def release(self, callback: PendingCallback) -> None:
         release_callback(self._session_factory, callback.callback_id, self._job_id)
-
-
-class QueueCallbackSource:
-    """Drains the queue a ``PipeCallbackSink(queue.put)`` fills; first in, first out."""
-
-    def __init__(self, requests: queue.Queue[CallbackRequest]) -> None:
-        self._requests = requests
-        self._ids = itertools.count(1)
-        self._retry: list[PendingCallback] = []
-
-    def fetch(self, limit: int) -> list[PendingCallback]:
-        pending, self._retry = self._retry[:limit], self._retry[limit:]
-        while len(pending) < limit:
-            try:
-                pending.append(PendingCallback(next(self._ids), self._requests.get_nowait()))
-            except queue.Empty:
-                break
-        return pending
-
-    def done(self, callback: PendingCallback) -> None:
-        """Nothing to delete: the request lived only in memory."""
-
-    def release(self, callback: PendingCallback) -> None:
-        self._retry.append(callback)
 
 
 @dataclass(frozen=True)
@@ -155,15 +116,20 @@ class CallbackResult:
 
 
 class CallbackRunner:
-    """Runs one callback at a time per call; thread-safe (each call leases its own session)."""
+    """Runs one callback at a time per call; thread-safe (each call leases its own warm sandbox)."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], pool: SessionPool, specs: SpecResolver, timeout: float
+        self,
+        session_factory: sessionmaker[Session],
+        pool: SandboxPool,
+        sandboxes: SandboxChoice,
+        answers: Callable[[CallbackRequest], Answerer] | None = None,
     ) -> None:
+        """``answers``: the answerer of a callback's supervisor requests (connections, variables, XCom)."""
         self._session_factory = session_factory
         self._pool = pool
-        self._specs = specs
-        self._timeout = timeout
+        self._sandboxes = sandboxes
+        self._answers = answers
 
     def prepare(self, callback: PendingCallback) -> PinnedCode | str:
         """The pinned code to run ``callback`` on, or why it can never run."""
@@ -180,7 +146,7 @@ class CallbackRunner:
         """Run ``callback`` in a sandbox for its pinned image; ``ran=False`` when none could start."""
         assert callback.request is not None, "prepare() refuses undecodable callbacks"
         try:
-            spec = self._specs.for_callback(code.relative_fileloc, code.image_digest, code.deployment_id)
+            spec = self._sandboxes.for_callback(code.relative_fileloc, code.image_digest, code.deployment_id)
         except DagsealError as exc:  # bad runtime.yaml, refused image, failed pull: maybe fixed later
             return CallbackResult(callback, ran=False, error=f"no sandbox to run it in: {exc}")
         message = {
@@ -191,9 +157,10 @@ class CallbackRunner:
         }
         started = False
         try:
-            with self._pool.lease(spec) as session:
+            with self._pool.lease(spec) as sandbox:
                 started = True
-                reply = session.request(message, timeout=self._timeout)
+                answer = None if self._answers is None else self._answers(callback.request)
+                reply = sandbox.request(message, timeout=spec.parse_timeout, answer=answer)
         except SandboxError as exc:
             return CallbackResult(callback, ran=started, error=f"sandbox failed running the callback: {exc}")
         try:

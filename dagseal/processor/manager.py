@@ -1,15 +1,14 @@
 """DagProcessorManager: the standalone DAG processor loop for one DAG directory (AIP-43).
 
 Each loop: scan the directory (``file_tracker``), parse due files with ``parsing_processes``
-warm sandbox sessions in parallel threads, store the outcomes in file order (``persistence``, on
+warm sandboxes in parallel threads, store the outcomes in file order (``persistence``, on
 this thread, so "the first file wins" a duplicate dag_id deterministically), then run up to
 ``max_callbacks_per_loop`` callbacks (``callback_runner``). The ``job`` row heartbeats throughout.
 
 The processor is identified by its ``processor_subdir``: the resolved absolute path of the
-directory it parses. Standalone, callbacks come from the DB; embedded in a scheduler
-(``standalone_dag_processor = False``) pass ``callbacks=QueueCallbackSource(q)`` where the
-scheduler's ``PipeCallbackSink(q.put)`` fills ``q``, and call :meth:`run_once` from its loop (or
-:meth:`run` in a thread with a stop event).
+directory it parses. Callbacks are always this directory's ``callback_request`` rows, whether the
+processor runs apart or embedded in a scheduler (``standalone_dag_processor = False``), which calls
+:meth:`run_once` from a thread of its own and wakes it early when it committed a callback request.
 
 User DAG files are never imported here: they are only stat-ed and hashed on the host.
 """
@@ -33,10 +32,11 @@ from dagseal.db.jobs import end_job, heartbeat, start_job
 from dagseal.db.models import JobState, JobType
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
+from dagseal.placement import Placement
+from dagseal.placement.parse_sandboxes import SandboxChoice
 from dagseal.processor.callback_runner import (
     CallbackResult,
     CallbackRunner,
-    CallbackSource,
     DatabaseCallbackSource,
     PendingCallback,
 )
@@ -51,9 +51,12 @@ from dagseal.processor.persistence import (
     store_outcome,
 )
 from dagseal.processor.policy import DagPolicy, current_subdir, load_dag_policy
-from dagseal.processor.runtime_choice import SpecResolver, parsing_specs, runtime_for_parsing
-from dagseal.processor.sessions import SessionPool
+from dagseal.processor.sandbox_pool import SandboxPool
 from dagseal.runtime.base import SandboxRuntime, SandboxSpec
+from dagseal.runtime.channel import Answerer
+from dagseal.secrets.answers import CallbackAnswers
+from dagseal.secrets.settings import SecretsSettings
+from dagseal.serialization import CallbackRequest
 from dagseal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -64,10 +67,10 @@ STORE_BATCH = 64  # outcomes already parsed are stored together: one commit inst
 
 @dataclass(frozen=True)
 class ProcessorSettings:
-    """The ``[scheduler]`` knobs the processor reads (see ``dagseal config list``)."""
+    """The ``[scheduler]`` knobs the processor reads (see ``dagseal config list``); the parse
+    timeout is the sandbox's own (``[scheduler] parse_timeout``, or the file's runtime.yaml)."""
 
     parsing_processes: int = 2
-    parse_timeout: float = 30.0
     min_file_process_interval: float = 30.0
     dag_dir_list_interval: float = 300.0
     max_callbacks_per_loop: int = 20
@@ -82,7 +85,6 @@ class ProcessorSettings:
             parsing_processes=config.getint("scheduler", "parsing_processes")
             if parsing_processes is None
             else parsing_processes,
-            parse_timeout=config.getfloat("scheduler", "parse_timeout"),
             min_file_process_interval=config.getfloat("scheduler", "min_file_process_interval"),
             dag_dir_list_interval=config.getfloat("scheduler", "dag_dir_list_interval"),
             max_callbacks_per_loop=config.getint("scheduler", "max_callbacks_per_loop"),
@@ -126,11 +128,11 @@ class DagProcessorManager:
         *,
         session_factory: sessionmaker[Session],
         runtime: SandboxRuntime,
-        specs: SpecResolver,
+        sandboxes: SandboxChoice,
         settings: ProcessorSettings,
         policy: DagPolicy | None = None,
-        callbacks: CallbackSource | None = None,
         clock: Callable[[], float] = time.monotonic,
+        answers: Callable[[CallbackRequest], Answerer] | None = None,
     ) -> None:
         root = Path(dag_directory).resolve()
         if not root.is_dir():
@@ -139,7 +141,7 @@ class DagProcessorManager:
         self.settings = settings
         self._session_factory = session_factory
         self._ctx = DirectoryContext(root, policy, settings.paused_at_creation)
-        self._specs = specs
+        self._sandboxes = sandboxes
         self._clock = clock
         self._tracker = FileTracker(
             root,
@@ -147,11 +149,11 @@ class DagProcessorManager:
             min_file_process_interval=settings.min_file_process_interval,
             clock=clock,
         )
-        self._pool = SessionPool(runtime, settings.parsing_processes)
+        self._pool = SandboxPool(runtime, settings.parsing_processes)
         self._file_specs: dict[str, SandboxSpec] = {}  # the spec each present file was last parsed in
         self._threads = ThreadPoolExecutor(settings.parsing_processes, thread_name_prefix="dagseal-parse")
-        self._runner = CallbackRunner(session_factory, self._pool, specs, settings.parse_timeout)
-        self._callbacks = callbacks
+        self._runner = CallbackRunner(session_factory, self._pool, sandboxes, answers)
+        self._callbacks: DatabaseCallbackSource | None = None
         self._last_heartbeat = float("-inf")
         self._last_refresh = float("-inf")
         self.job_id: int | None = None
@@ -160,23 +162,23 @@ class DagProcessorManager:
     def from_config(
         cls,
         config: Config,
+        placement: Placement,
         dag_directory: str | Path,
         session_factory: sessionmaker[Session],
         *,
         parsing_processes: int | None = None,
-        callbacks: CallbackSource | None = None,
     ) -> DagProcessorManager:
-        """A manager wired from config: runtime, specs, DAG policy and settings."""
+        """A manager wired from config and the process's placement: runtime, sandboxes, DAG policy."""
         settings = ProcessorSettings.from_config(config, parsing_processes)
         root = Path(dag_directory).resolve()
         return cls(
             root,
             session_factory=session_factory,
-            runtime=runtime_for_parsing(config),
-            specs=parsing_specs(config, root, settings.parse_timeout, session_factory),
+            runtime=placement.parsing_runtime(),
+            sandboxes=placement.parse_sandboxes(root, session_factory),
             settings=settings,
             policy=load_dag_policy(config.get("core", "policy_module").strip()),
-            callbacks=callbacks,
+            answers=CallbackAnswers(session_factory, SecretsSettings.from_config(config), str(root)),
         )
 
     @property
@@ -185,13 +187,9 @@ class DagProcessorManager:
 
     def __enter__(self) -> Self:
         self.job_id = start_job(self._session_factory, JobType.DAG_PROCESSOR, self.processor_subdir)
-        if self._callbacks is None:
-            self._callbacks = DatabaseCallbackSource(
-                self._session_factory,
-                self.processor_subdir,
-                self.job_id,
-                self.settings.callback_claim_timeout,
-            )
+        self._callbacks = DatabaseCallbackSource(
+            self._session_factory, self.processor_subdir, self.job_id, self.settings.callback_claim_timeout
+        )
         log.info("DAG processor job %s parsing %s", self.job_id, self.processor_subdir)
         return self
 
@@ -218,7 +216,7 @@ class DagProcessorManager:
         """One loop: scan, parse and store due files, then run a batch of callbacks."""
         if self.job_id is None or self._callbacks is None:
             raise RuntimeError("enter the manager (`with manager:`) before running loops")
-        scan = self._tracker.scan(self._specs.refresh())
+        scan = self._tracker.scan(self._sandboxes.refresh())
         self._forget_missing(scan)
         with current_subdir(self.processor_subdir):
             parsed, errors = self._parse_due(scan)
@@ -256,7 +254,7 @@ class DagProcessorManager:
                 futures.append(_ready(FileOutcome.failed(rel, f"{rel}: {scan.unreadable[rel]}")))
                 continue
             try:
-                spec = self._specs.for_file(rel)
+                spec = self._sandboxes.for_file(rel)
             except DagsealError as exc:  # bad runtime.yaml, mutable tag, failing policy hook, ...
                 # retried after min_file_process_interval: a fixed runtime.yaml is not a .py input
                 message = f"{rel}: no sandbox to parse it in: {exc}"
@@ -276,7 +274,7 @@ class DagProcessorManager:
         return len(futures), errors
 
     def _parse_one(self, spec: SandboxSpec, rel: str) -> FileOutcome:
-        return parse_file(self._pool, spec, rel, self.settings.parse_timeout)
+        return parse_file(self._pool, spec, rel)
 
     def _store(self, outcomes: list[FileOutcome], present: tuple[str, ...]) -> int:
         """Store outcomes in one transaction; the number of files left with an import error.
@@ -312,7 +310,7 @@ class DagProcessorManager:
             refresh_parsed_time(session, self._ctx, scan.files, utcnow())
         self._last_refresh = now
 
-    def _run_callbacks(self, source: CallbackSource) -> int:
+    def _run_callbacks(self, source: DatabaseCallbackSource) -> int:
         """Claim a batch, run it on the worker threads, settle each as it finishes; the number run."""
         futures: list[Future[CallbackResult]] = []
         for callback in source.fetch(self.settings.max_callbacks_per_loop):
@@ -331,7 +329,7 @@ class DagProcessorManager:
         return ran
 
     @staticmethod
-    def _settle(source: CallbackSource, result: CallbackResult) -> None:
+    def _settle(source: DatabaseCallbackSource, result: CallbackResult) -> None:
         callback: PendingCallback = result.callback
         if not result.ran:
             log.warning("callback %s not run, released: %s", callback.callback_id, result.error)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dagseal.processor.sessions import SessionPool
+from dagseal.processor.sandbox_pool import SandboxPool
 from dagseal.runtime.base import (
     SandboxCrashed,
     SandboxError,
@@ -68,14 +68,16 @@ def _error_text(message: str, detail: str) -> str:
     return f"{detail}\n\n{message}"
 
 
-def parse_file(pool: SessionPool, spec: SandboxSpec, rel: str, timeout: float) -> FileOutcome:
-    """Ask a warm sandbox for spec to parse ``rel``; crashes and timeouts restart that sandbox."""
+def parse_file(pool: SandboxPool, spec: SandboxSpec, rel: str) -> FileOutcome:
+    """Ask a warm sandbox for spec to parse ``rel`` within ``spec.parse_timeout`` (``[scheduler]
+    parse_timeout``, or the file's runtime.yaml); crashes and timeouts restart that sandbox."""
+    timeout = spec.parse_timeout
     started = False
     try:
-        with pool.lease(spec) as session:
+        with pool.lease(spec) as sandbox:
             started = True
             try:
-                reply = session.request({"type": "parse", "file": rel}, timeout=timeout)
+                reply = sandbox.request({"type": "parse", "file": rel}, timeout=timeout)
             except SandboxRequestError as exc:
                 return FileOutcome.failed(rel, f"{rel}: the sandbox refused the parse request: {exc}")
     except SandboxError as exc:

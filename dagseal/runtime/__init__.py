@@ -10,11 +10,11 @@ from dagseal.runtime.base import (
     SandboxProtocolError,
     SandboxRequestError,
     SandboxRuntime,
-    SandboxSession,
     SandboxSpec,
     SandboxTimeout,
     TaskHandle,
     TaskOutcome,
+    WarmSandbox,
 )
 
 __all__ = [
@@ -23,9 +23,9 @@ __all__ = [
     "SandboxProtocolError",
     "SandboxRequestError",
     "SandboxRuntime",
-    "SandboxSession",
     "SandboxSpec",
     "SandboxTimeout",
     "TaskHandle",
     "TaskOutcome",
+    "WarmSandbox",
 ]

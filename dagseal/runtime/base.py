@@ -4,8 +4,10 @@ A runtime starts, watches and stops sandboxes; it never decides how many or when
 scheduler do). Inputs are frozen specs, results are typed, failures are the SandboxError family.
 """
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from enum import StrEnum
 from typing import Any, BinaryIO, Literal
 
 from attrs import field, frozen
@@ -14,17 +16,21 @@ from dagseal.errors import DagsealError
 from dagseal.sandbox.protocol import RunTaskRequest
 
 __all__ = [
+    "NETWORK_NAME",
+    "Network",
     "RunTaskRequest",
     "SandboxCrashed",
     "SandboxError",
     "SandboxProtocolError",
     "SandboxRequestError",
     "SandboxRuntime",
-    "SandboxSession",
     "SandboxSpec",
     "SandboxTimeout",
     "TaskHandle",
     "TaskOutcome",
+    "Volume",
+    "WarmSandbox",
+    "network_name",
 ]
 
 
@@ -37,7 +43,7 @@ class SandboxError(DagsealError):
 
 
 class SandboxCrashed(SandboxError):
-    """The sandbox exited (EOF on its protocol stream); the session is dead, start a new one."""
+    """The sandbox exited (EOF on its protocol stream); the warm sandbox is dead, start a new one."""
 
     def __init__(self, message: str, exit_code: int | None, stderr_tail: str = "") -> None:
         super().__init__(message, stderr_tail)
@@ -57,7 +63,7 @@ class SandboxProtocolError(SandboxError):
 
 
 class SandboxRequestError(SandboxError):
-    """The sandbox answered ``error``: the request was malformed. The session stays usable."""
+    """The sandbox answered ``error``: the request was malformed. The warm sandbox stays usable."""
 
 
 def _pairs(value: Mapping[str, str] | tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
@@ -65,21 +71,51 @@ def _pairs(value: Mapping[str, str] | tuple[tuple[str, str], ...]) -> tuple[tupl
     return tuple(sorted((str(key), str(val)) for key, val in items))
 
 
+class Network(StrEnum):
+    """The two networks every engine has: none (the default) and the host's. A sandbox may also
+    join a user-defined network by name (`network_name`), which placement lets a task try use
+    only when `[docker_runtime] allowed_networks` lists it (`dagseal.runtime.egress`)."""
+
+    NONE = "none"
+    HOST = "host"
+
+
+NETWORK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")  # Docker's network name shape
+
+
+def network_name(value: str) -> str:
+    """``none``, ``host`` or a Docker network's name; anything else is refused."""
+    text = str(value)
+    if not NETWORK_NAME.match(text):
+        raise ValueError(f"{value!r} is not a Docker network name")
+    return text
+
+
+@frozen
+class Volume:
+    """One bind mount: ``source`` an absolute host path, ``target`` an absolute container path."""
+
+    source: str
+    target: str
+    read_only: bool = True
+
+
 @frozen(kw_only=True)
 class SandboxSpec:
-    """Where and how to run a sandbox. Hashable: warm-session pools are keyed by it.
+    """Where and how to run a sandbox. Hashable: sandbox pools are keyed by it.
 
-    ``environment`` and ``labels`` accept a mapping and are stored as sorted pairs.
-    Backends ignore settings they cannot enforce (the process runtime ignores memory, cpus,
-    network, mounts, run_as_user and image).
+    ``environment`` and ``labels`` accept a mapping and are stored as sorted pairs; ``memory`` is
+    in bytes; ``parse_timeout`` bounds the first hello and every parse and callback request.
+    Backends ignore settings they cannot enforce (the process backend ignores memory, cpus,
+    network, volumes, run_as_user and image).
     """
 
     dag_folder: str
     image: str | None = None
     environment: tuple[tuple[str, str], ...] = field(default=(), converter=_pairs)
-    mounts: tuple[str, ...] = field(default=(), converter=tuple)
-    network: str = "none"
-    memory: str | None = None
+    volumes: tuple[Volume, ...] = field(default=(), converter=tuple)
+    network: str = field(default=Network.NONE, converter=network_name)
+    memory: int | None = None
     cpus: float | None = None
     pids_limit: int | None = None
     run_as_user: str | None = None
@@ -112,7 +148,7 @@ class TaskOutcome:
     skip_task_ids: list[str] = field(factory=list)  # downstream tasks a branch decided to skip
 
 
-class SandboxSession(ABC):
+class WarmSandbox(ABC):
     """A warm sandbox answering parse and run_callbacks requests, one at a time (not thread-safe)."""
 
     @property
@@ -121,11 +157,17 @@ class SandboxSession(ABC):
         """The DAG folder as the sandbox sees it (the host path for processes, a mount in containers)."""
 
     @abstractmethod
-    def request(self, message: dict[str, Any], timeout: float | None) -> dict[str, Any]:
-        """Send one request and return its reply dict.
+    def request(
+        self,
+        message: dict[str, Any],
+        timeout: float | None,
+        answer: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Send one request and return its reply dict; ``answer`` answers the supervisor requests
+        (protocol 3) a ``run_callbacks`` sends while it runs.
 
         ``id`` is assigned when absent, ``dag_folder`` defaults to ``sandbox_dag_folder``.
-        ``timeout=None`` waits forever. Raises SandboxTimeout or SandboxCrashed (the session is then
+        ``timeout=None`` waits forever. Raises SandboxTimeout or SandboxCrashed (the warm sandbox is then
         dead: close it and start another), SandboxProtocolError, or SandboxRequestError for an
         ``error`` reply.
         """
@@ -143,7 +185,7 @@ class SandboxRuntime(ABC):
     """One backend for running sandboxes (ProcessRuntime, DockerRuntime)."""
 
     @abstractmethod
-    def start_session(self, spec: SandboxSpec) -> SandboxSession:
+    def start_warm_sandbox(self, spec: SandboxSpec) -> WarmSandbox:
         """Start a warm sandbox and wait for its hello (within ``spec.parse_timeout``)."""
 
     @abstractmethod
@@ -154,8 +196,12 @@ class SandboxRuntime(ABC):
         log: BinaryIO,
         timeout: float | None,
         on_start: Callable[[TaskHandle], None],
+        answer: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> TaskOutcome:
         """Run one task try in a fresh sandbox, output streamed to ``log``; task failure is an outcome.
+
+        ``answer`` answers the try's supervisor requests (connections, variables, XCom); without
+        it such a request fails the try.
 
         ``timeout`` bounds the whole try; when it expires everything the try started is killed
         and the outcome has ``timed_out=True``. ``on_start`` gets the handle as soon as it exists.

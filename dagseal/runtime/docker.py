@@ -3,9 +3,9 @@
 Mirrors ProcessRuntime (same protocol, same errors, same outcomes) with what only a container
 gives: the image pins the code's dependencies, the PID namespace takes every process a task
 started down with it, and the engine enforces memory / pids / cpu limits, network `none` and a
-non-root user. Warm parse sessions are long-lived containers (one per image and slot); a task
+non-root user. Warm parse sandboxes are long-lived containers (one per image and slot); a task
 try is one container, removed afterwards. Engine trouble (down, image missing or built for
-another protocol) surfaces as `SandboxStartFailed` for sessions and as a failed `TaskOutcome`
+another protocol) surfaces as `SandboxStartFailed` for warm sandboxes and as a failed `TaskOutcome`
 with one line naming the cause for tasks, so the loops that call us keep running.
 
 Two paths per container: the protocol over a socket the host listens on in a per-container
@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 import attrs
 
-from dagseal.errors import DagsealError
+from dagseal.errors import DagsealError, ImageMissing, IncompatibleImage
 from dagseal.runtime.base import (
     RunTaskRequest,
     SandboxCrashed,
@@ -39,6 +39,14 @@ from dagseal.runtime.base import (
     TaskHandle,
     TaskOutcome,
 )
+from dagseal.runtime.channel import (
+    Answerer,
+    ProtocolChannel,
+    ProtocolSandbox,
+    RunningTry,
+    last_line,
+    task_outcome_fields,
+)
 from dagseal.runtime.docker_container import (
     ContainerHandle,
     container_body,
@@ -46,21 +54,13 @@ from dagseal.runtime.docker_container import (
     container_name,
     identity_labels,
 )
-from dagseal.runtime.docker_engine import DockerEngine, EngineError, ImageMissing
+from dagseal.runtime.docker_engine import DockerEngine, EngineError
 from dagseal.runtime.docker_socket import ProtocolSocket, default_socket_root
 from dagseal.runtime.docker_stream import AttachedOutput
-from dagseal.runtime.session import (
-    ProtocolChannel,
-    ProtocolSession,
-    RunningTry,
-    last_line,
-    task_outcome_fields,
-)
-from dagseal.sandbox.protocol import PROTOCOL_VERSION
+from dagseal.sandbox.protocol import MIN_PROTOCOL_VERSION, PROTOCOL_LABEL, PROTOCOL_VERSION
 
-__all__ = ["DockerRuntime", "DockerSession", "IncompatibleImage", "SandboxStartFailed"]
+__all__ = ["DockerRuntime", "DockerWarmSandbox", "SandboxStartFailed"]
 
-PROTOCOL_LABEL = "io.dagseal.sandbox.protocol"
 EXIT_GRACE_SECONDS = 5.0
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,12 @@ class SandboxStartFailed(SandboxError):
     """The engine could not give us a sandbox: engine down, image missing or incompatible."""
 
 
-class IncompatibleImage(DagsealError):
-    """The image was not built for this host's sandbox protocol."""
+def _size(size: int) -> str:
+    """Bytes as runtime.yaml and Docker write them (`96m`, `2g`), for messages."""
+    for unit, factor in (("g", 1024**3), ("m", 1024**2), ("k", 1024)):
+        if size % factor == 0:
+            return f"{size // factor}{unit}"
+    return f"{size} bytes"
 
 
 def _memory_reason(state: Mapping[str, Any]) -> str | None:
@@ -148,7 +152,7 @@ class ContainerChannel(ProtocolChannel):
             self.handle.remove()
 
 
-class DockerSession(ProtocolSession):
+class DockerWarmSandbox(ProtocolSandbox):
     """A warm parse/callback container; requests are answered in order, one at a time."""
 
     def __init__(self, spec: SandboxSpec, channel: ContainerChannel, release: Callable[[], None]) -> None:
@@ -179,7 +183,7 @@ class DockerRuntime(SandboxRuntime):
     """Runs sandboxes as containers through one engine.
 
     `cgroup_root` (`[docker_runtime] cgroup_mount_path`) lets the host tell a fork bomb stopped
-    by the pids limit from an ordinary failure; `stderr_sink` receives warm sessions' stderr;
+    by the pids limit from an ordinary failure; `stderr_sink` receives warm sandboxes' stderr;
     `socket_root` holds one protocol socket directory per container (`default_socket_root()`).
     """
 
@@ -211,10 +215,11 @@ class DockerRuntime(SandboxRuntime):
                 "or deploy it"
             ) from None
         found = labels.get(PROTOCOL_LABEL)
-        if found != str(PROTOCOL_VERSION):
+        if found not in {str(v) for v in range(MIN_PROTOCOL_VERSION, PROTOCOL_VERSION + 1)}:
             what = f"speaks sandbox protocol {found}" if found else f"has no {PROTOCOL_LABEL} label"
             raise IncompatibleImage(
-                f"refusing image {image}: it {what}, this host speaks sandbox protocol {PROTOCOL_VERSION}"
+                f"refusing image {image}: it {what}, this host runs sandbox protocols "
+                f"{MIN_PROTOCOL_VERSION} to {PROTOCOL_VERSION}"
             )
         self._checked_images.add(image)
 
@@ -253,7 +258,7 @@ class DockerRuntime(SandboxRuntime):
             raise
         return ContainerChannel(handle, protocol, sink)
 
-    def start_session(self, spec: SandboxSpec) -> DockerSession:
+    def start_warm_sandbox(self, spec: SandboxSpec) -> DockerWarmSandbox:
         slot = self._take_slot(spec)
         identity = {
             "host": socket.gethostname(),
@@ -268,7 +273,7 @@ class DockerRuntime(SandboxRuntime):
             raise SandboxStartFailed(f"cannot start a parse container for {spec.dag_folder}: {exc}") from exc
         name = channel.handle.name
         log.info("parse container %s started from image %s for %s", name, spec.image, spec.dag_folder)
-        return DockerSession(spec, channel, lambda: self._free_slot(spec, slot))
+        return DockerWarmSandbox(spec, channel, lambda: self._free_slot(spec, slot))
 
     def run_task(
         self,
@@ -277,6 +282,7 @@ class DockerRuntime(SandboxRuntime):
         log: BinaryIO,
         timeout: float | None,
         on_start: Callable[[TaskHandle], None],
+        answer: Answerer | None = None,
     ) -> TaskOutcome:
         running = RunningTry(timeout, log)
         identity = {
@@ -297,7 +303,10 @@ class DockerRuntime(SandboxRuntime):
         on_start(TaskHandle(container_id=handle.container_id))
         try:
             outcome = self._converse(
-                channel, attrs.evolve(request, dag_folder=container_dag_folder(spec)), running.remaining
+                channel,
+                attrs.evolve(request, dag_folder=container_dag_folder(spec)),
+                running.remaining,
+                answer,
             )
             outcome = self._explain(channel, outcome, spec, timeout)
         finally:
@@ -312,13 +321,17 @@ class DockerRuntime(SandboxRuntime):
 
     @staticmethod
     def _converse(
-        channel: ContainerChannel, request: RunTaskRequest, remaining: Callable[[], float | None]
+        channel: ContainerChannel,
+        request: RunTaskRequest,
+        remaining: Callable[[], float | None],
+        answer: Answerer | None,
     ) -> dict[str, Any]:
-        """hello → run_task → result → shutdown; the outcome fields as far as the protocol knows them."""
+        """hello → run_task (answering supervisor requests) → result → shutdown; the outcome fields
+        as far as the protocol knows them."""
         try:
             channel.check_hello(remaining())
             channel.send(request)
-            reply = channel.receive(remaining())
+            reply = channel.receive_answering(remaining, answer)
             channel.pids_limit_hits = channel.handle.pids_limit_hits()
             channel.send({"type": "shutdown", "id": request.id + 1})
             channel.handle.wait(EXIT_GRACE_SECONDS)
@@ -345,7 +358,7 @@ class DockerRuntime(SandboxRuntime):
         if outcome.get("timed_out"):
             reasons.append(f"task timed out after {timeout:g}s: container {channel.handle.name} killed")
         if oom:
-            limit = spec.memory or "the default"
+            limit = _size(spec.memory) if spec.memory else "the default"
             reasons.append(f"OOM-killed: the task container exceeded its memory limit ({limit})")
         if channel.pids_limit_hits and outcome["state"] == "failed":
             reasons.append(

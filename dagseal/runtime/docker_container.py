@@ -27,11 +27,10 @@ from typing import Any
 import attrs
 
 from dagseal.errors import DagsealError
-from dagseal.runtime.base import SandboxSpec
+from dagseal.runtime.base import SandboxSpec, Volume
 from dagseal.runtime.docker_engine import DockerEngine
 from dagseal.runtime.docker_socket import CONTAINER_SOCKET, ProtocolSocket
 from dagseal.runtime.environment import checked_variables
-from dagseal.runtime.runtime_yaml import parse_size
 
 __all__ = [
     "DEFAULT_MEMORY",
@@ -47,7 +46,7 @@ __all__ = [
 SANDBOX_ENTRYPOINT = ["python3", "-m", "dagseal.sandbox", "--connect", CONTAINER_SOCKET]
 CONTAINER_DAGS_ROOT = "/opt/dagseal/dags"
 DEFAULT_USER = "1000"
-DEFAULT_MEMORY = "2g"
+DEFAULT_MEMORY = 2 * 1024**3  # bytes
 DEFAULT_PIDS = 512
 TMPFS = "rw,nosuid,nodev,size=256m,mode=1777"
 MANAGED_LABEL = "io.dagseal.managed"
@@ -68,38 +67,28 @@ def container_name(role: str, identity: Mapping[str, str | int]) -> str:
     return f"dagseal-{role}-{hashlib.sha256(canonical.encode()).hexdigest()[:20]}"
 
 
-def _split_mount(mount: str) -> tuple[str, str, str]:
-    source, _, rest = mount.partition(":")
-    target, _, mode = rest.partition(":")
-    return source, target, mode or "ro"
-
-
 def container_dag_folder(spec: SandboxSpec) -> str:
-    """Where the DAG folder appears inside the container: the target of a mount of `dag_folder`
-    in `spec.mounts`, else `/opt/dagseal/dags/<directory name>` (where the images put it)."""
-    host = str(Path(spec.dag_folder).resolve())
-    for mount in spec.mounts:
-        source, target, _mode = _split_mount(mount)
-        if str(Path(source).resolve()) == host:
-            return target
-    return posixpath.join(CONTAINER_DAGS_ROOT, Path(host).name)
+    """Where the DAG folder appears inside the container: the target of a volume of `dag_folder`
+    in `spec.volumes`, else `/opt/dagseal/dags/<directory name>` (where the images put it)."""
+    host = Path(spec.dag_folder).resolve()
+    for volume in spec.volumes:
+        if Path(volume.source).resolve() == host:
+            return volume.target
+    return posixpath.join(CONTAINER_DAGS_ROOT, host.name)
 
 
-def _binds(spec: SandboxSpec, protocol: ProtocolSocket) -> list[str]:
-    """The DAG folder read-only at its container path, the spec's other mounts, the protocol socket's
-    directory; a mount that would show the container other containers' sockets is refused."""
-    host = str(Path(spec.dag_folder).resolve())
-    binds = [f"{host}:{container_dag_folder(spec)}:ro"]
-    for mount in spec.mounts:
-        source, target, mode = _split_mount(mount)
-        if str(Path(source).resolve()) != host:
-            binds.append(f"{source}:{target}:{mode}")
+def _binds(spec: SandboxSpec, protocol: ProtocolSocket) -> list[Volume]:
+    """The DAG folder read-only at its container path, the spec's other volumes, the protocol
+    socket's directory; a volume that would show the container other containers' sockets is refused."""
+    host = Path(spec.dag_folder).resolve()
+    binds = [Volume(str(host), container_dag_folder(spec), read_only=True)]
+    binds += [volume for volume in spec.volumes if Path(volume.source).resolve() != host]
     sockets = protocol.directory.parent.resolve()
-    for bind in binds:
-        source = Path(_split_mount(bind)[0]).resolve()
+    for volume in binds:
+        source = Path(volume.source).resolve()
         if source.is_relative_to(sockets) or sockets.is_relative_to(source):
             raise DagsealError(f"refusing to mount {source}: it holds the sandboxes' protocol sockets")
-    return [*binds, protocol.bind]
+    return [*binds, protocol.volume]
 
 
 def _user(spec: SandboxSpec) -> str:
@@ -122,12 +111,10 @@ def container_body(spec: SandboxSpec, labels: Mapping[str, str], protocol: Proto
         raise DagsealError(
             f"no image for the Docker runtime of {spec.dag_folder} (see docs/docker-runtime.md)"
         )
-    if spec.network not in ("none", "host"):
-        raise DagsealError(f"network {spec.network!r} is not allowed: use none or host")
-    memory = parse_size(spec.memory or DEFAULT_MEMORY)
+    memory = spec.memory or DEFAULT_MEMORY
     host_config: dict[str, Any] = {
         "binds": _binds(spec, protocol),
-        "network_mode": spec.network,
+        "network_mode": str(spec.network),
         "init": True,
         "read_only": True,
         "tmpfs": {"/tmp": TMPFS},

@@ -1,6 +1,6 @@
 """The thin engine layer: Docker Engine API calls, dicts in and dicts out, errors made explicit.
 
-Why a layer of its own: everything above it (handles, sessions, the runtime) speaks in terms of
+Why a layer of its own: everything above it (handles, warm sandboxes, the runtime) speaks in terms of
 "create this container", "wait for that one", and must see exactly three kinds of failure the
 rest of dagseal can act on — the engine is unreachable (retry later, keep the loop alive), the
 image is missing (an import error / a failed task naming the image), or the engine refused a
@@ -19,9 +19,10 @@ import docker
 import docker.errors
 import requests.exceptions
 
-from dagseal.errors import DagsealError
+from dagseal.errors import DagsealError, ImageMissing
+from dagseal.runtime.base import Volume
 
-__all__ = ["DockerEngine", "EngineError", "EngineUnavailable", "ImageMissing"]
+__all__ = ["DockerEngine", "EngineError", "EngineUnavailable"]
 
 API_VERSION = "auto"
 START_HINT = "start it with tooling/start_docker.sh"
@@ -35,13 +36,14 @@ class EngineUnavailable(EngineError):
     """The engine cannot be reached (down, socket missing, permission denied)."""
 
 
-class ImageMissing(EngineError):
-    """The image is not present in the engine (it was never loaded, or was removed)."""
-
-
 def _one_line(exc: BaseException) -> str:
     text = getattr(exc, "explanation", None) or str(exc) or type(exc).__name__
     return " ".join(str(text).split())
+
+
+def _bind(volume: Volume) -> str:
+    """The engine API's spelling of a bind mount (written here, at the API boundary, only)."""
+    return f"{volume.source}:{volume.target}:{'ro' if volume.read_only else 'rw'}"
 
 
 class DockerEngine:
@@ -81,10 +83,12 @@ class DockerEngine:
 
     def create(self, name: str, body: Mapping[str, Any]) -> str:
         """Create a stopped container from `body` (create_container kwargs plus a `host_config`
-        dict of create_host_config kwargs); return its id."""
+        dict of create_host_config kwargs, whose `binds` are `Volume`s); return its id."""
         kwargs = dict(body)
+        host_kwargs = dict(kwargs.pop("host_config", {}))
+        host_kwargs["binds"] = [_bind(volume) for volume in host_kwargs.get("binds", ())]
         with self._call(f"create container {name}") as client:
-            host_config = client.create_host_config(**kwargs.pop("host_config", {}))
+            host_config = client.create_host_config(**host_kwargs)
             return client.create_container(name=name, host_config=host_config, **kwargs)["Id"]
 
     def attach(self, container_id: str) -> socket.socket:

@@ -25,7 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dagseal.errors import DagsealError
-from dagseal.runtime.session import ChannelClosed
+from dagseal.runtime.base import Volume
+from dagseal.runtime.channel import ChannelClosed
 
 __all__ = ["CONTAINER_SOCKET", "CONTAINER_SOCKET_DIR", "ProtocolSocket", "default_socket_root"]
 
@@ -82,9 +83,9 @@ class ProtocolSocket:
             raise DagsealError(f"cannot listen on a protocol socket in {self.directory}: {exc}") from exc
 
     @property
-    def bind(self) -> str:
-        """The engine bind that shows this directory, and nothing else of the host, to the container."""
-        return f"{self.directory}:{CONTAINER_SOCKET_DIR}:ro"
+    def volume(self) -> Volume:
+        """The read-only mount that shows this directory, and nothing else of the host, to the container."""
+        return Volume(str(self.directory), CONTAINER_SOCKET_DIR, read_only=True)
 
     def _accept(self, deadline: float | None, exited: Callable[[], bool]) -> socket.socket:
         """Wait for the sandbox's connection; a container that exits first is ChannelClosed at once."""

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from docker.utils.socket import frames_iter
 
-from dagseal.runtime.session import OutputTail
+from dagseal.runtime.channel import OutputTail
 
 __all__ = ["AttachedOutput"]
 

@@ -30,16 +30,17 @@ from dagseal.runtime.base import (
     TaskHandle,
     TaskOutcome,
 )
-from dagseal.runtime.environment import sandbox_environment
-from dagseal.runtime.session import (
+from dagseal.runtime.channel import (
+    Answerer,
     ChannelClosed,
     OutputTail,
     ProtocolChannel,
-    ProtocolSession,
+    ProtocolSandbox,
     RunningTry,
     last_line,
     task_outcome_fields,
 )
+from dagseal.runtime.environment import sandbox_environment
 from dagseal.runtime.zygote import ZygoteChild, ZygoteUnavailable
 
 log = logging.getLogger(__name__)
@@ -163,7 +164,7 @@ class SandboxProcess(ProtocolChannel):
                     stream.close()
 
 
-class ProcessSandboxSession(ProtocolSession):
+class ProcessWarmSandbox(ProtocolSandbox):
     """A warm sandbox subprocess; requests are answered in order, one at a time."""
 
     def __init__(self, spec: SandboxSpec, process: SandboxProcess) -> None:
@@ -193,7 +194,7 @@ class ProcessSandboxSession(ProtocolSession):
 class ProcessRuntime(SandboxRuntime):
     """Runs sandboxes as ``python -m dagseal.sandbox`` subprocesses with a scrubbed environment.
 
-    ``stderr_sink`` receives the raw stderr of warm sessions (user prints at import); None drops it
+    ``stderr_sink`` receives the raw stderr of warm sandboxes (user prints at import); None drops it
     after keeping the per-request tail for error messages. ``zygote`` is the socket of a
     ``SandboxZygote``: sandboxes are forked from it (own process, own group, own environment) instead
     of starting an interpreter, unless the spec sets ``PYTHON*`` variables (read at interpreter start).
@@ -216,8 +217,8 @@ class ProcessRuntime(SandboxRuntime):
             [self.python, "-m", "dagseal.sandbox"], env, os.path.abspath(spec.dag_folder), sink, zygote
         )
 
-    def start_session(self, spec: SandboxSpec) -> ProcessSandboxSession:
-        return ProcessSandboxSession(spec, self._spawn(spec, self.stderr_sink))
+    def start_warm_sandbox(self, spec: SandboxSpec) -> ProcessWarmSandbox:
+        return ProcessWarmSandbox(spec, self._spawn(spec, self.stderr_sink))
 
     def kill(self, handle: TaskHandle) -> None:
         """SIGKILL the try's process group (children that detached with setsid are out of reach)."""
@@ -232,6 +233,7 @@ class ProcessRuntime(SandboxRuntime):
         log: BinaryIO,
         timeout: float | None,
         on_start: Callable[[TaskHandle], None],
+        answer: Answerer | None = None,
     ) -> TaskOutcome:
         running = RunningTry(timeout, log)
         process = self._spawn(spec, running.write_log)
@@ -239,7 +241,7 @@ class ProcessRuntime(SandboxRuntime):
         try:
             process.check_hello(running.remaining())
             process.send(request)
-            reply = process.receive(running.remaining())
+            reply = process.receive_answering(running.remaining, answer)
             process.send({"type": "shutdown", "id": request.id + 1})
             process.proc.wait(timeout=DRAIN_GRACE_SECONDS)
             outcome = task_outcome_fields(reply)

@@ -1,7 +1,9 @@
 """The sandbox protocol: JSON-lines messages tagged by ``type`` (see docs/architecture.md).
 
-Version 2 added ``--connect SOCKET`` (the protocol over a unix socket); images label the version
-they speak and hosts refuse any other.
+Version 2 added ``--connect SOCKET`` (the protocol over a unix socket). Version 3 lets a running
+task or callback ask the host for connections, variables and XCom (the supervisor requests
+below). Images label the version they speak; a host runs every version from
+``MIN_PROTOCOL_VERSION`` to ``PROTOCOL_VERSION`` and refuses others.
 """
 
 import json
@@ -12,7 +14,11 @@ from attrs import field, frozen
 from dagseal.serialization.converter import JsonMessage, decode_tagged, loads, unstructure
 from dagseal.serialization.errors import SerializationError
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
+# The oldest sandbox protocol a host still runs: teams need not rebuild the day the platform upgrades.
+MIN_PROTOCOL_VERSION = 2
+PROTOCOL_LABEL = "io.dagseal.sandbox.protocol"
+"""The image label (set by the Bazel rules) naming the protocol version the image speaks."""
 
 CallbackKind = Literal["task_failure", "task_success", "task_retry", "dag_success", "dag_failure", "sla_miss"]
 
@@ -133,6 +139,99 @@ class ErrorReply(JsonMessage):
     message: str
 
 
+# Supervisor requests (protocol 3): sandbox → host while run_task/run_callbacks runs; the host
+# answers each with one line of the same id. Ids count from 1 per sandbox, apart from the host's.
+
+
+@frozen(kw_only=True)
+class GetConnection(JsonMessage):
+    type: Literal["get_connection"] = "get_connection"
+    id: int
+    conn_id: str
+
+
+@frozen(kw_only=True)
+class GetVariable(JsonMessage):
+    type: Literal["get_variable"] = "get_variable"
+    id: int
+    key: str
+
+
+@frozen(kw_only=True)
+class SetVariable(JsonMessage):
+    type: Literal["set_variable"] = "set_variable"
+    id: int
+    key: str
+    value: str
+    description: str | None = None
+
+
+@frozen(kw_only=True)
+class XComPush(JsonMessage):
+    type: Literal["xcom_push"] = "xcom_push"
+    id: int
+    key: str
+    value: Any = None
+
+
+@frozen(kw_only=True)
+class XComPull(JsonMessage):
+    type: Literal["xcom_pull"] = "xcom_pull"
+    id: int
+    task_ids: list[str]
+    key: str = "return_value"
+    include_prior_dates: bool = False
+
+
+@frozen(kw_only=True)
+class ConnectionResult(JsonMessage):
+    type: Literal["connection_result"] = "connection_result"
+    id: int
+    connection: dict[str, Any]
+
+
+@frozen(kw_only=True)
+class VariableResult(JsonMessage):
+    type: Literal["variable_result"] = "variable_result"
+    id: int
+    found: bool
+    value: str | None = None
+    message: str | None = None  # why not found, for the KeyError
+
+
+@frozen(kw_only=True)
+class XComResult(JsonMessage):
+    type: Literal["xcom_result"] = "xcom_result"
+    id: int
+    values: list[Any] = field(factory=list)
+
+
+@frozen(kw_only=True)
+class Done(JsonMessage):
+    type: Literal["done"] = "done"
+    id: int
+
+
+@frozen(kw_only=True)
+class RequestFailed(JsonMessage):
+    """The host refused the request; the task sees ``message`` as its exception text."""
+
+    type: Literal["request_failed"] = "request_failed"
+    id: int
+    message: str
+
+
+SupervisorRequest = GetConnection | GetVariable | SetVariable | XComPush | XComPull
+SupervisorAnswer = ConnectionResult | VariableResult | XComResult | Done | RequestFailed
+
+SUPERVISOR_REQUEST_TYPES: dict[str, type[SupervisorRequest]] = {
+    "get_connection": GetConnection,
+    "get_variable": GetVariable,
+    "set_variable": SetVariable,
+    "xcom_push": XComPush,
+    "xcom_pull": XComPull,
+}
+
 Request = ParseRequest | RunTaskRequest | RunCallbacksRequest | ShutdownRequest
 Reply = ParseResult | TaskResult | CallbacksResult | ErrorReply
 
@@ -166,3 +265,8 @@ def decode_request(line: bytes | str) -> Request:
 
 def decode_reply(line: bytes | str) -> Reply | Hello:
     return decode_tagged(loads(line), REPLY_TYPES)
+
+
+def decode_supervisor_request(line: bytes | str | dict[str, Any]) -> SupervisorRequest:
+    data = line if isinstance(line, dict) else loads(line)
+    return decode_tagged(data, SUPERVISOR_REQUEST_TYPES)

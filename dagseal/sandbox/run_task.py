@@ -16,6 +16,7 @@ from dagseal.sdk.baseoperator import BaseOperator
 from dagseal.sdk.context import TaskContext, task_context
 from dagseal.sdk.exceptions import TaskSkipped
 from dagseal.sdk.mapping import MappedOperator
+from dagseal.sdk.task_instance import RuntimeTaskInstance
 from dagseal.sdk.templating import render_template_fields, resolve_field_xcoms
 from dagseal.sdk.xcom import ensure_json_serializable
 from dagseal.sdk.xcom_channel import UpstreamResults
@@ -29,6 +30,9 @@ def task_context_for(request: RunTaskRequest, task: BaseOperator) -> TaskContext
         upstream=frozenset(task.upstream_task_ids),
         multiple_outputs=frozenset(
             task_id for task_id in task.upstream_task_ids if dag.task_dict[task_id].multiple_outputs
+        ),
+        supervisor=RuntimeTaskInstance(
+            request.dag_id, request.task_id, request.run_id, request.try_number, request.map_index
         ),
     )
     return TaskContext(

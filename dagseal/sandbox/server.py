@@ -20,11 +20,11 @@ from dagseal.sandbox.protocol import (
 )
 from dagseal.sandbox.run_callbacks import run_callbacks
 from dagseal.sandbox.run_task import run_task
+from dagseal.sdk.supervisor_comms import SupervisorComms, SupervisorRequestError, supervisor_comms
 from dagseal.serialization.converter import loads
 from dagseal.serialization.errors import SerializationError
 
 HANDLERS: dict[type, Callable[[Any], Any]] = {
-    ParseRequest: parse_file,
     RunTaskRequest: run_task,
     RunCallbacksRequest: run_callbacks,
 }
@@ -66,9 +66,22 @@ class Server:
             self.send(self._handle(request))
         return 0
 
+    def _next_answer(self) -> dict[str, Any]:
+        """The host's answer to a supervisor request: the next line on the request stream."""
+        line = self.requests.readline()
+        if not line:
+            raise SupervisorRequestError("the host closed the protocol channel")
+        answer = loads(line)
+        if not isinstance(answer, dict):
+            raise SupervisorRequestError("the host answered with a non-object line")
+        return answer
+
     def _handle(self, request: Any) -> Any:
         try:
-            return HANDLERS[type(request)](request)
+            if isinstance(request, ParseRequest):  # parsing has no try to speak for: no supervisor
+                return parse_file(request)
+            with supervisor_comms(SupervisorComms(self.send, self._next_answer)):
+                return HANDLERS[type(request)](request)
         except Exception as exc:  # a sandbox bug must not kill a warm session; the host sees an error reply
             traceback.print_exc()
             return ErrorReply(

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from dagseal.db.models import DagRunModel, TaskInstanceModel
 from dagseal.errors import DagsealError
+from dagseal.lifecycle.states import DagRunState
 from dagseal.scheduler.dag_bag import SerializedDagBag
-from dagseal.scheduler.states import DagRunState
 
 
 class ClearError(DagsealError):

@@ -17,16 +17,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dagseal.config import Config
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
-from dagseal.deploy.deployments import pin_for_new_run
+from dagseal.deploy.deployments import pin_for_new_run, pin_to_deployment
 from dagseal.errors import DagsealError
-from dagseal.executor.task_runtime import image_for_new_run
-from dagseal.executor.try_record import dag_folder_of
+from dagseal.lifecycle.locking import skip_locked
+from dagseal.lifecycle.states import DagRunState
+from dagseal.placement import Placement, dag_folder_of
 from dagseal.scheduler.dag_bag import SerializedDagBag
-from dagseal.scheduler.locking import skip_locked
 from dagseal.scheduler.run_params import validate_run_conf
-from dagseal.scheduler.states import DagRunState
 from dagseal.scheduler.timetable import DagRunInfo, Timetable, parse_datetime
 from dagseal.serialization import SerializedDag
 
@@ -58,14 +56,19 @@ def _insert_run(session: Session, run: DagRunModel) -> bool:
     return True
 
 
-def _image_pin(session: Session, dag: DagModel, config: Config | None) -> dict[str, Any]:
-    """``image_digest`` and ``deployment_id`` for a new run: the current deployment's, else the
-    digest map's image (Docker task runtime only). ``config``: the caller's (the scheduler's), so
-    it is not read again from the environment and working directory for every run."""
+def _image_pin(
+    session: Session, dag: DagModel, placement: Placement, deployment_id: int | None = None
+) -> dict[str, Any]:
+    """``image_digest`` and ``deployment_id`` for a new run: deployment ``deployment_id``'s if asked,
+    else the current deployment's, else the image layering gives now (Docker task runtime only;
+    ``placement`` caches what it reads)."""
+    if deployment_id is not None:
+        pinned = pin_to_deployment(session, deployment_id, dag.fileloc)
+        return {"image_digest": pinned.image_digest, "deployment_id": pinned.deployment_id}
     pin = pin_for_new_run(session, dag.fileloc)
     if pin is not None:
         return {"image_digest": pin.image_digest, "deployment_id": pin.deployment_id}
-    image = image_for_new_run(dag_folder_of(dag), dag.relative_fileloc, config)
+    image = placement.image_for_new_run(dag_folder_of(dag), dag.relative_fileloc)
     return {} if image is None else {"image_digest": image}
 
 
@@ -87,7 +90,9 @@ def _active_runs(session: Session, dag_id: str) -> int:
     )
 
 
-def create_scheduled_runs(session: Session, bag: SerializedDagBag, now: datetime, config: Config) -> int:
+def create_scheduled_runs(
+    session: Session, bag: SerializedDagBag, now: datetime, placement: Placement
+) -> int:
     """Create every due scheduled run of active, unpaused DAGs, up to max_active_runs each."""
     dags = session.scalars(
         skip_locked(
@@ -120,7 +125,7 @@ def create_scheduled_runs(session: Session, bag: SerializedDagBag, now: datetime
                 dag_hash=dag.latest_dag_hash,
                 conf={},
                 created_at=now,
-                **_image_pin(session, dag, config),
+                **_image_pin(session, dag, placement),
             )
             if _insert_run(session, run):
                 created += 1
@@ -137,11 +142,14 @@ def trigger_dag(
     dag_id: str,
     conf: dict[str, Any],
     now: datetime,
+    placement: Placement,
     run_id: str | None = None,
-    config: Config | None = None,
+    logical_date: datetime | None = None,
+    deployment_id: int | None = None,
 ) -> DagRunModel:
-    """Queue a manual run of the DAG's latest version (``dags trigger``); without ``config`` the
-    image pin reads it from the environment and working directory (a one-shot CLI command)."""
+    """Queue a manual run of the DAG's latest version (``dags trigger``), pinned as ``placement`` says.
+    ``logical_date`` defaults to ``now``; ``deployment_id`` pins the run to that (earlier)
+    deployment's image instead of the current one's."""
     if not isinstance(conf, dict):
         raise TriggerError(f"--conf must be a JSON object, got {type(conf).__name__}")
     dag = session.get(DagModel, dag_id)
@@ -150,18 +158,19 @@ def trigger_dag(
     if not dag.is_active or dag.latest_dag_hash is None:
         raise TriggerError(f"DAG {dag_id!r} is not active (no processor has parsed it recently)")
     validate_run_conf(SerializedDagBag().get(session, dag.latest_dag_hash), conf)
+    logical_date = logical_date or now
     run = DagRunModel(
         dag_id=dag_id,
-        run_id=run_id or f"manual__{now.isoformat()}",
+        run_id=run_id or f"manual__{logical_date.isoformat()}",
         run_type="manual",
-        logical_date=now,
-        data_interval_start=now,
-        data_interval_end=now,
+        logical_date=logical_date,
+        data_interval_start=logical_date,
+        data_interval_end=logical_date,
         state=DagRunState.QUEUED.value,
         dag_hash=dag.latest_dag_hash,
         conf=conf,
         created_at=now,
-        **_image_pin(session, dag, config),
+        **_image_pin(session, dag, placement, deployment_id),
     )
     if not _insert_run(session, run):
         raise TriggerError(f"DAG {dag_id!r} already has a run with run_id {run.run_id!r}")

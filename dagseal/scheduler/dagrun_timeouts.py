@@ -10,16 +10,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from dagseal.callbacks.outbox import add_callback_request
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
-from dagseal.scheduler.callback_builder import dag_callback
+from dagseal.lifecycle.callback_builder import dag_callback
+from dagseal.lifecycle.locking import db_state, skip_locked, state_is
+from dagseal.lifecycle.states import UNFINISHED_TASK_STATES, DagRunState, TaskState
 from dagseal.scheduler.dag_bag import SerializedDagBag
-from dagseal.scheduler.locking import db_state, skip_locked, state_is
-from dagseal.scheduler.states import UNFINISHED_TASK_STATES, DagRunState, TaskState
-from dagseal.scheduler.task_scheduling import SendCallback, finish_run
+from dagseal.scheduler.task_scheduling import finish_run
 
 
-def time_out_runs(session: Session, bag: SerializedDagBag, now: datetime, send: SendCallback) -> int:
-    """Fail every running run past its dagrun_timeout; returns how many."""
+def time_out_runs(session: Session, bag: SerializedDagBag, now: datetime) -> int:
+    """Fail every running run past its dagrun_timeout, with its failure callback request in the same
+    transaction; returns how many."""
     runs = session.scalars(
         skip_locked(
             session,
@@ -47,5 +49,5 @@ def time_out_runs(session: Session, bag: SerializedDagBag, now: datetime, send: 
             dag_row, dag, run, success=False, msg=f"timed_out after {dag.dagrun_timeout:g} s"
         )
         if request:
-            send(request)
+            add_callback_request(session, request)
     return timed_out

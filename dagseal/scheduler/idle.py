@@ -10,11 +10,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.config import Config
 from dagseal.db.models import DagModel, DagRunModel
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
-from dagseal.executor.base import BaseExecutor
+from dagseal.lifecycle.handoff import BaseExecutor
+from dagseal.placement import Placement
 from dagseal.scheduler.dagrun_creation import ACTIVE_RUN_STATES, trigger_dag
 from dagseal.scheduler.embedded_processors import EmbeddedProcessors
 from dagseal.timeutil import utcnow
@@ -30,10 +30,10 @@ class StandaloneMonitor:
         processors: EmbeddedProcessors,
         triggers: list[str],
         until_idle: bool,
-        config: Config,
+        placement: Placement,
     ) -> None:
         self._factory = factory
-        self._config = config
+        self._placement = placement
         self._executor = executor
         self._processors = processors
         self._triggers = list(triggers)
@@ -52,7 +52,7 @@ class StandaloneMonitor:
                     raise DagsealError(
                         f"--trigger {dag_id}: no such active DAG after parsing; see `dagseal dags list`"
                     )
-                run = trigger_dag(session, dag_id, {}, utcnow(), config=self._config)
+                run = trigger_dag(session, dag_id, {}, utcnow(), self._placement)
                 self.triggered.append(f"{dag_id} {run.run_id}")
                 self._triggers.remove(dag_id)
 

@@ -6,6 +6,10 @@ task instances, queue the tries that made ready, and time out runs; every
 ``zombie_detection_interval`` handle zombies and stranded queued tries; every
 ``stale_dag_cleanup_interval`` deactivate stale DAGs. Between passes it sleeps until a supervisor
 exits or reports, or ``scheduler_heartbeat_sec`` passes.
+
+A callback request is a ``callback_request`` row added to the transaction of the state change that
+causes it (run end, run timeout, zombie); once that commits, ``wake_processors`` (processors
+embedded in this process) is called. Each such commit is a named commit point (``committed``).
 """
 
 from __future__ import annotations
@@ -20,12 +24,15 @@ from types import FrameType
 from attrs import frozen
 from sqlalchemy.orm import Session, sessionmaker
 
+from dagseal.callbacks.outbox import callbacks_added
 from dagseal.config import Config
 from dagseal.db.jobs import end_job, heartbeat, start_job
 from dagseal.db.models import JobState, JobType
 from dagseal.db.session import session_scope
-from dagseal.executor.base import BaseExecutor
-from dagseal.executor.try_record import fail_unstarted
+from dagseal.lifecycle.commit_points import committed
+from dagseal.lifecycle.handoff import BaseExecutor
+from dagseal.lifecycle.try_record import fail_unstarted
+from dagseal.placement import Placement
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import create_scheduled_runs, start_queued_runs
 from dagseal.scheduler.dagrun_timeouts import time_out_runs
@@ -33,7 +40,6 @@ from dagseal.scheduler.single_scheduler import check_single_scheduler
 from dagseal.scheduler.stale_dags import deactivate_stale_dags
 from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
 from dagseal.scheduler.zombies import handle_zombies, requeue_stranded
-from dagseal.serialization import CallbackRequest
 from dagseal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -46,6 +52,7 @@ class SchedulerSettings:
     zombie_threshold: float
     stale_dag_threshold: float
     stale_dag_cleanup_interval: float
+    max_map_length: int = 1024  # [core] max_map_length
 
     @classmethod
     def from_config(cls, config: Config) -> SchedulerSettings:
@@ -56,6 +63,7 @@ class SchedulerSettings:
             zombie_threshold=get("scheduler", "zombie_threshold"),
             stale_dag_threshold=get("scheduler", "stale_dag_threshold"),
             stale_dag_cleanup_interval=get("scheduler", "stale_dag_cleanup_interval"),
+            max_map_length=config.getint("core", "max_map_length"),
         )
 
 
@@ -76,26 +84,28 @@ class _Every:
 
 class SchedulerJob:
     """One scheduler process. ``num_runs > 0`` stops after that many passes; ``after_pass`` may stop
-    it too (returns True), e.g. ``standalone --until-idle``. ``config`` pins new runs to images."""
+    it too (returns True), e.g. ``standalone --until-idle``. ``placement`` pins new runs to images;
+    ``wake_processors`` is called after a commit that requested a callback."""
 
     def __init__(
         self,
         factory: sessionmaker[Session],
         executor: BaseExecutor,
         settings: SchedulerSettings,
-        config: Config,
+        placement: Placement,
         num_runs: int = 0,
         after_pass: Callable[[], bool] | None = None,
+        wake_processors: Callable[[], None] | None = None,
     ) -> None:
         self.factory = factory
         self.executor = executor
         self.settings = settings
-        self.config = config
+        self.placement = placement
         self.num_runs = num_runs
         self.after_pass = after_pass
+        self.wake_processors = wake_processors
         self.job_id: int | None = None
         self._bag = SerializedDagBag()
-        self._max_map_length = config.getint("core", "max_map_length")
         self._stop = threading.Event()
         self._interrupted = False
         self._heartbeat = _Every(settings.loop_sleep)
@@ -139,9 +149,14 @@ class SchedulerJob:
                 signal.signal(sig, handler)
             end_job(self.factory, self.job_id, state)
 
-    def _send_all(self, requests: list[CallbackRequest]) -> None:
-        for request in requests:
-            self.executor.send_callback_to_execute(request)
+    def _committed(self, session: Session, *points: tuple[str, int]) -> None:
+        """After ``session`` committed: pass the commit points of the changes it made (``(name,
+        count)``), then wake the processors if it requested a callback."""
+        for point, changed in points:
+            if changed:
+                committed(point)
+        if self.wake_processors is not None and callbacks_added(session):
+            self.wake_processors()
 
     def _reap(self) -> None:
         """Tries whose supervisor failed (exit code not 0) without claiming them failed to start.
@@ -161,34 +176,33 @@ class SchedulerJob:
             return
         with session_scope(self.factory) as session:
             queued = queue_scheduled(session, self.executor.slots_available, utcnow())
+        self._committed(session, ("scheduler.queue", len(queued)))
         for item in queued:
             self.executor.execute(item)
 
     def run_pass(self) -> None:
-        """One scheduling pass; callback requests are sent only after their state change committed."""
+        """One scheduling pass; each callback request commits with the state change that causes it."""
         assert self.job_id is not None
         if self._heartbeat.due():
             heartbeat(self.factory, self.job_id)
         self._reap()
         now = utcnow()
         self._queue()
-        requests: list[CallbackRequest] = []
         with session_scope(self.factory) as session:
-            create_scheduled_runs(session, self._bag, now, self.config)
+            create_scheduled_runs(session, self._bag, now, self.placement)
             start_queued_runs(session, self._bag, now)
         with session_scope(self.factory) as session:
-            schedule_running_runs(
-                session, self._bag, now, requests.append, max_map_length=self._max_map_length
+            ended = schedule_running_runs(
+                session, self._bag, now, max_map_length=self.settings.max_map_length
             )
-            time_out_runs(session, self._bag, now, requests.append)
-        self._send_all(requests)
+            timed_out = time_out_runs(session, self._bag, now)
+        self._committed(session, ("scheduler.run_end", ended), ("scheduler.run_timeout", timed_out))
         self._queue()
         if self._zombies.due():
-            requests = []
             with session_scope(self.factory) as session:
-                handle_zombies(session, self._bag, now, self.settings.zombie_threshold, requests.append)
+                zombies = handle_zombies(session, self._bag, now, self.settings.zombie_threshold)
                 requeue_stranded(session, now, self.settings.zombie_threshold)
-            self._send_all(requests)
+            self._committed(session, ("scheduler.zombies", zombies))
         if self._stale.due():
             with session_scope(self.factory) as session:
                 deactivate_stale_dags(session, now, self.settings.stale_dag_threshold)

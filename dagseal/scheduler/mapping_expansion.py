@@ -17,8 +17,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from dagseal.db.models import TaskInstanceModel
-from dagseal.scheduler.locking import db_state, move_task
-from dagseal.scheduler.states import TaskState
+from dagseal.lifecycle.locking import db_state, move_task
+from dagseal.lifecycle.states import TaskState
 from dagseal.serialization import SerializedTask
 
 XCOM_KEY = "__xcom__"  # dagseal.sdk.xcom.XCOM_KEY, the serialized form of an XComArg

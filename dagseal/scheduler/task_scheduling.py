@@ -7,24 +7,22 @@ whose tasks all finished → success or failed by its leaves. Every change is a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from attrs import define
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from dagseal.callbacks.outbox import add_callback_request
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
-from dagseal.scheduler.callback_builder import dag_callback
+from dagseal.lifecycle.callback_builder import dag_callback
+from dagseal.lifecycle.handoff import QueuedTry
+from dagseal.lifecycle.locking import move_task, skip_locked, task_state
+from dagseal.lifecycle.states import FINISHED_TASK_STATES, DagRunState, TaskState
 from dagseal.scheduler.dag_bag import DagVersion, SerializedDagBag
-from dagseal.scheduler.locking import move_task, skip_locked, task_state
 from dagseal.scheduler.mapping_expansion import DEFAULT_MAX_MAP_LENGTH, expand_task
 from dagseal.scheduler.setup_teardown import setup_upstreams
-from dagseal.scheduler.states import FINISHED_TASK_STATES, DagRunState, TaskState
 from dagseal.scheduler.trigger_rules import Decision, evaluate
-from dagseal.serialization import CallbackRequest
-
-SendCallback = Callable[[CallbackRequest], None]
 
 _DECISION_STATE = {
     Decision.RUN: TaskState.SCHEDULED,
@@ -127,11 +125,12 @@ def schedule_running_runs(
     session: Session,
     bag: SerializedDagBag,
     now: datetime,
-    send: SendCallback,
     limit: int = 100,
     max_map_length: int = DEFAULT_MAX_MAP_LENGTH,
 ) -> int:
-    """Schedule up to ``limit`` running runs (least recently decided first); returns runs finished."""
+    """Schedule up to ``limit`` running runs (least recently decided first); returns runs finished.
+
+    A finished run's DAG callback request is added to the same transaction as its end."""
     runs = session.scalars(
         skip_locked(
             session,
@@ -153,18 +152,8 @@ def schedule_running_runs(
             dag_row, version.dag, run, final is DagRunState.SUCCESS, msg=f"run {final.value}"
         )
         if request:
-            send(request)
+            add_callback_request(session, request)
     return finished
-
-
-@define(frozen=True)
-class QueuedTry:
-    """A task instance this scheduler moved to queued: what the executor needs to start it."""
-
-    ti_id: int
-    dag_id: str
-    run_id: str
-    task_id: str
 
 
 def queue_scheduled(session: Session, limit: int, now: datetime) -> list[QueuedTry]:

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 from enum import StrEnum
 
-from dagseal.scheduler.states import FINISHED_TASK_STATES, TaskState
+from dagseal.lifecycle.states import FINISHED_TASK_STATES, TaskState
 
 
 class Decision(StrEnum):

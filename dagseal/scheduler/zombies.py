@@ -13,18 +13,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from dagseal.callbacks.outbox import add_callback_request
 from dagseal.db.models import DagModel, DagRunModel, JobModel, JobState, TaskInstanceModel
-from dagseal.scheduler.callback_builder import task_callback
+from dagseal.lifecycle.callback_builder import task_callback
+from dagseal.lifecycle.locking import end_running_try, move_task, skip_locked
+from dagseal.lifecycle.states import TaskState
 from dagseal.scheduler.dag_bag import SerializedDagBag
-from dagseal.scheduler.locking import end_running_try, move_task, skip_locked
-from dagseal.scheduler.states import TaskState
-from dagseal.scheduler.task_scheduling import SendCallback
 
 
-def handle_zombies(
-    session: Session, bag: SerializedDagBag, now: datetime, threshold: float, send: SendCallback
-) -> int:
-    """Fail or retry every zombie try; returns how many were handled."""
+def handle_zombies(session: Session, bag: SerializedDagBag, now: datetime, threshold: float) -> int:
+    """Fail or retry every zombie try, with its callback request in the same transaction; returns
+    how many were handled."""
     cutoff = now - timedelta(seconds=threshold)
     zombies = session.scalars(
         skip_locked(
@@ -60,7 +59,7 @@ def handle_zombies(
             dag_row, dag, run, ti, "task_retry" if retry else "task_failure", msg=error
         )
         if request:
-            send(request)
+            add_callback_request(session, request)
     return handled
 
 

@@ -2,6 +2,7 @@
 
 from dagseal.sdk.baseoperator import BaseOperator, chain, cross_downstream
 from dagseal.sdk.branching import BaseBranchOperator, BranchPythonOperator, ShortCircuitOperator
+from dagseal.sdk.connection import Connection
 from dagseal.sdk.context import TaskContext, get_current_context
 from dagseal.sdk.dag import DAG
 from dagseal.sdk.dag_decorator import dag
@@ -18,21 +19,25 @@ from dagseal.sdk.exceptions import (
     TaskSkipped,
     XComNotSerializableError,
 )
+from dagseal.sdk.hooks import BaseHook
 from dagseal.sdk.operators import BashOperator, EmptyOperator, PythonOperator
 from dagseal.sdk.params import Param
 from dagseal.sdk.setup_teardown import setup, teardown
 from dagseal.sdk.task_group import TaskGroup, task_group
 from dagseal.sdk.trigger_rule import TriggerRule
+from dagseal.sdk.variable import Variable
 from dagseal.sdk.xcom import ensure_json_serializable
 
 __all__ = [
     "DAG",
     "AirflowSkipException",
     "BaseBranchOperator",
+    "BaseHook",
     "BaseOperator",
     "BashCommandFailed",
     "BashOperator",
     "BranchPythonOperator",
+    "Connection",
     "DagCycleError",
     "DagDefinitionError",
     "DagPolicyViolation",
@@ -47,6 +52,7 @@ __all__ = [
     "TaskGroup",
     "TaskSkipped",
     "TriggerRule",
+    "Variable",
     "XComArg",
     "XComNotSerializableError",
     "chain",

@@ -63,6 +63,11 @@ class TaskContext(Mapping[str, Any]):
     def logical_datetime(self) -> datetime | None:
         return None if self.logical_date is None else datetime.fromisoformat(self.logical_date)
 
+    @property
+    def ti(self) -> Any:
+        """``context["ti"]``: ``xcom_push``/``xcom_pull`` through the supervisor."""
+        return self["ti"]
+
 
 _current: ContextVar[TaskContext | None] = ContextVar("dagseal_task_context", default=None)
 

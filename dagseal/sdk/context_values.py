@@ -3,8 +3,10 @@
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from dagseal.sdk.connection import Connection
 from dagseal.sdk.macros import macros
 from dagseal.sdk.task_instance import DagRunView, TaskInstanceView
+from dagseal.sdk.variable import Variable
 
 if TYPE_CHECKING:
     from dagseal.sdk.context import TaskContext
@@ -23,11 +25,34 @@ def date_keys(logical_date: datetime) -> dict[str, Any]:
     }
 
 
-class _NoVariables:
-    """``var`` until the Variable channel exists: any use says so instead of rendering nothing."""
+class _VariableValues:
+    """``var.value.<key>`` / ``var.json.<key>``: the team's Variables, asked of the supervisor."""
 
-    def __getattr__(self, name: str) -> Any:
-        raise LookupError(f"context 'var.{name}' needs Variables, which this dagseal build does not serve")
+    def __init__(self, deserialize_json: bool) -> None:
+        self._json = deserialize_json
+
+    def __getattr__(self, key: str) -> Any:
+        return Variable.get(key, deserialize_json=self._json)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return Variable.get(key, default=default, deserialize_json=self._json)
+
+
+class _VariableAccessor:
+    """Airflow's ``var`` context key."""
+
+    value = _VariableValues(deserialize_json=False)
+    json = _VariableValues(deserialize_json=True)
+
+
+class _ConnectionAccessor:
+    """Airflow's ``conn`` context key: ``conn.<conn_id>`` is ``Connection.get(conn_id)``."""
+
+    def __getattr__(self, conn_id: str) -> Connection:
+        return Connection.get(conn_id)
+
+    def get(self, conn_id: str) -> Connection:
+        return Connection.get(conn_id)
 
 
 def airflow_context(context: "TaskContext") -> dict[str, Any]:
@@ -44,7 +69,8 @@ def airflow_context(context: "TaskContext") -> dict[str, Any]:
         "params": context.params,
         "conf": context.conf,
         "macros": macros,
-        "var": _NoVariables(),
+        "var": _VariableAccessor(),
+        "conn": _ConnectionAccessor(),
         "map_index": context.map_index,
         "logical_date": context.logical_datetime,
         "data_interval_start": dag_run.data_interval_start,

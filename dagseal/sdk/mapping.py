@@ -136,8 +136,8 @@ class SameIndex(XComChannel):
         self.upstreams = upstreams
         self.map_index = map_index
 
-    def pull(self, task_id: str, key: str) -> Any:
-        value = self.channel.pull(task_id, key)
+    def pull(self, task_id: str, key: str, include_prior_dates: bool = False) -> Any:
+        value = self.channel.pull(task_id, key, include_prior_dates)
         if task_id in self.upstreams and isinstance(value, list):
             return value[self.map_index] if self.map_index < len(value) else None
         return value

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dagseal.runtime.digest_map import load_digest_map
+from dagseal.digest_map import load_digest_map
 
 ROOT = Path(__file__).resolve().parents[2]
 

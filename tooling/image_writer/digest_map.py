@@ -1,4 +1,4 @@
-"""Assemble the //:digest_map JSON (schema: docs/images.md, loader: dagseal.runtime.digest_map)."""
+"""Assemble the //:digest_map JSON (schema: docs/images.md, loader: dagseal.digest_map)."""
 
 from __future__ import annotations
 

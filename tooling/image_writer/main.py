@@ -1,6 +1,8 @@
-"""Command line used by tooling/bazel rules: ``layer``, ``image``, ``docker-tar``, ``digest-map``.
+"""Command line used by tooling/bazel rules: ``layer``, ``image``, ``docker-tar``, ``digest-map``,
+``check-protocol``.
 
-Each command reads one JSON spec written by a rule (see tooling/bazel/private/*.bzl).
+Each command reads one JSON spec written by a rule (see tooling/bazel/private/*.bzl);
+``check-protocol`` reads an image's labels file and dagseal/sandbox/protocol.py.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from tooling.image_writer import bytecode, debian, oci, wheels
 from tooling.image_writer.digest_map import build_digest_map
+from tooling.image_writer.protocol_check import ProtocolMismatch, check_labels_file
 from tooling.image_writer.tarball import Tree, write_layer
 
 
@@ -21,7 +24,7 @@ def _spec(path: str) -> dict[str, Any]:
 
 
 def build_tree(spec: dict[str, Any]) -> Tree:
-    """The file tree of a layer spec: debs, wheels, files and symlinks."""
+    """The file tree of a layer spec: debs, wheels, files and symlinks (a JSON file: path -> target)."""
     tree = Tree()
     for deb in spec.get("debs", []):
         debian.add_deb(tree, Path(deb))
@@ -34,8 +37,9 @@ def build_tree(spec: dict[str, Any]) -> Tree:
     for item in spec.get("files", []):
         src = Path(item["src"])
         tree.add_file(item["path"], src.read_bytes(), executable=bool(src.stat().st_mode & 0o100))
-    for item in spec.get("symlinks", []):
-        tree.add_symlink(item["path"], item["target"])
+    symlinks = _spec(spec["symlinks_file"]) if spec.get("symlinks_file") else {}
+    for path, target in symlinks.items():
+        tree.add_symlink(path, target)
     if spec.get("pyc_python"):
         skipped = bytecode.add_pyc(tree, spec["pyc_python"], spec.get("pyc_under", ""))
         if skipped:
@@ -52,10 +56,19 @@ def cmd_layer(args: argparse.Namespace) -> None:
     Path(args.descriptor).write_bytes(oci.canonical_json({**descriptor.to_dict(), "role": spec["role"]}))
 
 
+def settings_from_spec(raw: dict[str, Any]) -> oci.ImageSettings:
+    """The rule's settings: env, cmd, entrypoint and labels come as JSON files (``<key>_file``)."""
+    values = {key: value for key, value in raw.items() if not key.endswith("_file")}
+    for key in ("env", "cmd", "entrypoint", "labels"):
+        if raw.get(key + "_file"):
+            values[key] = _spec(raw[key + "_file"])
+    return oci.ImageSettings.from_dict(values)
+
+
 def cmd_image(args: argparse.Namespace) -> None:
     """Write an OCI layout plus digest, image id and image.json."""
     spec = _spec(args.spec)
-    settings = oci.ImageSettings.from_dict(spec["settings"])
+    settings = settings_from_spec(spec["settings"])
     if spec.get("base"):
         base = _spec(spec["base"])
         settings = settings.over(oci.ImageSettings.from_dict(base["settings"]))
@@ -80,6 +93,14 @@ def cmd_digest_map(args: argparse.Namespace) -> None:
     Path(args.out).write_bytes(build_digest_map(_spec(args.spec)["repos"]))
 
 
+def cmd_check_protocol(args: argparse.Namespace) -> None:
+    """Copy the labels file to ``--out`` if its protocol label equals the Python constant."""
+    try:
+        check_labels_file(Path(args.labels), Path(args.protocol_source), Path(args.out))
+    except ProtocolMismatch as error:
+        sys.exit(f"sandbox protocol check failed: {error}")
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser."""
     root = argparse.ArgumentParser(prog="image_writer", description=__doc__)
@@ -102,6 +123,10 @@ def parser() -> argparse.ArgumentParser:
     dmap.add_argument("--spec", required=True)
     dmap.add_argument("--out", required=True)
     dmap.set_defaults(func=cmd_digest_map)
+    check = sub.add_parser("check-protocol")
+    for flag in ("--labels", "--protocol-source", "--out"):
+        check.add_argument(flag, required=True)
+    check.set_defaults(func=cmd_check_protocol)
     return root
 
 

@@ -10,8 +10,6 @@ from deploy_images import build_layout, digest_map
 
 from dagseal.cli import main
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture, migrated_db_url: str):

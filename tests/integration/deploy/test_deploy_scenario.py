@@ -27,7 +27,7 @@ from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
 from dagseal.db.session import create_engine_from_conn, migrate, session_factory, session_scope
 
 # Two Bazel builds in a fresh output base plus three runs: far beyond the suite's default timeout.
-pytestmark = [pytest.mark.integration, pytest.mark.docker, pytest.mark.bazel, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.docker, pytest.mark.bazel, pytest.mark.timeout(1800)]
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DAG_ID = "team_x.scenario"

@@ -22,8 +22,6 @@ from dagseal.deploy.deployments import current_deployment
 from dagseal.deploy.publish import bazel_layout, default_tag, publish_map
 from dagseal.deploy.rollout import deploy, rollback
 
-pytestmark = pytest.mark.integration
-
 
 def _build(root: Path, namespace: str, source_x: str = "print('v1')") -> dict:
     return digest_map(

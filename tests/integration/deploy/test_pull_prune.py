@@ -20,7 +20,7 @@ from dagseal.deploy.publish import bazel_layout, publish_map
 from dagseal.deploy.pull import ensure_image
 from dagseal.timeutil import utcnow
 
-pytestmark = [pytest.mark.integration, pytest.mark.docker]
+pytestmark = pytest.mark.docker
 
 
 @pytest.fixture

@@ -81,7 +81,7 @@ def spec_for(test_image: str, dag_folder: Path) -> Callable[..., SandboxSpec]:
             "dag_folder": str(dag_folder),
             "image": test_image,
             "labels": TEST_LABELS,
-            "memory": "256m",
+            "memory": 256 * 1024**2,
             "pids_limit": 128,
             "parse_timeout": 20.0,
         }

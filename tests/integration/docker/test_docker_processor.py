@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.config import load_config
 from dagseal.db.models import DagModel, ImportErrorModel, SerializedDagModel
+from dagseal.placement import Placement
 from dagseal.processor import DagProcessorManager
 from dagseal.runtime.docker_engine import DockerEngine
 
@@ -64,7 +65,9 @@ def make_manager(
         },
         cwd=dag_folder.parent,
     )
-    return DagProcessorManager.from_config(config, dag_folder, session_factory, parsing_processes=1)
+    return DagProcessorManager.from_config(
+        config, Placement.from_config(config), dag_folder, session_factory, parsing_processes=1
+    )
 
 
 def descriptions(session_factory: sessionmaker[Session]) -> dict[str, str]:
@@ -154,12 +157,33 @@ def test_a_file_without_a_usable_image_is_an_import_error_and_the_rest_parse(
     for name in ("good", "tagged", "bridged"):
         write_dag(dag_folder, f"{name}.py", WHERE_AM_I.format(dag_id=f"it.{name}"))
     write_dag(dag_folder, "tagged.runtime.yaml", "image: python:3.11\n")
-    write_dag(dag_folder, "bridged.runtime.yaml", "network: bridge\n")
+    write_dag(dag_folder, "bridged.runtime.yaml", "network: 'bridge!'\n")
     with make_manager(dag_folder, session_factory, test_image, SOCKET) as manager:
         stats = manager.run_once()
         assert (stats.parsed, stats.import_errors) == (3, 2)
         errors = import_errors(session_factory)
         assert "refusing image 'python:3.11' for tagged.py: a mutable tag" in errors["tagged.py"]
-        assert "bridged.runtime.yaml:1: network: expected one of none, host" in errors["bridged.py"]
+        assert (
+            "bridged.runtime.yaml:1: network: expected none, host or a Docker network name"
+            in errors["bridged.py"]
+        )
         assert all(len(text.splitlines()) == 1 for text in errors.values())
         assert descriptions(session_factory) == {"it.good": "base uid=1000"}
+
+
+def test_a_files_runtime_yaml_parse_timeout_bounds_its_parse(
+    dag_folder: Path, test_image: str, engine: DockerEngine, session_factory: sessionmaker[Session]
+) -> None:
+    """[scheduler] parse_timeout is 20 s here; the file's own parse_timeout of 1 s must bound its
+    parse (it used to bound only the wait for the sandbox's hello, and the parse got 20 s)."""
+    write_dag(dag_folder, "spin.py", "while True:\n    pass\n")
+    write_dag(dag_folder, "spin.runtime.yaml", "parse_timeout: 1\n")
+    write_dag(dag_folder, "fine.py", WHERE_AM_I.format(dag_id="it.fine"))
+    with make_manager(dag_folder, session_factory, test_image, SOCKET) as manager:
+        stats = manager.run_once()
+        assert (stats.parsed, stats.import_errors) == (2, 1)
+        assert (
+            "spin.py: parsing took longer than parse_timeout (1s)"
+            in import_errors(session_factory)["spin.py"]
+        )
+        assert descriptions(session_factory) == {"it.fine": "base uid=1000"}

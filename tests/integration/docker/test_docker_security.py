@@ -160,7 +160,7 @@ def test_memory_hog_is_oom_killed_and_reported_as_such(
             hog.append(b"x" * (16 * 1024 * 1024))
         """,
     )
-    outcome, log, _ = run_task(runtime, spec_for(memory="96m"), dag_folder, "probe")
+    outcome, log, _ = run_task(runtime, spec_for(memory=96 * 1024**2), dag_folder, "probe")
     assert (outcome.state, outcome.oom_killed) == ("failed", True), log
     assert "OOM-killed" in (outcome.error or "") and "96m" in (outcome.error or "")
     assert "OOM-killed" in log

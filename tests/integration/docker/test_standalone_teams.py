@@ -18,7 +18,7 @@ from sqlalchemy import select
 from dagseal.db.models import DagRunModel, TaskInstanceModel
 from dagseal.db.session import create_engine_from_conn, migrate, session_factory, session_scope
 
-pytestmark = [pytest.mark.integration, pytest.mark.bazel, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.bazel, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parents[3]
 TEST_LABEL = "io.dagseal.test=standalone-teams"

@@ -78,11 +78,11 @@ def _files(root: Path) -> Iterator[Path]:
             yield path
 
 
-def _content_hash(protocol: str) -> str:
+def _content_hash(protocol: str, source_root: Path) -> str:
     digest = hashlib.sha256(Path(__file__).read_bytes() + protocol.encode())
     for rel in IMAGE_SIDE:
-        for path in _files(REPO_ROOT / rel):
-            digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes())
+        for path in _files(source_root / rel):
+            digest.update(str(path.relative_to(source_root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:32]
 
 
@@ -149,7 +149,7 @@ def _python_package_root(name: str) -> Path:
     return origin if name.endswith(".py") else origin.parent
 
 
-def _rootfs_tar() -> bytes:
+def _rootfs_tar(source_root: Path) -> bytes:
     dynload = sorted((STDLIB / "lib-dynload").glob("*.so"))
     tools = [Path(t) for t in TOOLS]
     buffer = io.BytesIO()
@@ -171,8 +171,8 @@ def _rootfs_tar() -> bytes:
             for path in _files(root):
                 _add_python(tar, path, f"{SITE}/{path.relative_to(root.parent)}")
         for rel in IMAGE_SIDE:
-            for path in _files(REPO_ROOT / rel):
-                _add_python(tar, path, f"{SITE}/{path.relative_to(REPO_ROOT)}")
+            for path in _files(source_root / rel):
+                _add_python(tar, path, f"{SITE}/{path.relative_to(source_root)}")
         _add_text(
             tar, "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\ndagseal:x:1000:1000::/home/dagseal:/bin/sh\n"
         )
@@ -193,13 +193,46 @@ def protocol_version() -> str:
     return str(PROTOCOL_VERSION)
 
 
-def build_test_image(client: docker.APIClient, protocol: str | None = None) -> str:
+def previous_protocol_tree(dest: Path) -> str:
+    """Extract the image side of the last commit before ``PROTOCOL_VERSION`` last changed into
+    ``dest`` (from git: no checked-in copy of old code); returns that commit."""
+    changed = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(REPO_ROOT),
+            "log",
+            "-1",
+            "--format=%H",
+            "-G",
+            "^PROTOCOL_VERSION = ",
+            "--",
+            "dagseal/sandbox/protocol.py",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    archive = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "archive", f"{changed}^", *IMAGE_SIDE], capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(dest, filter="data")
+    return f"{changed}^"
+
+
+def build_test_image(
+    client: docker.APIClient, protocol: str | None = None, source_root: Path | None = None
+) -> str:
     """Return the id of the test image for the working tree, importing it when missing.
 
-    `protocol` overrides the protocol label (to test that the host refuses a mismatch).
+    `protocol` overrides the protocol label (to test that the host refuses a mismatch);
+    `source_root` takes the image side from another tree (an older dagseal, see
+    :func:`previous_protocol_tree`).
     """
     protocol = protocol or protocol_version()
-    content = _content_hash(protocol)
+    source_root = source_root or REPO_ROOT
+    content = _content_hash(protocol, source_root)
     existing = client.images(filters={"label": [f"{CONTENT_LABEL}={content}"]}, quiet=True)
     if existing:
         return existing[0]
@@ -212,7 +245,7 @@ def build_test_image(client: docker.APIClient, protocol: str | None = None) -> s
         "USER 1000",
         'ENTRYPOINT ["python3", "-m", "dagseal.sandbox"]',
     ]
-    result = client.import_image_from_data(_rootfs_tar(), changes=changes)
+    result = client.import_image_from_data(_rootfs_tar(source_root), changes=changes)
     return _imported_id(result)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from image_helpers import ROOT, TEST_LABEL, run
 
-from dagseal.runtime.digest_map import DigestMap, load_digest_map
+from dagseal.digest_map import DigestMap, load_digest_map
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -10,6 +11,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 TEST_LABEL = "io.dagseal.test=images"
+# What a checkout copy leaves out: build symlinks, git, the virtualenv, local state and caches.
+LOCAL_STATE = (
+    "bazel-*",
+    ".git",
+    ".venv",
+    ".dagseal",
+    ".pytest_cache",
+    ".hypothesis",
+    "__pycache__",
+    "*.egg-info",
+)
 
 
 def run(*cmd: str, cwd: Path = ROOT, stdin: str | None = None) -> str:
@@ -42,3 +54,13 @@ def docker_run(image: str, *args: str, stdin: str | None = None) -> str:
 def inspect(image: str) -> dict:
     """``docker image inspect`` of one image."""
     return json.loads(run("docker", "image", "inspect", image))[0]
+
+
+def copy_checkout(dest: Path) -> None:
+    """A copy of the checkout's sources at ``dest`` (no Bazel symlinks, git, caches or virtualenv)."""
+    shutil.copytree(
+        ROOT,
+        dest,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(*LOCAL_STATE),
+    )

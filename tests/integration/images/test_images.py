@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from image_helpers import ROOT, TEST_LABEL, docker_run, inspect, run
+from image_helpers import ROOT, TEST_LABEL, copy_checkout, docker_run, inspect, run
 
-from dagseal.runtime.digest_map import DigestMap
+from dagseal.digest_map import DigestMap
 from dagseal.sandbox.protocol import PROTOCOL_VERSION
 
 
@@ -107,15 +106,6 @@ def test_loaded_image_id_is_the_config_digest(digest_map: DigestMap, loaded: dic
         assert inspect(image_id)["RootFS"]["Layers"] == diff_ids
 
 
-def _copy_checkout(dest: Path) -> None:
-    shutil.copytree(
-        ROOT,
-        dest,
-        symlinks=True,
-        ignore=shutil.ignore_patterns("bazel-*", ".git", "__pycache__", "*.egg-info"),
-    )
-
-
 def _map(checkout: Path, output_base: Path) -> dict:
     run("bazel", f"--output_base={output_base}", "build", "--noshow_progress", "//:digest_map", cwd=checkout)
     return json.loads((checkout / "bazel-bin/digest_map.json").read_text())["repos"]
@@ -124,7 +114,7 @@ def _map(checkout: Path, output_base: Path) -> dict:
 @pytest.mark.timeout(900)
 def test_dag_edit_changes_only_that_repos_dag_layer(tmp_path: Path) -> None:
     checkout, output_base = tmp_path / "checkout", tmp_path / "output_base"
-    _copy_checkout(checkout)
+    copy_checkout(checkout)
     try:
         before = _map(checkout, output_base)
         with (checkout / "dag_repos/team_x/etl.py").open("a") as dag:

@@ -9,10 +9,9 @@ import pytest
 from processor_helpers import PARSE_TIMEOUT, MakeManager
 from sqlalchemy.orm import Session, sessionmaker
 
+from dagseal.placement.parse_sandboxes import FixedSandbox
 from dagseal.processor import DagProcessorManager, ProcessorSettings
-from dagseal.processor.callback_runner import CallbackSource
 from dagseal.processor.policy import DagPolicy
-from dagseal.processor.runtime_choice import DirectorySpecs
 from dagseal.runtime.base import SandboxSpec
 from dagseal.runtime.process import ProcessRuntime
 
@@ -32,26 +31,24 @@ def make_manager(session_factory: sessionmaker[Session]) -> Iterator[MakeManager
     def make(
         folder: Path,
         policy: DagPolicy | None = None,
-        callbacks: CallbackSource | None = None,
+        parse_timeout: float = PARSE_TIMEOUT,
         **settings: object,
     ) -> DagProcessorManager:
         values: dict[str, object] = {
             "parsing_processes": 2,
-            "parse_timeout": PARSE_TIMEOUT,
             "min_file_process_interval": 0.0,
             "dag_dir_list_interval": 0.0,
             "loop_sleep": 0.0,
             **settings,
         }
-        spec = SandboxSpec(dag_folder=str(folder.resolve()), parse_timeout=PARSE_TIMEOUT)
+        spec = SandboxSpec(dag_folder=str(folder.resolve()), parse_timeout=parse_timeout)
         manager = DagProcessorManager(
             folder,
             session_factory=session_factory,
             runtime=ProcessRuntime(),
-            specs=DirectorySpecs(spec),
+            sandboxes=FixedSandbox(spec),
             settings=ProcessorSettings(**values),  # type: ignore[arg-type]
             policy=policy,
-            callbacks=callbacks,
         )
         manager.__enter__()
         opened.append(manager)

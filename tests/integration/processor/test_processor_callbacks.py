@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import queue
+from collections.abc import Callable
 from pathlib import Path
 
 import attrs
@@ -10,10 +10,8 @@ from processor_helpers import MakeManager, copy_fixture
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.callbacks import DatabaseCallbackSink, PipeCallbackSink
 from dagseal.db.models import CallbackClaimModel, CallbackRequestModel, DagModel, DagRunModel
-from dagseal.processor import QueueCallbackSource
-from dagseal.serialization import CallbackRequest, DagCallbackRequest, TaskCallbackRequest
+from dagseal.serialization import DagCallbackRequest, TaskCallbackRequest
 from dagseal.timeutil import utcnow
 
 
@@ -67,7 +65,10 @@ def pending_rows(session_factory: sessionmaker[Session]) -> int:
 
 
 def test_callbacks_run_on_the_pinned_source_then_their_rows_go(
-    dag_folder: Path, make_manager: MakeManager, session_factory: sessionmaker[Session]
+    dag_folder: Path,
+    make_manager: MakeManager,
+    session_factory: sessionmaker[Session],
+    enqueue_callback: Callable[..., None],
 ) -> None:
     dag_file = copy_fixture(dag_folder, "processor/callbacks_dag.py")
     subdir = dag_folder.resolve()
@@ -77,10 +78,9 @@ def test_callbacks_run_on_the_pinned_source_then_their_rows_go(
     dag_file.write_text(dag_file.read_text().replace('VERSION = "v1"', 'VERSION = "v2"'))
     manager.run_once()
 
-    sink = DatabaseCallbackSink(session_factory)
-    sink.send(dag_failure(subdir, "run_v1"))  # pinned: runs v1 although the file is now v2
-    sink.send(task_failure(subdir, "unknown_run"))  # no such run: the DAG's latest version
-    sink.send(task_failure(Path("/elsewhere"), "run_v1"))  # another directory's: not ours
+    enqueue_callback(dag_failure(subdir, "run_v1"))  # pinned: runs v1 although the file is now v2
+    enqueue_callback(task_failure(subdir, "unknown_run"))  # no such run: the DAG's latest version
+    enqueue_callback(task_failure(Path("/elsewhere"), "run_v1"))  # another directory's: not ours
     stats = manager.run_once()
 
     assert stats.callbacks_run == 2
@@ -96,18 +96,20 @@ def test_callbacks_run_on_the_pinned_source_then_their_rows_go(
 
 
 def test_callbacks_that_can_never_run_are_dropped_and_failing_ones_done(
-    dag_folder: Path, make_manager: MakeManager, session_factory: sessionmaker[Session]
+    dag_folder: Path,
+    make_manager: MakeManager,
+    session_factory: sessionmaker[Session],
+    enqueue_callback: Callable[..., None],
 ) -> None:
     copy_fixture(dag_folder, "processor/callbacks_dag.py")
     subdir = dag_folder.resolve()
     manager = make_manager(dag_folder)
     manager.run_once()
-    sink = DatabaseCallbackSink(session_factory)
     unknown = DagCallbackRequest(
         full_filepath="x.py", dag_id="no.such.dag", run_id="r", processor_subdir=str(subdir)
     )
-    sink.send(unknown)
-    sink.send(attrs.evolve(task_failure(subdir, "r"), task_id="nope"))
+    enqueue_callback(unknown)
+    enqueue_callback(attrs.evolve(task_failure(subdir, "r"), task_id="nope"))
     with session_factory.begin() as session:
         session.add(
             CallbackRequestModel(
@@ -123,15 +125,3 @@ def test_callbacks_that_can_never_run_are_dropped_and_failing_ones_done(
     assert stats.callbacks_run == 1  # the missing task: it ran and reported an error
     assert pending_rows(session_factory) == 0
     assert callback_lines(dag_folder) == []
-
-
-def test_embedded_processor_runs_callbacks_from_the_pipe_sink(
-    dag_folder: Path, make_manager: MakeManager, session_factory: sessionmaker[Session]
-) -> None:
-    copy_fixture(dag_folder, "processor/callbacks_dag.py")
-    requests: queue.Queue[CallbackRequest] = queue.Queue()
-    manager = make_manager(dag_folder, callbacks=QueueCallbackSource(requests))
-    manager.run_once()
-    PipeCallbackSink(requests.put).send(dag_failure(dag_folder.resolve(), "embedded_run"))
-    assert manager.run_once().callbacks_run == 1
-    assert callback_lines(dag_folder) == ["v1 dag_failure proc.callbacks embedded_run"]

@@ -21,7 +21,6 @@ from processor_helpers import copy_fixture
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.callbacks import DatabaseCallbackSink
 from dagseal.db.models import CallbackRequestModel, JobModel
 from dagseal.serialization import DagCallbackRequest
 
@@ -101,17 +100,19 @@ def processors(migrated_db_url: str, tmp_path: Path) -> Iterator[Processors]:
 
 @postgres_only
 def test_two_processors_run_only_their_own_callbacks_once_and_survive_sigkill(
-    tmp_path: Path, processors: Processors, session_factory: sessionmaker[Session]
+    tmp_path: Path,
+    processors: Processors,
+    session_factory: sessionmaker[Session],
+    enqueue_callback: Callable[..., None],
 ) -> None:
     folders = {name: (tmp_path / name).resolve() for name in ("team_a", "team_b")}
     for folder in folders.values():
         folder.mkdir()
         copy_fixture(folder, "processor/slow_callbacks_dag.py")
         processors.run_once(folder)  # parse: the DAGs and their code are in the DB
-    sink = DatabaseCallbackSink(session_factory)
     for name, folder in folders.items():
         for number in range(CALLBACKS_PER_DIR):
-            sink.send(
+            enqueue_callback(
                 DagCallbackRequest(
                     full_filepath=str(folder / "slow_callbacks_dag.py"),
                     dag_id=f"{name}.cb",

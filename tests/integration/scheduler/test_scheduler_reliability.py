@@ -13,12 +13,11 @@ import pytest
 from sched_env import ZOMBIE_INTERVAL, ZOMBIE_THRESHOLD, SchedulerEnv, children_of, process_alive
 from sqlalchemy import func, select
 
-from dagseal.db.models import JobModel
+from dagseal.db.models import CallbackRequestModel, JobModel
 from dagseal.db.session import session_scope
+from dagseal.placement import Placement, PlacementSettings
 from dagseal.scheduler.dagrun_creation import trigger_dag
 from dagseal.timeutil import utcnow
-
-pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
@@ -87,6 +86,13 @@ def scheduler_jobs(env: SchedulerEnv) -> int:
         )
 
 
+def callbacks_left(env: SchedulerEnv) -> int:
+    """Callback requests not yet run and recorded. Once none is left no callback can run again: a
+    row is deleted only after its callback ran, and the runs here have ended (no new rows)."""
+    with session_scope(env.factory) as session:
+        return session.scalar(select(func.count()).select_from(CallbackRequestModel))
+
+
 def test_killed_supervisor_is_a_zombie_then_retries_and_callbacks_run_once(env: SchedulerEnv) -> None:
     env.write_dag(
         """
@@ -134,7 +140,7 @@ def test_killed_supervisor_is_a_zombie_then_retries_and_callbacks_run_once(env: 
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
     env.wait_for("both callbacks", lambda: env.lines("retry") and env.lines("failure"), timeout=30)
-    time.sleep(3)  # a duplicate would arrive within a few processor loops
+    env.wait_for("every callback recorded", lambda: callbacks_left(env) == 0, timeout=30)
     assert env.lines("retry") == ["victim try 1"]
     assert env.lines("failure") == ["victim try 2"]
 
@@ -212,15 +218,16 @@ def test_fifty_concurrent_runs_on_postgres(tmp_path: Path, migrated_db_url: str)
         )
         env.parse()
         with session_scope(env.factory) as session:
+            placement = Placement(PlacementSettings())
             run_ids = {
-                trigger_dag(session, "fanout", {}, utcnow(), run_id=f"r{i:02d}").run_id for i in range(50)
+                trigger_dag(session, "fanout", {}, utcnow(), placement, run_id=f"r{i:02d}").run_id
+                for i in range(50)
             }
         env.start("dag-processor", "--subdir", str(env.repo))
         env.start("scheduler")
         env.wait_for("50 successful runs", lambda: env.run_states() == ["success"] * 50, timeout=800)
         assert len(env.tis()) == 500 and {ti.state for ti in env.tis()} == {"success"}
-        env.wait_for("all callbacks", lambda: len(env.lines("dag")) >= 50 and len(env.lines("task")) >= 50)
-        time.sleep(3)
+        env.wait_for("every callback recorded", lambda: callbacks_left(env) == 0, timeout=120)
         assert sorted(env.lines("dag")) == sorted(run_ids)
         assert sorted(env.lines("task")) == sorted(run_ids)
     finally:

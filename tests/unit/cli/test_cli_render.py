@@ -7,14 +7,16 @@ from datetime import UTC, datetime
 from dagseal.db.models import TaskInstanceModel
 from dagseal.db.rendered_fields import record_rendered_fields
 from dagseal.db.session import session_scope
+from dagseal.placement import Placement, PlacementSettings
 from dagseal.scheduler.dagrun_creation import trigger_dag
-from tests.unit.cli.test_cli_commands import _store_dag, cli, cli_db  # noqa: F401 (fixtures)
+from tests.unit.cli.test_cli_commands import _store_dag
 
 
-def test_tasks_render_shows_each_try_and_refuses_what_is_missing(cli_db, session_factory) -> None:  # noqa: F811
+def test_tasks_render_shows_each_try_and_refuses_what_is_missing(cli_db, session_factory) -> None:
     _store_dag(session_factory)
     with session_scope(session_factory) as session:
-        run = trigger_dag(session, "team_x.etl", {}, datetime(2026, 1, 1, tzinfo=UTC), run_id="r1")
+        when = datetime(2026, 1, 1, tzinfo=UTC)
+        run = trigger_dag(session, "team_x.etl", {}, when, Placement(PlacementSettings()), run_id="r1")
         session.flush()
         ti = TaskInstanceModel(
             dag_run_id=run.id, dag_id=run.dag_id, run_id="r1", task_id="extract", try_number=2, max_tries=1

@@ -84,33 +84,6 @@ def test_typed_getters_say_what_and_where(tmp_path: Path) -> None:
         config.get("core", "nope")
 
 
-def test_docker_runtime_sections_inherit_and_override(tmp_path: Path) -> None:
-    cfg = _write(
-        tmp_path / "d.cfg",
-        "[docker_runtime]\nimage = base:1\nenvironment = team=x, level=info\nRUN_AS_USER = nobody\n"
-        "allow_mutable_tags = yes\n"
-        "[task_execution_docker_runtime]\nrun_as_user = dagseal\nenvironment = level=debug\n",
-    )
-    config = load_config({"DAGSEAL_CONFIG": str(cfg), "DAGSEAL__DOCKER_RUNTIME__LABELS": "a=1"}, cwd=tmp_path)
-    task = config.docker_runtime_settings("task_execution")
-    assert task["image"] == "base:1"
-    assert task["run_as_user"] == "dagseal"
-    assert task["environment"] == {"TEAM": "x", "LEVEL": "debug"}
-    assert task["labels"] == {"a": "1"}
-    assert task["allow_mutable_tags"] is True
-    parsing = config.docker_runtime_settings("scheduler_dag_parsing")
-    assert parsing["run_as_user"] == "nobody"
-    assert parsing["environment"] == {"TEAM": "x", "LEVEL": "info"}
-    with pytest.raises(ConfigError, match="unknown docker runtime kind"):
-        config.docker_runtime_settings("web")
-
-
-def test_bad_environment_pairs_are_errors(tmp_path: Path) -> None:
-    config = load_config({"DAGSEAL__DOCKER_RUNTIME__ENVIRONMENT": "novalue"}, cwd=tmp_path)
-    with pytest.raises(ConfigError, match="expected NAME=VALUE"):
-        config.docker_runtime_settings("task_execution")
-
-
 @pytest.mark.parametrize(
     ("key", "value", "shown"),
     [
@@ -121,6 +94,8 @@ def test_bad_environment_pairs_are_errors(tmp_path: Path) -> None:
         ),
         ("sql_alchemy_conn", "sqlite:////tmp/dagseal.db", "sqlite:////tmp/dagseal.db"),
         ("registry_password", "hunter2", "***"),
+        ("fernet_key", "0Nq2-key,1Ab3-old", "***"),
+        ("backend_kwargs", '{"vault_token": "s.abc"}', "***"),
         ("dags_folder", "dag_repos", "dag_repos"),
     ],
 )

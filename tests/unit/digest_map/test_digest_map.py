@@ -1,15 +1,17 @@
-"""dagseal.runtime.digest_map: good maps load; missing, malformed, old and stale maps fail clearly."""
+"""dagseal.digest_map: good maps load; missing, malformed, old and stale maps fail clearly."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from dagseal.runtime.digest_map import DigestMapError, load_digest_map, main
+from dagseal.digest_map import DigestMapError, load_digest_map, main
 
 DAG_SOURCE = "print('dag')\n"
 
@@ -102,3 +104,17 @@ def test_cli_prints_pin_or_reason(workspace: Path, capsys: pytest.CaptureFixture
     (workspace / "dag_repos/t/dag.py").write_text("edited")
     assert main(args) == 1
     assert "stale digest map" in capsys.readouterr().err
+
+
+@pytest.mark.fresh_interpreter
+def test_the_map_loader_needs_only_the_standard_library() -> None:
+    """Bazel's `:processor` runs `python3 -m dagseal.digest_map` with whatever python3 is on
+    PATH: importing it must not pull in YAML, cattrs, the configuration, placement, deploy or the
+    backends."""
+    code = (
+        "import sys, dagseal.digest_map; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'yaml', 'cattrs'} "
+        "or m.startswith(('dagseal.config', 'dagseal.runtime', 'dagseal.placement', 'dagseal.deploy'))))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"

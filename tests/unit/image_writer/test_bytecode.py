@@ -56,6 +56,7 @@ def test_header_is_checked_hash_with_this_magic() -> None:
     assert compiled[8:16] == importlib.util.source_hash(source)
 
 
+@pytest.mark.fresh_interpreter
 def test_compiled_bytes_do_not_depend_on_process_state_or_hash_seed() -> None:
     bare = _compiled_elsewhere("0", "")
     busy = _compiled_elsewhere("4242", "import tarfile, gzip, argparse, unittest, http.client, decimal")
@@ -63,6 +64,7 @@ def test_compiled_bytes_do_not_depend_on_process_state_or_hash_seed() -> None:
     assert bare == busy
 
 
+@pytest.mark.fresh_interpreter
 def test_importer_uses_the_pyc_and_rechecks_an_edited_source(tmp_path: Path) -> None:
     tree = Tree()
     tree.add_file("lib/mod.py", b"VALUE = 'from the image'\n")

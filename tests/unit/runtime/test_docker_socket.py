@@ -1,12 +1,10 @@
-"""The containers' protocol socket without an engine: a local sandbox connects the way a container's does."""
+"""The containers' protocol socket without an engine or a sandbox (tests/integration/runtime runs a
+local sandbox against it)."""
 
 from __future__ import annotations
 
-import json
 import socket
 import stat
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,12 +13,10 @@ from pathlib import Path
 import pytest
 
 from dagseal.errors import DagsealError
-from dagseal.runtime.base import SandboxSpec
+from dagseal.runtime.base import SandboxSpec, Volume
+from dagseal.runtime.channel import ChannelClosed
 from dagseal.runtime.docker_container import SANDBOX_ENTRYPOINT, container_body
 from dagseal.runtime.docker_socket import CONTAINER_SOCKET, ProtocolSocket
-from dagseal.runtime.environment import sandbox_environment
-from dagseal.runtime.session import ChannelClosed
-from dagseal.sandbox.protocol import PROTOCOL_VERSION, encode
 
 
 def never_exited() -> bool:
@@ -52,40 +48,7 @@ def test_layout_is_private_to_the_host_and_reachable_for_the_container(
     assert stat.S_IMODE(protocol.directory.stat().st_mode) == 0o711
     assert stat.S_ISSOCK(protocol.path.stat().st_mode)
     assert stat.S_IMODE(protocol.path.stat().st_mode) == 0o666
-    assert protocol.bind == f"{protocol.directory}:/run/dagseal:ro"
-
-
-def test_a_local_sandbox_serves_over_the_socket(tmp_path: Path, protocol: ProtocolSocket) -> None:
-    """`python -m dagseal.sandbox --connect` is what the containers run: hello, a parse, shutdown."""
-    folder = tmp_path / "dags"
-    folder.mkdir()
-    (folder / "one.py").write_text(
-        "from dagseal import DAG, EmptyOperator\nprint('import-time print')\n"
-        "with DAG('one'):\n    EmptyOperator(task_id='t')\n"
-    )
-    sandbox = subprocess.Popen(
-        [sys.executable, "-m", "dagseal.sandbox", "--connect", str(protocol.path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=sandbox_environment(),
-    )
-    try:
-        hello = json.loads(protocol.readline(30, never_exited))
-        assert (hello["type"], hello["protocol_version"]) == ("hello", PROTOCOL_VERSION)
-        assert not protocol.path.exists()  # one connection only: nothing can connect after the sandbox
-        protocol.send_line(encode({"type": "parse", "id": 1, "dag_folder": str(folder), "file": "one.py"}))
-        reply = json.loads(protocol.readline(30, never_exited))
-        assert (reply["type"], reply["id"]) == ("parse_result", 1)
-        assert [d["dag"]["dag_id"] for d in reply["dags"]] == ["one"]
-        protocol.send_line(encode({"type": "shutdown", "id": 2}))
-        with pytest.raises(ChannelClosed):
-            protocol.readline(30, never_exited)
-        stdout, stderr = sandbox.communicate(timeout=30)
-    finally:
-        sandbox.kill()
-    assert sandbox.returncode == 0
-    assert stdout == b""  # user output goes to stderr, never near the protocol
-    assert b"import-time print" in stderr
+    assert protocol.volume == Volume(str(protocol.directory), "/run/dagseal", read_only=True)
 
 
 def test_lines_are_cut_across_chunks_and_kept_in_order(protocol: ProtocolSocket) -> None:
@@ -150,7 +113,7 @@ def test_containers_connect_to_their_socket_mounted_read_only(
     body = container_body(spec, {}, protocol)
     assert body["entrypoint"] == SANDBOX_ENTRYPOINT
     assert SANDBOX_ENTRYPOINT[-2:] == ["--connect", CONTAINER_SOCKET]
-    assert body["host_config"]["binds"][-1] == protocol.bind
+    assert body["host_config"]["binds"][-1] == protocol.volume
     assert "stdin_open" not in body  # nothing reaches the sandbox through the engine
 
 
@@ -158,7 +121,7 @@ def test_containers_connect_to_their_socket_mounted_read_only(
 def test_no_mount_may_show_a_container_other_containers_sockets(
     protocol: ProtocolSocket, root: Path, tmp_path: Path, source: str
 ) -> None:
-    mount = source.format(root=root, parent=root.parent) + ":/peek:ro"
-    spec = SandboxSpec(dag_folder=str(tmp_path / "team"), image="sha256:" + "1" * 64, mounts=(mount,))
+    volume = Volume(source.format(root=root, parent=root.parent), "/peek")
+    spec = SandboxSpec(dag_folder=str(tmp_path / "team"), image="sha256:" + "1" * 64, volumes=(volume,))
     with pytest.raises(DagsealError, match="holds the sandboxes' protocol sockets"):
         container_body(spec, {}, protocol)

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from dagseal.scheduler.states import FINISHED_TASK_STATES, TaskState
+from dagseal.lifecycle.states import FINISHED_TASK_STATES, TaskState
 from dagseal.scheduler.trigger_rules import _RULES, Decision, UnknownTriggerRule, evaluate
 from dagseal.sdk.trigger_rule import TriggerRule
 

@@ -84,6 +84,7 @@ def _hash_in_fresh_process(folder: Path) -> str:
     return done.stdout.strip()
 
 
+@pytest.mark.fresh_interpreter
 @pytest.mark.parametrize("source", [DAG_FILE, AIRFLOW_DAG_FILE], ids=["dagseal", "airflow"])
 def test_same_file_same_hash_in_two_processes_and_one_char_changes_it(tmp_path: Path, source: str) -> None:
     first, second = tmp_path / "one", tmp_path / "two"

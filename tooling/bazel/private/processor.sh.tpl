@@ -8,6 +8,6 @@ cd "$workspace"
 export PYTHONPATH="${workspace}${PYTHONPATH:+:$PYTHONPATH}"
 export DAGSEAL__CORE__DIGEST_MAP="$digest_map"
 export DAGSEAL__CORE__SCHEDULER_DAG_PARSING_RUNTIME="${DAGSEAL__CORE__SCHEDULER_DAG_PARSING_RUNTIME:-docker}"
-python3 -m dagseal.runtime.digest_map --map "$digest_map" --workspace "$workspace" --dag-dir "@@DAG_DIR@@"
+python3 -m dagseal.digest_map --map "$digest_map" --workspace "$workspace" --dag-dir "@@DAG_DIR@@"
 exec python3 -c 'import sys; from dagseal.cli import main; sys.argv[0] = "dagseal"; sys.exit(main())' \
   dag-processor --subdir "${workspace}/@@DAG_DIR@@" "$@"
