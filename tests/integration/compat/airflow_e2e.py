@@ -77,6 +77,26 @@ with DAG(
         return sum(values)
 
     add_all(square.partial(offset=0).expand(x=numbers()))
+
+    @task
+    def push_keyed(ti):
+        ti.xcom_push(key="note", value={"n": 7})
+        return "pushed"
+
+    @task
+    def relay():
+        return "relayed"
+
+    @task
+    def pull_far(ti):
+        return [ti.xcom_pull(task_ids="push_keyed", key="note"), ti.xcom_pull(task_ids="push_keyed")]
+
+    push_keyed() >> relay() >> pull_far()
+
+    BashOperator(
+        task_id="secrets_in_templates",
+        bash_command="echo {{ var.value.greeting }} {{ var.json.settings.n }} {{ conn.warehouse.host }}",
+    )
 """
 
 EXPECTED = {
@@ -95,6 +115,16 @@ EXPECTED = {
     "square[1]": "success",
     "square[2]": "success",
     "add_all": "success",
+    "push_keyed": "success",
+    "relay": "success",
+    "pull_far": "success",
+    "secrets_in_templates": "success",
+}
+
+SECRETS_ENV = {  # the environment secrets backend of the supervisors (shared by every team)
+    "DAGSEAL_VAR_GREETING": "hello",
+    "DAGSEAL_VAR_SETTINGS": '{"n": 3}',
+    "DAGSEAL_CONN_WAREHOUSE": "postgres://loader:pw@warehouse.internal:5432/rows",
 }
 
 
@@ -106,6 +136,7 @@ def run_and_check(env: SchedulerEnv) -> None:
     assert refused.returncode != 0
     assert refused.stderr.strip().splitlines()[-1].endswith("DAG 'compat_e2e': param 'who': 'x' is too short")
     assert env.run_states() == []
+    env.env.update(SECRETS_ENV)
     env.cli("dags", "trigger", "compat_e2e", "--conf", '{"who": "team"}', "--run-id", "r1")
     env.start("scheduler")
     env.wait_for("the run to finish", lambda: env.run_states() in (["success"], ["failed"]), timeout=180)
@@ -117,5 +148,8 @@ def run_and_check(env: SchedulerEnv) -> None:
     assert env.run_states() == ["failed"]  # work failed; the teardown's success does not hide it
     assert json.loads(env.ti("fast").return_value) == "team 1"
     assert json.loads(env.ti("add_all").return_value) == 14  # the mapped values, in map order
+    # a keyed XCom and a return value of a task that is not a direct upstream, via the supervisor
+    assert json.loads(env.ti("pull_far").return_value) == [{"n": 7}, "pushed"]
+    assert json.loads(env.ti("secrets_in_templates").return_value) == "hello 3 warehouse.internal"
     shown = env.cli("tasks", "render", "compat_e2e", "fast", "r1").stdout
     assert shown == "# bash_command\necho team 1\n\n"
