@@ -26,6 +26,9 @@ _SDK = {
     "TriggerRule": "dagseal.sdk.trigger_rule:TriggerRule",
     "setup": "dagseal.sdk.setup_teardown:setup",
     "teardown": "dagseal.sdk.setup_teardown:teardown",
+    "Variable": "dagseal.sdk.variable:Variable",
+    "Connection": "dagseal.sdk.connection:Connection",
+    "BaseHook": "dagseal.sdk.hooks:BaseHook",
 }
 
 _PYTHON_OPERATORS = {
@@ -47,6 +50,9 @@ MODULES: dict[str, dict[str, str]] = {
         name: _SDK[name] for name in ("BaseOperator", "chain", "cross_downstream")
     },
     "airflow.models.param": {"Param": _SDK["Param"]},
+    "airflow.models.variable": {"Variable": _SDK["Variable"]},
+    "airflow.models.connection": {"Connection": _SDK["Connection"]},
+    "airflow.hooks.base": {"BaseHook": _SDK["BaseHook"]},
     "airflow.utils.trigger_rule": {"TriggerRule": _SDK["TriggerRule"]},
     "airflow.utils.task_group": {"TaskGroup": _SDK["TaskGroup"]},
     "airflow.utils.edgemodifier": {"Label": _SDK["Label"]},

@@ -49,6 +49,8 @@ INCLUDED = (
     "tutorial_taskflow_api.py",
     "tutorial_taskflow_templates.py",
     "example_xcomargs.py",
+    "example_xcom.py",
+    "tutorial_dag.py",
     "example_task_group.py",
     "example_task_group_decorator.py",
     "example_dynamic_task_mapping.py",
@@ -75,12 +77,9 @@ _ASSETS = "assets/asset events and aliases: not supported by dagseal yet"
 _SENSORS = "sensors, deferrable operators and triggers: not supported by dagseal yet"
 _VENV = "creates a virtualenv or runs another Python at run time: the team's image is the environment"
 _K8S = "Kubernetes executor configuration: dagseal runs tasks in its own runtimes"
-_XCOM = "ti.xcom_push by key: needs the task <-> supervisor XCom channel (issue 10, another branch)"
 EXCLUDED = {
-    "tutorial_dag.py": _XCOM,
     "example_params_ui_tutorial.py": "a required param without default: Airflow's `dags test` refuses it "
     "without a conf, as `dagseal dags trigger` does (tests/unit/scheduler/test_run_params.py)",
-    "example_xcom.py": _XCOM,
     "example_asset_alias.py": _ASSETS,
     "example_asset_alias_with_no_taskflow.py": _ASSETS,
     "example_asset_allow_teams.py": _ASSETS,
@@ -356,6 +355,14 @@ EXPECTED: dict[str, dict[str, str]] = {
         "times_2[1]": "success",
         "times_2[2]": "success",
     },
+    "example_xcom": {
+        "bash_pull": "success",
+        "bash_push": "success",
+        "pull_value_from_bash_push": "success",
+        "puller": "success",
+        "push": "success",
+        "push_by_returning": "success",
+    },
     "example_xcom_args": {
         "generate_value": "success",
         "print_value": "success",
@@ -365,6 +372,11 @@ EXPECTED: dict[str, dict[str, str]] = {
         "d": "success",
         "print_value": "success",
         "print_value__1": "success",
+    },
+    "tutorial_dag": {
+        "extract": "success",
+        "load": "success",
+        "transform": "success",
     },
     "tutorial": {
         "print_date": "success",
