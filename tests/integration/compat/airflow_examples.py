@@ -79,7 +79,7 @@ _VENV = "creates a virtualenv or runs another Python at run time: the team's ima
 _K8S = "Kubernetes executor configuration: dagseal runs tasks in its own runtimes"
 EXCLUDED = {
     "example_params_ui_tutorial.py": "a required param without default: Airflow's `dags test` refuses it "
-    "without a conf, as `dagseal dags trigger` does (tests/unit/scheduler/test_run_params.py)",
+    "without a conf, as `dagseal dags trigger` does (tests/integration/scheduler/test_run_params.py)",
     "example_asset_alias.py": _ASSETS,
     "example_asset_alias_with_no_taskflow.py": _ASSETS,
     "example_asset_allow_teams.py": _ASSETS,
