@@ -29,13 +29,18 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
-from tasks import DAG_FILE, measure, print_figures, run_dag  # benchmarks/tasks.py: the 200-task figures
+from tasks import (  # benchmarks/tasks.py: the 200-task figures
+    DAG_FILE,
+    loop_settings,
+    measure,
+    print_figures,
+    run_dag,
+)
 
 from dagseal.config import load_config
 from dagseal.db.models import DagModel, DagRunModel, JobModel, TaskInstanceModel
 from dagseal.db.session import create_engine_from_conn, migrate, session_factory, session_scope
 from dagseal.executor.local_executor import LocalExecutor
-from dagseal.executor.settings import SupervisorSettings
 from dagseal.placement import Placement, PlacementSettings
 from dagseal.processor import DagProcessorManager
 from dagseal.scheduler.dag_bag import SerializedDagBag
@@ -183,20 +188,7 @@ def main() -> None:
         f"scheduler pass: first {passes[0] * 1000:.0f} ms, then median {statistics.median(steady):.0f} ms"
         f" (max {max(steady):.0f} ms) over {len(steady)} passes; goal < 1000 ms"
     )
-    settings = SupervisorSettings(
-        sql_alchemy_conn=args.db_url,
-        base_log_folder=str(work / "logs"),
-        zombie_threshold=300,
-        placement=placement.settings,
-    )
-    scheduler = SchedulerSettings(
-        loop_sleep=1.0,
-        zombie_detection_interval=30,
-        zombie_threshold=300,
-        stale_dag_threshold=3600,
-        stale_dag_cleanup_interval=3600,
-        task_queued_timeout=600,
-    )
+    settings, scheduler = loop_settings(args.db_url, work, placement)
     executor = LocalExecutor(args.parallelism, settings)
     rate = throughput(factory, executor, scheduler, placement)
     print(f"at scale: {rate:.1f} no-op tasks/s over {args.running} concurrent runs; goal >= 30 tasks/s")
