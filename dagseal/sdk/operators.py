@@ -27,12 +27,17 @@ class PythonCallMixin:
     op_args: list[Any]
     op_kwargs: dict[str, Any]
 
-    def _bind_call(
-        self: Any,
+    def __init__(
+        self,
+        *,
+        task_id: str,
         python_callable: Callable[..., Any],
-        op_args: list[Any] | tuple[Any, ...] | None,
-        op_kwargs: dict[str, Any] | None,
+        op_args: list[Any] | tuple[Any, ...] | None = None,
+        op_kwargs: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
+        check_callable(task_id, python_callable)
+        super().__init__(task_id=task_id, **kwargs)  # the operator base class that follows in the MRO
         self.python_callable = python_callable
         self.op_args = list(op_args or [])
         self.op_kwargs = dict(op_kwargs or {})
@@ -52,19 +57,6 @@ def check_callable(task_id: str, python_callable: object) -> None:
 
 class PythonOperator(PythonCallMixin, BaseOperator):
     """Calls ``python_callable(*op_args, **op_kwargs)``; XComArgs in the arguments become upstream edges."""
-
-    def __init__(
-        self,
-        *,
-        task_id: str,
-        python_callable: Callable[..., Any],
-        op_args: list[Any] | tuple[Any, ...] | None = None,
-        op_kwargs: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        check_callable(task_id, python_callable)
-        super().__init__(task_id=task_id, **kwargs)
-        self._bind_call(python_callable, op_args, op_kwargs)
 
     def execute(self, context: TaskContext, upstream_results: Mapping[str, Any]) -> Any:
         return self._call(upstream_results)

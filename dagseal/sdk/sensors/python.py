@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from dagseal.sdk.context import TaskContext
-from dagseal.sdk.operators import PythonCallMixin, check_callable
+from dagseal.sdk.operators import PythonCallMixin
 from dagseal.sdk.sensors.base import BaseSensorOperator, PokeReturnValue
 
 
 class PythonSensor(PythonCallMixin, BaseSensorOperator):
     """Pokes with ``python_callable(*op_args, **op_kwargs)``; truthy or a done PokeReturnValue ends it."""
 
-    def __init__(
-        self,
-        *,
-        task_id: str,
-        python_callable: Callable[..., Any],
-        op_args: list[Any] | tuple[Any, ...] | None = None,
-        op_kwargs: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        check_callable(task_id, python_callable)
-        super().__init__(task_id=task_id, **kwargs)
-        self._bind_call(python_callable, op_args, op_kwargs)
-        self._upstream: Mapping[str, Any] = {}
+    _upstream: Mapping[str, Any] = {}  # the try's upstream results, set by execute() for poke()
 
     def execute(self, context: TaskContext, upstream_results: Mapping[str, Any]) -> Any:
         self._upstream = upstream_results
