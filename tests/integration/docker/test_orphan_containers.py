@@ -66,19 +66,23 @@ def test_a_worker_removes_only_its_hosts_orphaned_task_containers(
             .where(JobModel.id == stale_job)
             .values(latest_heartbeat=utcnow() - timedelta(hours=1))
         )
-    names = {}
-    for task_id in tries:
-        host = "another-host" if task_id == "elsewhere" else socket.gethostname()
-        identity = {"dag_id": "orphans", "run_id": "r1", "task_id": task_id, "try_number": 1}
-        labels = {**identity_labels("task", identity), HOST_LABEL: host, **TEST_LABELS}
-        names[task_id] = f"dagseal-orphan-test-{task_id}-{uuid.uuid4().hex[:8]}"
-        engine.create(names[task_id], {"image": test_image, "command": ["true"], "labels": labels})
+    names: dict[str, str] = {}
+    try:
+        for task_id in tries:
+            host = "another-host" if task_id == "elsewhere" else socket.gethostname()
+            identity = {"dag_id": "orphans", "run_id": "r1", "task_id": task_id, "try_number": 1}
+            labels = {**identity_labels("task", identity), HOST_LABEL: host, **TEST_LABELS}
+            names[task_id] = f"dagseal-orphan-test-{task_id}-{uuid.uuid4().hex[:8]}"
+            engine.create(names[task_id], {"image": test_image, "command": ["true"], "labels": labels})
 
-    removed = remove_orphans(engine, session_factory, threshold=60)
+        removed = remove_orphans(engine, session_factory, threshold=60)
 
-    assert sorted(removed) == sorted([names["stale"], names["unclaimed"]])
-    left = {
-        c["Names"][0].lstrip("/") for c in engine.containers({**TEST_LABELS, "io.dagseal.dag_id": "orphans"})
-    }
-    assert {names["alive"], names["elsewhere"]} <= left
-    assert not {names["stale"], names["unclaimed"]} & left
+        assert sorted(removed) == sorted([names["stale"], names["unclaimed"]])
+        left = {
+            c["Names"][0].lstrip("/") for c in engine.containers({**TEST_LABELS, "io.dagseal.dag_id": "orphans"})
+        }
+        assert {names["alive"], names["elsewhere"]} <= left
+        assert not {names["stale"], names["unclaimed"]} & left
+    finally:  # the other docker tests count this session's test containers
+        for name in names.values():
+            engine.remove(name)
