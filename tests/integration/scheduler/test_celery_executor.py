@@ -15,12 +15,12 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
-from pg_proxy import PgProxy
-from sched_env import SchedulerEnv, children_of, process_alive
+from sched_env import SchedulerEnv, process_alive, process_tree
 from sqlalchemy.engine import make_url
 
 from dagseal.config import Config, load_config
 from dagseal.executor.celery_app import EXECUTE_TRY_TASK, CelerySettings, TryMessage, celery_app
+from tooling.pg_proxy import PgProxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.redis]
 
@@ -229,16 +229,6 @@ def test_celery_refuses_sqlite(tmp_path: Path, migrated_db_url: str) -> None:
     ]
 
 
-def _tree(pid: int) -> list[int]:
-    """``pid`` and all its descendants (the fork server, supervisors, zygote and sandboxes)."""
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children_of(current))
-    return found
-
-
 @ON_POSTGRES
 def test_a_worker_killed_mid_try_is_a_zombie_another_worker_retries_and_the_redelivery_is_a_no_op(
     env: SchedulerEnv,
@@ -266,7 +256,7 @@ def test_a_worker_killed_mid_try_is_a_zombie_another_worker_retries_and_the_rede
     env.start("scheduler")
     env.cli("dags", "trigger", "killed")
     env.wait_for("try 1 running", lambda: env.lines("victim") == ["try 1"])
-    tree = _tree(doomed.pid)
+    tree = process_tree(doomed.pid)
     assert len(tree) >= 4, f"worker, fork server, supervisor and sandbox expected, got {tree}"
     for pid in tree:
         os.kill(pid, signal.SIGKILL)
@@ -369,6 +359,50 @@ def test_a_task_with_a_queue_runs_only_on_the_workers_of_that_queue(env: Schedul
     for i in range(3):
         assert f"queues.team{i} run" in team_log and f"queues.team{i} run" not in default_log
         assert f"queues.any{i} run" in default_log and f"queues.any{i} run" not in team_log
+
+
+@ON_POSTGRES
+def test_a_team_whose_runtime_yaml_names_a_queue_has_its_tries_run_only_by_that_queues_worker(
+    env: SchedulerEnv,
+) -> None:
+    team_queue = f"team-{uuid.uuid4().hex[:6]}"
+    default_queue = env.env["DAGSEAL__CELERY__DEFAULT_QUEUE"]
+    (env.repo / "runtime.yaml").write_text(f"queue: {team_queue}\n")
+    env.write_dag(
+        with_work(
+            f"""
+        with DAG("team", schedule=None) as dag:
+            for i in range(3):
+                PythonOperator(task_id=f"team{{i}}", python_callable=work(f"team{{i}}"))
+            PythonOperator(task_id="own", python_callable=work("own"), queue="{default_queue}")
+        """
+        )
+    )
+    other = env.root / "repos" / "other"
+    other.mkdir()
+    env.write_dag(
+        with_work(
+            """
+        with DAG("other", schedule=None) as dag:
+            for i in range(3):
+                PythonOperator(task_id=f"other{i}", python_callable=work(f"other{i}"))
+        """
+        ),
+        folder=other,
+    )
+    env.cli("dag-processor", "--subdir", str(env.root / "repos"), "--num-runs", "1")
+    env.start("celery", "worker", "-c", "2", "-q", team_queue, "--hostname", "team@%h")
+    env.start("celery", "worker", "-c", "2", "--hostname", "default@%h")
+    env.start("scheduler")
+    env.cli("dags", "trigger", "team")
+    env.cli("dags", "trigger", "other")
+    env.wait_for("both runs to succeed", lambda: env.run_states() == ["success"] * 2, timeout=120)
+    team_log, default_log = ((env.root / f"celery-{n}.log").read_text() for n in (0, 1))
+    for i in range(3):
+        assert f"team.team{i} run" in team_log and f"team.team{i} run" not in default_log
+        assert f"other.other{i} run" in default_log and f"other.other{i} run" not in team_log
+    # A task's own queue= wins over its file's runtime.yaml.
+    assert "team.own run" in default_log and "team.own run" not in team_log
 
 
 @ON_POSTGRES
