@@ -70,6 +70,12 @@ class Hosts:
         """The command prefix that runs a program on ``host`` (in its network namespace)."""
         return ("nsenter", f"--net=/run/netns/{self.ns(host)}")
 
+    def as_host(self, host: str) -> tuple[str, ...]:
+        """Like ``enter``, in a UTS namespace of its own whose hostname is the host's address, so
+        what the program records as its hostname (``task_instance.hostname``) reaches it."""
+        address = self.address(host)
+        return (*self.enter(host), "unshare", "--uts", "sh", "-c", f'hostname {address} && exec "$@"', "sh")
+
     def create(self) -> None:
         bridge = self.ns("br")
         run("ip", "netns", "add", bridge)

@@ -190,9 +190,6 @@ class Cluster:
     def start_worker(self, host: str) -> subprocess.Popen[bytes]:
         """``dagseal celery worker`` on ``host``: its network, hostname, engine, logs, pull credentials."""
         address = self.hosts.address(host)
-        wrap = (
-            *self.hosts.enter(host), "unshare", "--uts", "sh", "-c", f'hostname {address} && exec "$@"', "sh"
-        )  # fmt: skip
         settings = {
             "DAGSEAL__CORE__TASK_EXECUTION_RUNTIME": "docker",
             "DAGSEAL__DOCKER_RUNTIME__SOCKET_PATH": self.engines[host].socket,
@@ -201,6 +198,7 @@ class Cluster:
             "DAGSEAL__LOGGING__WORKER_LOG_SERVER_HOST": address,
             "DOCKER_CONFIG": str(self.pull),
         }
+        wrap = self.hosts.as_host(host)
         self.workers[host] = self.env.start(
             "celery", "worker", "-c", "2", "--hostname", f"{host}@%h", env=settings, wrap=wrap
         )
