@@ -25,7 +25,6 @@ from tooling.pg_proxy import PgProxy
 pytestmark = [pytest.mark.integration, pytest.mark.redis]
 
 ROOT = Path(__file__).resolve().parents[3]
-REDIS_PORT = 6391  # not the shared 6380: these tests stop and restart their broker
 REDIS_PASSWORD = "celery-test"
 VISIBILITY_TIMEOUT = 8.0  # a message unacknowledged this long goes back to its queue
 ON_POSTGRES = pytest.mark.parametrize(
@@ -34,13 +33,16 @@ ON_POSTGRES = pytest.mark.parametrize(
 
 
 class Redis:
-    """This test's own redis-server (tooling/start_redis.sh on its own port and directory)."""
+    """This test's own redis-server (tooling/start_redis.sh on its own port and directory): not the
+    shared one on 6380, since these tests stop and restart their broker, and a free port of its own,
+    since other checkouts may run these tests at the same time."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self.port = _free_port()
         self.env = {
             **os.environ,
-            "DAGSEAL_REDIS_PORT": str(REDIS_PORT),
+            "DAGSEAL_REDIS_PORT": str(self.port),
             "DAGSEAL_REDIS_DIR": str(directory),
             "DAGSEAL_REDIS_PASSWORD": REDIS_PASSWORD,
         }
@@ -55,12 +57,11 @@ class Redis:
         self.url = result.stdout.strip()
 
     def stop(self) -> None:
-        _redis_cli("shutdown", "nosave")
+        self.cli("shutdown", "nosave")
 
-
-def _redis_cli(*args: str) -> str:
-    command = ["redis-cli", "-p", str(REDIS_PORT), "--no-auth-warning", "-a", REDIS_PASSWORD, *args]
-    return subprocess.run(command, capture_output=True, text=True).stdout.strip()
+    def cli(self, *args: str) -> str:
+        command = ["redis-cli", "-p", str(self.port), "--no-auth-warning", "-a", REDIS_PASSWORD, *args]
+        return subprocess.run(command, capture_output=True, text=True).stdout.strip()
 
 
 @pytest.fixture
@@ -68,7 +69,6 @@ def redis(tmp_path: Path) -> Iterator[Redis]:
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server is missing: run tooling/start_redis.sh (it installs it)", pytrace=False)
     server = Redis(tmp_path / "redis")
-    server.stop()  # a leftover of an earlier, killed run
     server.start()
     yield server
     server.stop()
@@ -283,7 +283,7 @@ def test_a_worker_killed_mid_try_is_a_zombie_another_worker_retries_and_the_rede
 
 @ON_POSTGRES
 def test_a_try_whose_message_the_broker_lost_is_requeued_after_task_queued_timeout(
-    env: SchedulerEnv,
+    env: SchedulerEnv, redis: Redis
 ) -> None:
     env.env["DAGSEAL__SCHEDULER__TASK_QUEUED_TIMEOUT"] = "3"
     env.write_dag(DAG_SOURCE.replace("range(6)", "range(1)"))
@@ -294,8 +294,8 @@ def test_a_try_whose_message_the_broker_lost_is_requeued_after_task_queued_timeo
         "t0 queued", lambda: (ti := env.ti("t0")) and ti.state == "queued" and ti.queued_dttm
     )
     queue = env.env["DAGSEAL__CELERY__DEFAULT_QUEUE"]
-    env.wait_for("the message in the broker", lambda: _redis_cli("llen", queue) == "1")
-    assert _redis_cli("del", queue) == "1"  # the broker loses it
+    env.wait_for("the message in the broker", lambda: redis.cli("llen", queue) == "1")
+    assert redis.cli("del", queue) == "1"  # the broker loses it
     requeued = env.wait_for(
         "t0 queued again",
         lambda: (ti := env.ti("t0")) and ti.state == "queued" and ti.queued_dttm > first and ti,
@@ -390,7 +390,8 @@ def test_a_team_whose_runtime_yaml_names_a_queue_has_its_tries_run_only_by_that_
         ),
         folder=other,
     )
-    env.cli("dag-processor", "--subdir", str(env.root / "repos"), "--num-runs", "1")
+    env.parse()  # each team's folder is a processor subdir: its runtime.yaml is the folder's
+    env.cli("dag-processor", "--subdir", str(other), "--num-runs", "1")
     env.start("celery", "worker", "-c", "2", "-q", team_queue, "--hostname", "team@%h")
     env.start("celery", "worker", "-c", "2", "--hostname", "default@%h")
     env.start("scheduler")

@@ -136,21 +136,14 @@ def engines(hosts: Hosts) -> Iterator[dict[str, HostEngine]]:
 
 
 @pytest.fixture
-def control(hosts: Hosts, tmp_path: Path) -> Iterator[ControlServices]:
+def control(hosts: Hosts, tmp_path: Path) -> Iterator[tuple[ControlServices, ControlRegistry]]:
+    """The control host's database port, Redis and registry (started by the test; stopped here,
+    pytest runs this also after a failure)."""
     services = ControlServices(hosts, tmp_path / "control")
-    try:
-        yield services
-    finally:
-        services.stop()
-
-
-@pytest.fixture
-def registry(hosts: Hosts, tmp_path: Path) -> Iterator[ControlRegistry]:
-    made = ControlRegistry(hosts, tmp_path / "registry")
-    try:
-        yield made
-    finally:
-        made.stop()
+    registry = ControlRegistry(hosts, tmp_path / "registry")
+    yield services, registry
+    registry.stop()
+    services.stop()
 
 
 @pytest.fixture
@@ -229,12 +222,12 @@ def test_two_worker_hosts_pull_by_digest_run_both_teams_in_containers_and_surviv
     bazel_bin: Path,
     hosts: Hosts,
     engines: dict[str, HostEngine],
-    control: ControlServices,
-    registry: ControlRegistry,
+    control: tuple[ControlServices, ControlRegistry],
     dag_repos: Path,
     migrated_db_url: str,
 ) -> None:
-    hosts_url, broker = control.start(migrated_db_url)
+    services, registry = control
+    hosts_url, broker = services.start(migrated_db_url)
     assert registry.start() == f"https://{registry.host}"
     ci, pull = tmp_path / "ci-docker-config", tmp_path / "pull-docker-config"
     _login(engines["w1"], ci, registry.host, "push", "dagseal-push")
@@ -279,8 +272,9 @@ def _publish_and_deploy(
 
 def _run_both_teams(cluster: Cluster, published: dict[str, str], registry: ControlRegistry) -> None:
     env, ctl = cluster.env, cluster.hosts.enter("ctl")
-    folder = env.env["DAGSEAL__CORE__DAGS_FOLDER"]
-    assert env.start("dag-processor", "--subdir", folder, "--num-runs", "1", wrap=ctl).wait(120) == 0
+    for team in TABULATE:  # a processor per team folder: its runtime.yaml applies to its files
+        folder = Path(env.env["DAGSEAL__CORE__DAGS_FOLDER"]) / team
+        assert env.start("dag-processor", "--subdir", str(folder), "--num-runs", "1", wrap=ctl).wait(120) == 0
     for host in WORKERS:
         cluster.start_worker(host)
     env.start("scheduler", wrap=ctl)
@@ -357,8 +351,11 @@ def _kill_a_worker_mid_try(cluster: Cluster) -> None:
     env.wait_for(f"the try's container on {victim}", lambda: cluster.task_containers(victim))
     cluster.kill_worker(victim)
     (orphan,) = cluster.task_containers(victim)
-    environment = cluster.engines[victim].docker("inspect", "--format", "{{json .Config.Env}}", orphan)
-    assert "DOCKER_CONFIG" not in (environment or "") and "dagseal-pull" not in (environment or "")
+    shape = "{{json .Config.Env}} {{.HostConfig.NetworkMode}} {{.HostConfig.Memory}}"
+    inspected = cluster.engines[victim].docker("inspect", "--format", shape, orphan) or ""
+    environment, network, memory = inspected.rsplit(maxsplit=2)
+    assert "DOCKER_CONFIG" not in environment and "dagseal-pull" not in environment  # the worker's own
+    assert (network, memory) == ("none", str(512 * 1024**2))  # dag_repos/team_x/runtime.yaml applied
 
     env.wait_for("the retry to succeed", lambda: _long_ti(cluster, "mh_kill").state == "success", timeout=120)
     ti = _long_ti(cluster, "mh_kill")
