@@ -27,16 +27,19 @@ def executor_from_config(
     settings: SupervisorSettings,
     factory: sessionmaker[Session],
     wake_processors: Callable[[], None] | None = None,
+    placement: Placement | None = None,
 ) -> BaseExecutor:
     """``[core] executor``; Celery is imported only when chosen (it is an optional extra). Celery
     workers' supervisors run on other hosts: their callback rows reach embedded processors by the
-    processors' own polling, never by a wake-up from here."""
+    processors' own polling, never by a wake-up from here. ``placement``: the process's own (the
+    CeleryExecutor reads runtime.yaml ``queue:`` through it), else one built from ``settings``."""
     name, parallelism = config.get("core", "executor").strip(), config.getint("core", "parallelism")
     if name == "CeleryExecutor":
         from dagseal.executor.celery_app import CelerySettings
         from dagseal.executor.celery_executor import CeleryExecutor
 
-        return CeleryExecutor(parallelism, CelerySettings.from_config(config), factory)
+        celery = CelerySettings.from_config(config)
+        return CeleryExecutor(parallelism, celery, factory, placement or Placement(settings.placement))
     if name != "LocalExecutor":
         raise ConfigError(f"[core] executor = {name!r}; expected one of {EXECUTORS}")
     return LocalExecutor(parallelism, settings, wake_processors)
@@ -56,7 +59,7 @@ def run_scheduler(
     placement = Placement(settings.placement)
     processors = EmbeddedProcessors(config, placement, factory, processor_dirs) if processor_dirs else None
     wake = processors.wake if processors else None
-    executor = executor_from_config(config, settings, factory, wake)
+    executor = executor_from_config(config, settings, factory, wake, placement)
     monitor = (
         StandaloneMonitor(factory, executor, processors, triggers or [], until_idle, placement)
         if processors

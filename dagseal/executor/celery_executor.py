@@ -1,6 +1,7 @@
 """CeleryExecutor: each queued try becomes one Celery message; workers on any host run it.
 
-A try goes to its task's ``queue`` (``celery_queues.py``), else to ``[celery] default_queue``.
+A try goes to its task's ``queue``, else to its file's runtime.yaml ``queue:`` (``celery_queues.py``),
+else to ``[celery] default_queue``.
 
 The scheduler never waits on the broker: a message that cannot be sent (broker down) stays in
 this executor's outbox, holding its slot, and is sent again on every pass until the broker
@@ -32,6 +33,7 @@ from dagseal.executor.celery_app import EXECUTE_TRY_TASK, CelerySettings, TryMes
 from dagseal.executor.celery_queues import TaskQueues
 from dagseal.lifecycle.handoff import BaseExecutor, FinishedTry, QueuedTry
 from dagseal.lifecycle.states import TaskState
+from dagseal.placement import Placement
 
 log = logging.getLogger(__name__)
 _SEND_ERRORS = (OperationalError, KombuError, OSError, TimeoutError)
@@ -47,12 +49,13 @@ class CeleryExecutor(BaseExecutor):
         parallelism: int,
         settings: CelerySettings,
         factory: sessionmaker[Session],
+        placement: Placement,
     ) -> None:
         super().__init__(parallelism)
         self.settings = settings
         self._factory = factory
         self._app: Celery | None = None
-        self._queues = TaskQueues(factory, settings.default_queue)
+        self._queues = TaskQueues(factory, settings.default_queue, placement)
         self._outbox: dict[int, TryMessage] = {}
         self._sent: set[int] = set()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 
 from celery import Celery
+from celery.utils.nodenames import default_nodename, host_format
 
 from dagseal.config import Config
 from dagseal.db.session import create_engine_from_conn, session_factory
@@ -77,7 +78,7 @@ def run_worker(config: Config, queues: list[str], concurrency: int | None, hostn
     try:
         app = worker_app(settings, supervisors)
         worker = app.Worker(
-            hostname=hostname,
+            hostname=host_format(default_nodename(hostname)),  # `w1@%h` as Celery's own CLI expands it
             queues=queues or [settings.default_queue],
             concurrency=concurrency or settings.worker_concurrency,
             pool_cls="threads",

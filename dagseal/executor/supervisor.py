@@ -106,21 +106,19 @@ def _sigterm_raises() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _sandbox(
-    settings: SupervisorSettings, placement: Placement, claimed: ClaimedTry
-) -> tuple[SandboxRuntime, SandboxSpec, str | None]:
-    """The try's runtime and sandbox, and the image digest to record for it (None: no container)."""
-    runtime = placement.task_runtime(settings.sandbox_zygote)
+def _sandbox(placement: Placement, claimed: ClaimedTry) -> tuple[SandboxSpec, str | None]:
+    """The try's sandbox (its image pulled on first use), and the image digest to record for it
+    (None: no container)."""
     file, timeout = claimed.request.file, claimed.execution_timeout
     if not placement.tasks_in_containers:
-        return runtime, placement.task_sandbox(claimed.dag_folder, file, None, timeout), None
+        return placement.task_sandbox(claimed.dag_folder, file, None, timeout), None
     if claimed.image_error is not None:  # a deployed run whose deployment lost its image
         raise DeployError(claimed.image_error)
     pinned = placement.pinned_task_image(claimed.image_digest, claimed.deployment_id, claimed.image_ref)
     spec = placement.task_sandbox(claimed.dag_folder, file, pinned, timeout)
     # a worker that restarts finds (and removes) what its dead supervisors left
     spec = attrs.evolve(spec, labels=(*spec.labels, host_label()))
-    return runtime, spec, claimed.image_digest or spec.image
+    return spec, claimed.image_digest or spec.image
 
 
 def _run_try(
@@ -131,29 +129,37 @@ def _run_try(
     path = claimed.log_path(settings.base_log_folder)
     path.parent.mkdir(parents=True, exist_ok=True)
     r = claimed.request
+    runtime = placement.task_runtime(settings.sandbox_zygote)
+    # Beating from the claim on: pulling the run's image on first use may outlast zombie_threshold.
+    beat = _Heartbeat(factory, claimed, settings.heartbeat_interval, runtime)
     with path.open("ab") as log_file:
         log_file.write(f"[dagseal] {r.dag_id}.{r.task_id} run {r.run_id} try {claimed.try_number}\n".encode())
+        beat.start()
         try:
-            runtime, spec, image_digest = _sandbox(settings, placement, claimed)
+            spec, image_digest = _sandbox(placement, claimed)
             access = TryAccess.for_try(factory, settings.secrets, claimed.dag_folder, r)  # secrets, XCom
         except DagsealError as exc:  # engine or registry down, digest missing, image unresolvable
+            beat.stop()
             outcome = TaskOutcome(state="failed", error=f"no sandbox for the try: {exc}")
             log_file.write(_summary(outcome).encode())
             return outcome, utcnow(), None
         if spec.image:
             log_file.write(f"[dagseal] image {spec.image}\n".encode())
         log_file.flush()
-        beat = _Heartbeat(factory, claimed, settings.heartbeat_interval, runtime)
 
         def on_start(handle: TaskHandle) -> None:
             beat.handle = handle
 
         masked_log = access.log(CappedLog(log_file, settings.max_try_log_bytes))  # type: ignore[arg-type]
-        beat.start()
         started = utcnow()
         try:
-            with _sigterm_raises():
-                outcome = runtime.run_task(spec, r, masked_log, spec.task_timeout, on_start, access.answers)
+            if beat.taken_away:  # during the pull: nothing was started
+                outcome = TaskOutcome(state="failed")
+            else:
+                with _sigterm_raises():
+                    outcome = runtime.run_task(
+                        spec, r, masked_log, spec.task_timeout, on_start, access.answers
+                    )
         except Terminated:
             _kill(runtime, beat.handle)
             outcome = TaskOutcome(state="failed", error="supervisor received SIGTERM; try killed")

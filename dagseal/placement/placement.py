@@ -132,6 +132,11 @@ class Placement:
 
         return ProcessRuntime(zygote=zygote)
 
+    def task_queue(self, dag_folder: str, relative_fileloc: str) -> str | None:
+        """The Celery queue runtime.yaml (`queue:`, then the file's own) gives a file's task tries,
+        with either runtime; None when neither sets one. A task's own `queue=` wins over it."""
+        return self._task_layering.queue(Path(dag_folder), relative_fileloc)
+
     def pinned_task_image(
         self, image_digest: str | None, deployment_id: int | None, image_ref: str | None
     ) -> str | None:

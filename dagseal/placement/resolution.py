@@ -153,6 +153,10 @@ class Layering:
                 layers = found.over(layers)
         return layers
 
+    def queue(self, dag_directory: Path, relative_fileloc: str) -> str | None:
+        """The `queue:` the file's runtime.yaml layers give its task tries (None: not set there)."""
+        return self._layers(dag_directory.resolve(), relative_fileloc, None).queue
+
     def _checked(self, image: str | None, dag_directory: Path, relative_fileloc: str) -> str:
         if not image:
             raise ImageResolutionError(

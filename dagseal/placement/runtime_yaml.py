@@ -17,6 +17,7 @@ network: none                    # none | host | a network in [docker_runtime] a
 run_as_user: "1000"              # never 0/root
 parse_timeout: 30                # seconds
 task_timeout: 3600               # seconds; a task's execution_timeout wins when shorter
+queue: team_x                    # Celery queue of the tries; a task's queue= wins
 ```
 """
 
@@ -54,6 +55,7 @@ RUNTIME_KEYS = frozenset(
         "run_as_user",
         "parse_timeout",
         "task_timeout",
+        "queue",
     }
 )
 IMAGE_CONTENT_KEYS = frozenset(
@@ -84,6 +86,7 @@ class RuntimeOverrides:
     run_as_user: str | None = None
     parse_timeout: float | None = None
     task_timeout: float | None = None
+    queue: str | None = None  # the CeleryExecutor's queue for task tries (dedicated worker hosts)
 
     def over(self, base: RuntimeOverrides) -> RuntimeOverrides:
         """This layer applied over `base`: set scalars win, environment and volumes merge."""
@@ -244,6 +247,15 @@ def _user(reader: _Reader, value: Any) -> str | None:
     return user
 
 
+def _queue(reader: _Reader, value: Any) -> str | None:
+    """A Celery queue name, as a task's ``queue=`` takes it: a non-empty string without spaces."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or any(c.isspace() for c in value):
+        raise reader.error(f"expected a queue name without spaces, got {value!r}", "queue")
+    return value
+
+
 def load_runtime_yaml(path: Path) -> RuntimeOverrides:
     """Read and validate one runtime YAML file (directory-wide or per-file)."""
     reader = _Reader(path)
@@ -274,6 +286,7 @@ def load_runtime_yaml(path: Path) -> RuntimeOverrides:
         run_as_user=_user(reader, data.get("run_as_user")),
         parse_timeout=_number(reader, data.get("parse_timeout"), "parse_timeout"),
         task_timeout=_number(reader, data.get("task_timeout"), "task_timeout"),
+        queue=_queue(reader, data.get("queue")),
         **_resources(reader, data),
     )
 

@@ -58,9 +58,10 @@ class SchedulerEnv:
         self.factory: sessionmaker[Session] = session_factory(create_engine_from_conn(db_url))
         self._procs: list[subprocess.Popen[bytes]] = []
 
-    def write_dag(self, source: str, name: str = "dags.py") -> None:
-        """Write a DAG file; ``{out}`` in the source becomes the side-effect directory."""
-        (self.repo / name).write_text(dedent(source).replace("{out}", str(self.out)))
+    def write_dag(self, source: str, name: str = "dags.py", folder: Path | None = None) -> None:
+        """Write a DAG file (in ``folder``, default the team's); ``{out}`` in the source becomes the
+        side-effect directory."""
+        (folder or self.repo).joinpath(name).write_text(dedent(source).replace("{out}", str(self.out)))
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
@@ -145,3 +146,13 @@ def children_of(pid: int) -> list[int]:
     except FileNotFoundError:
         return []
     return [int(child) for child in text.split()]
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (a worker's fork server, supervisors, zygote and sandboxes)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children_of(current))
+    return found

@@ -15,17 +15,16 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
-from pg_proxy import PgProxy
-from sched_env import SchedulerEnv, children_of, process_alive
+from sched_env import SchedulerEnv, process_alive, process_tree
 from sqlalchemy.engine import make_url
 
 from dagseal.config import Config, load_config
 from dagseal.executor.celery_app import EXECUTE_TRY_TASK, CelerySettings, TryMessage, celery_app
+from tooling.pg_proxy import PgProxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.redis]
 
 ROOT = Path(__file__).resolve().parents[3]
-REDIS_PORT = 6391  # not the shared 6380: these tests stop and restart their broker
 REDIS_PASSWORD = "celery-test"
 VISIBILITY_TIMEOUT = 8.0  # a message unacknowledged this long goes back to its queue
 ON_POSTGRES = pytest.mark.parametrize(
@@ -34,13 +33,16 @@ ON_POSTGRES = pytest.mark.parametrize(
 
 
 class Redis:
-    """This test's own redis-server (tooling/start_redis.sh on its own port and directory)."""
+    """This test's own redis-server (tooling/start_redis.sh on its own port and directory): not the
+    shared one on 6380, since these tests stop and restart their broker, and a free port of its own,
+    since other checkouts may run these tests at the same time."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self.port = _free_port()
         self.env = {
             **os.environ,
-            "DAGSEAL_REDIS_PORT": str(REDIS_PORT),
+            "DAGSEAL_REDIS_PORT": str(self.port),
             "DAGSEAL_REDIS_DIR": str(directory),
             "DAGSEAL_REDIS_PASSWORD": REDIS_PASSWORD,
         }
@@ -55,12 +57,11 @@ class Redis:
         self.url = result.stdout.strip()
 
     def stop(self) -> None:
-        _redis_cli("shutdown", "nosave")
+        self.cli("shutdown", "nosave")
 
-
-def _redis_cli(*args: str) -> str:
-    command = ["redis-cli", "-p", str(REDIS_PORT), "--no-auth-warning", "-a", REDIS_PASSWORD, *args]
-    return subprocess.run(command, capture_output=True, text=True).stdout.strip()
+    def cli(self, *args: str) -> str:
+        command = ["redis-cli", "-p", str(self.port), "--no-auth-warning", "-a", REDIS_PASSWORD, *args]
+        return subprocess.run(command, capture_output=True, text=True).stdout.strip()
 
 
 @pytest.fixture
@@ -68,7 +69,6 @@ def redis(tmp_path: Path) -> Iterator[Redis]:
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server is missing: run tooling/start_redis.sh (it installs it)", pytrace=False)
     server = Redis(tmp_path / "redis")
-    server.stop()  # a leftover of an earlier, killed run
     server.start()
     yield server
     server.stop()
@@ -229,16 +229,6 @@ def test_celery_refuses_sqlite(tmp_path: Path, migrated_db_url: str) -> None:
     ]
 
 
-def _tree(pid: int) -> list[int]:
-    """``pid`` and all its descendants (the fork server, supervisors, zygote and sandboxes)."""
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children_of(current))
-    return found
-
-
 @ON_POSTGRES
 def test_a_worker_killed_mid_try_is_a_zombie_another_worker_retries_and_the_redelivery_is_a_no_op(
     env: SchedulerEnv,
@@ -266,7 +256,7 @@ def test_a_worker_killed_mid_try_is_a_zombie_another_worker_retries_and_the_rede
     env.start("scheduler")
     env.cli("dags", "trigger", "killed")
     env.wait_for("try 1 running", lambda: env.lines("victim") == ["try 1"])
-    tree = _tree(doomed.pid)
+    tree = process_tree(doomed.pid)
     assert len(tree) >= 4, f"worker, fork server, supervisor and sandbox expected, got {tree}"
     for pid in tree:
         os.kill(pid, signal.SIGKILL)
@@ -293,7 +283,7 @@ def test_a_worker_killed_mid_try_is_a_zombie_another_worker_retries_and_the_rede
 
 @ON_POSTGRES
 def test_a_try_whose_message_the_broker_lost_is_requeued_after_task_queued_timeout(
-    env: SchedulerEnv,
+    env: SchedulerEnv, redis: Redis
 ) -> None:
     env.env["DAGSEAL__SCHEDULER__TASK_QUEUED_TIMEOUT"] = "3"
     env.write_dag(DAG_SOURCE.replace("range(6)", "range(1)"))
@@ -304,8 +294,8 @@ def test_a_try_whose_message_the_broker_lost_is_requeued_after_task_queued_timeo
         "t0 queued", lambda: (ti := env.ti("t0")) and ti.state == "queued" and ti.queued_dttm
     )
     queue = env.env["DAGSEAL__CELERY__DEFAULT_QUEUE"]
-    env.wait_for("the message in the broker", lambda: _redis_cli("llen", queue) == "1")
-    assert _redis_cli("del", queue) == "1"  # the broker loses it
+    env.wait_for("the message in the broker", lambda: redis.cli("llen", queue) == "1")
+    assert redis.cli("del", queue) == "1"  # the broker loses it
     requeued = env.wait_for(
         "t0 queued again",
         lambda: (ti := env.ti("t0")) and ti.state == "queued" and ti.queued_dttm > first and ti,
@@ -369,6 +359,51 @@ def test_a_task_with_a_queue_runs_only_on_the_workers_of_that_queue(env: Schedul
     for i in range(3):
         assert f"queues.team{i} run" in team_log and f"queues.team{i} run" not in default_log
         assert f"queues.any{i} run" in default_log and f"queues.any{i} run" not in team_log
+
+
+@ON_POSTGRES
+def test_a_team_whose_runtime_yaml_names_a_queue_has_its_tries_run_only_by_that_queues_worker(
+    env: SchedulerEnv,
+) -> None:
+    team_queue = f"team-{uuid.uuid4().hex[:6]}"
+    default_queue = env.env["DAGSEAL__CELERY__DEFAULT_QUEUE"]
+    (env.repo / "runtime.yaml").write_text(f"queue: {team_queue}\n")
+    env.write_dag(
+        with_work(
+            f"""
+        with DAG("team", schedule=None) as dag:
+            for i in range(3):
+                PythonOperator(task_id=f"team{{i}}", python_callable=work(f"team{{i}}"))
+            PythonOperator(task_id="own", python_callable=work("own"), queue="{default_queue}")
+        """
+        )
+    )
+    other = env.root / "repos" / "other"
+    other.mkdir()
+    env.write_dag(
+        with_work(
+            """
+        with DAG("other", schedule=None) as dag:
+            for i in range(3):
+                PythonOperator(task_id=f"other{i}", python_callable=work(f"other{i}"))
+        """
+        ),
+        folder=other,
+    )
+    env.parse()  # each team's folder is a processor subdir: its runtime.yaml is the folder's
+    env.cli("dag-processor", "--subdir", str(other), "--num-runs", "1")
+    env.start("celery", "worker", "-c", "2", "-q", team_queue, "--hostname", "team@%h")
+    env.start("celery", "worker", "-c", "2", "--hostname", "default@%h")
+    env.start("scheduler")
+    env.cli("dags", "trigger", "team")
+    env.cli("dags", "trigger", "other")
+    env.wait_for("both runs to succeed", lambda: env.run_states() == ["success"] * 2, timeout=120)
+    team_log, default_log = ((env.root / f"celery-{n}.log").read_text() for n in (0, 1))
+    for i in range(3):
+        assert f"team.team{i} run" in team_log and f"team.team{i} run" not in default_log
+        assert f"other.other{i} run" in default_log and f"other.other{i} run" not in team_log
+    # A task's own queue= wins over its file's runtime.yaml.
+    assert "team.own run" in default_log and "team.own run" not in team_log
 
 
 @ON_POSTGRES

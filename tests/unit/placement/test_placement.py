@@ -164,3 +164,13 @@ def test_a_tries_pinned_image_comes_from_the_claim_not_from_disk(tmp_path: Path)
     assert placement.pinned_task_image(None, None, None) is None  # unpinned: layering decides
     with pytest.raises(DagsealError, match=f"deployment 4 pinned by this run no longer holds image {PINNED}"):
         placement.pinned_task_image(PINNED, 4, None)
+
+
+@pytest.mark.parametrize("runtime", ["process", "docker"])
+def test_task_queue_comes_from_runtime_yaml_with_either_runtime(tmp_path: Path, runtime: str) -> None:
+    placement = docker_placement(task_execution_runtime=runtime)
+    assert placement.task_queue(str(tmp_path), "a.py") is None
+    (tmp_path / "runtime.yaml").write_text("queue: team_x\n")
+    (tmp_path / "b.runtime.yaml").write_text("queue: team_x_big\n")
+    assert placement.task_queue(str(tmp_path), "a.py") == "team_x"
+    assert placement.task_queue(str(tmp_path), "b.py") == "team_x_big"  # the file's own wins

@@ -80,6 +80,8 @@ def test_empty_file_sets_nothing(tmp_path: Path) -> None:
         ("environment: {1BAD: x}\n", "environment: '1BAD' is not a valid variable name"),
         ("- just\n- a list\n", "runtime.yaml:1: expected a mapping, got list"),
         ("image: [unclosed\n", "runtime.yaml:2: not valid YAML"),
+        ("network: none\nqueue: team x\n", "runtime.yaml:2: queue: expected a queue name without spaces"),
+        ("queue: [a, b]\n", "runtime.yaml:1: queue: expected a queue name without spaces, got ['a', 'b']"),
     ],
 )
 def test_errors_name_file_line_and_key(tmp_path: Path, text: str, expected: str) -> None:

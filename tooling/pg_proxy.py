@@ -1,4 +1,5 @@
-"""A TCP port for the suite's PostgreSQL that a test can close and reopen, or put on another host.
+"""A TCP port for the suite's PostgreSQL that a test can close and reopen, or put on another host
+(a network namespace of tooling/netns_hosts.py).
 
 It forwards to the server's Unix socket (``tooling/start_postgres.sh`` keeps it in
 ``$DAGSEAL_PG_DIR``), so stopping the proxy cuts every connection through it — the database
