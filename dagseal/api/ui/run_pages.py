@@ -19,6 +19,7 @@ from dagseal.api.routes.task_instances import (
     visible_task_instance,
 )
 from dagseal.api.serialized import DAG_BAG
+from dagseal.api.try_history import try_history
 from dagseal.api.ui.common import ACTIVE_RUN_STATES, CsrfChecked, PageUser, back_to, forbid_viewer, render
 from dagseal.db.models import TaskInstanceModel
 
@@ -48,7 +49,17 @@ def task_page(
     ti = visible_task_instance(session, user, dag_id, run_id, task_id)
     run = visible_run(session, user, dag_id, run_id)
     task = next((t for t in DAG_BAG.get(session, run.dag_hash).tasks if t.task_id == task_id), None)
-    return render(request, "task.html", user, run=run, ti=ti, task=task, tries=range(1, ti.try_number + 1))
+    history = try_history(session, ti)
+    return render(
+        request,
+        "task.html",
+        user,
+        run=run,
+        ti=ti,
+        task=task,
+        tries=range(1, ti.try_number + 1),
+        history=history,
+    )
 
 
 @router.post("/clear", dependencies=[CsrfChecked])
