@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, StrictBool
 from sqlalchemy import select
 
 from dagseal.api.access import dag_visible, not_found, visible_dag
@@ -56,11 +56,15 @@ class BackfillPostBody(RequestBody):
     dag_id: Annotated[str, Field(min_length=1, max_length=250)]
     from_date: AwareDatetime
     to_date: AwareDatetime
-    run_backwards: bool = False
+    run_backwards: StrictBool = False
     dag_run_conf: dict[str, Any] = Field(default_factory=dict)
     reprocess_behavior: Literal["none", "failed", "completed"] = "none"
     max_active_runs: int | None = Field(
-        default=None, ge=1, le=DB_INT_MAX, description="backfill runs at a time (default: the DAG's)"
+        default=None,
+        strict=True,
+        ge=1,
+        le=DB_INT_MAX,
+        description="backfill runs at a time (default: the DAG's)",
     )
 
 
@@ -127,7 +131,7 @@ def list_backfills(
     )
 
 
-@router.get("/{backfill_id}", response_model=BackfillResponse)
+@router.get("/{backfill_id:int}", response_model=BackfillResponse)
 def get_backfill(backfill_id: BackfillId, session: Session, user: User) -> BackfillResponse:
     return BackfillResponse.model_validate(visible_backfill(session, user, backfill_id))
 
@@ -189,17 +193,17 @@ def _set_paused(session: Session, user: User, backfill_id: int, paused: bool) ->
     return BackfillResponse.model_validate(backfill)
 
 
-@router.put("/{backfill_id}/pause", responses=COMPLETED, response_model=BackfillResponse)
+@router.put("/{backfill_id:int}/pause", responses=COMPLETED, response_model=BackfillResponse)
 def pause_backfill(backfill_id: BackfillId, session: Session, user: Actor) -> BackfillResponse:
     return _set_paused(session, user, backfill_id, True)
 
 
-@router.put("/{backfill_id}/unpause", responses=COMPLETED, response_model=BackfillResponse)
+@router.put("/{backfill_id:int}/unpause", responses=COMPLETED, response_model=BackfillResponse)
 def unpause_backfill(backfill_id: BackfillId, session: Session, user: Actor) -> BackfillResponse:
     return _set_paused(session, user, backfill_id, False)
 
 
-@router.put("/{backfill_id}/cancel", responses=COMPLETED, response_model=BackfillResponse)
+@router.put("/{backfill_id:int}/cancel", responses=COMPLETED, response_model=BackfillResponse)
 def cancel_backfill_route(backfill_id: BackfillId, session: Session, user: Actor) -> BackfillResponse:
     backfill = visible_backfill(session, user, backfill_id)
     if backfill.completed_at is not None:

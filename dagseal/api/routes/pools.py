@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Response
-from pydantic import Field
+from pydantic import Field, StrictBool
 from sqlalchemy import select
 
 from dagseal.api.access import not_found
@@ -66,14 +66,14 @@ class PoolBody(RequestBody):
     name: PoolName
     slots: Slots
     description: str | None = None
-    include_deferred: bool = False
+    include_deferred: StrictBool = False
 
 
 class PoolPatchBody(RequestBody):
     pool: PoolName | None = Field(default=None, description="a new name (not for default_pool)")
     slots: Slots | None = None
     description: str | None = None
-    include_deferred: bool | None = None
+    include_deferred: StrictBool | None = None
 
 
 def _find(session: Session, name: str) -> SlotPoolModel | None:

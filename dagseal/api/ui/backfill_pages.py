@@ -15,7 +15,7 @@ from dagseal.api.database import Session
 from dagseal.api.deps import Page
 from dagseal.api.routes import backfills
 from dagseal.api.ui.common import CsrfChecked, PageUser, forbid_viewer, render
-from dagseal.api.ui.crud_pages import OptionalText, attempt, given
+from dagseal.api.ui.crud_pages import OptionalText, attempt, form_int, given
 
 router = APIRouter(prefix="/dags/{dag_id}/backfills", include_in_schema=False)
 ACTIONS = {
@@ -63,7 +63,7 @@ def backfill_create(
             "from_date": from_date,
             "to_date": to_date,
             "reprocess_behavior": reprocess_behavior,
-            "max_active_runs": max_active_runs,
+            "max_active_runs": form_int(max_active_runs),
             "dag_run_conf": _conf(dag_run_conf) if dag_run_conf.strip() else "",
         }
     )

@@ -21,7 +21,7 @@ from dagseal.api.deps import Page
 from dagseal.api.ui.common import CsrfChecked, PageUser, back_to, forbid_viewer, render
 from dagseal.errors import DagsealError
 
-__all__ = ["OptionalText", "all_rows", "attempt", "edit_url", "given", "register_crud_pages"]
+__all__ = ["OptionalText", "all_rows", "attempt", "edit_url", "form_int", "given", "register_crud_pages"]
 
 OptionalText = Annotated[str, Form()]
 Lister = Callable[[Request, Session, Any, Page], Any]  # (request, session, user, page)
@@ -37,6 +37,12 @@ def all_rows(request: Request) -> Page:
 def given(form: dict[str, Any]) -> dict[str, Any]:
     """Form fields the user filled in (a blank field is not sent to the API)."""
     return {name: value for name, value in form.items() if value != ""}
+
+
+def form_int(text: str) -> int | str:
+    """Form digits (or a negative number) become a number; anything else goes on as text, for the
+    API's strict integer check to refuse by field name."""
+    return int(text) if text.lstrip("-").isdigit() else text
 
 
 def attempt(session: Session, back: str, action: Callable[[], object], done: str) -> RedirectResponse:

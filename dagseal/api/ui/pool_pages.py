@@ -13,7 +13,14 @@ from dagseal.api.database import Session
 from dagseal.api.deps import Page
 from dagseal.api.routes import pools
 from dagseal.api.ui.common import CsrfChecked, PageUser, require_admin
-from dagseal.api.ui.crud_pages import OptionalText, attempt, edit_url, given, register_crud_pages
+from dagseal.api.ui.crud_pages import (
+    OptionalText,
+    attempt,
+    edit_url,
+    form_int,
+    given,
+    register_crud_pages,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,11 +41,6 @@ def _delete(name: str, session: Session, user: CurrentUser, _team: str | None) -
 register_crud_pages(router, "pools", _list, _get, _delete)
 
 
-def _slots(text: str) -> int | str:
-    """Digits (or -1) become a number; anything else goes to the API's check, which names the field."""
-    return int(text) if text.lstrip("-").isdigit() else text
-
-
 @router.post("/pools", dependencies=[CsrfChecked])
 def pool_create(
     session: Session,
@@ -49,7 +51,7 @@ def pool_create(
     include_deferred: Annotated[bool, Form()] = False,
 ) -> RedirectResponse:
     require_admin(user, "create pools")
-    form = given({"name": name, "slots": _slots(slots), "description": description})
+    form = given({"name": name, "slots": form_int(slots), "description": description})
 
     def create() -> object:
         return pools.post_pool(pools.PoolBody(include_deferred=include_deferred, **form), session, user)
@@ -68,7 +70,7 @@ def pool_update(
 ) -> RedirectResponse:
     require_admin(user, "change pools")
     body = {"description": description or None, "include_deferred": include_deferred}
-    body.update(given({"slots": _slots(slots)}))
+    body.update(given({"slots": form_int(slots)}))
 
     def update() -> object:
         return pools.patch_pool(name, pools.PoolPatchBody(**body), session, user)
