@@ -24,7 +24,6 @@ from pathlib import Path
 import httpx
 
 AIRFLOW_VERSION = "3.3.2"
-PG_DRIVER = "psycopg2-binary"  # Airflow's PostgreSQL driver (its [postgres] extra names psycopg2)
 PASSWORD = "bench-password"
 DAG_FILE = """\
 from datetime import datetime
@@ -38,7 +37,7 @@ with DAG({dag_id!r}, schedule="@daily", start_date=datetime(2026, 1, 1), catchup
 
 
 def airflow_python(venv: Path) -> Path:
-    """The Python of a throwaway virtualenv with Airflow (and the PostgreSQL driver), made when missing."""
+    """The Python of a throwaway virtualenv with Airflow and its PostgreSQL drivers, made when missing."""
     python = venv / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -55,6 +54,12 @@ def airflow_python(venv: Path) -> Path:
             check=True,
         )
     return python
+
+
+def _run(command: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command[2:])} exited {done.returncode}:\n{done.stderr[-3000:]}")
 
 
 def _write_dags(folder: Path, dags: int) -> None:
@@ -99,8 +104,8 @@ def airflow_api_server(venv: Path, pg_url: str, dags: int, port: int) -> Iterato
             "AIRFLOW__API__SECRET_KEY": "bench-secret",
         }
         started = time.perf_counter()
-        subprocess.run([*airflow, "db", "migrate"], env=env, check=True, capture_output=True)
-        subprocess.run([*airflow, "dags", "reserialize"], env=env, check=True, capture_output=True)
+        _run([*airflow, "db", "migrate"], env)
+        _run([*airflow, "dags", "reserialize"], env)
         took = time.perf_counter() - started
         print(f"Airflow {AIRFLOW_VERSION}: migrated and serialized {dags} DAGs in {took:.1f} s")
         log = home / "api-server.log"
@@ -114,7 +119,12 @@ def airflow_api_server(venv: Path, pg_url: str, dags: int, port: int) -> Iterato
                 f"{base}/auth/token", json={"username": "bench", "password": PASSWORD}, timeout=30
             )
             answer.raise_for_status()
-            yield base, answer.json()["access_token"]
+            token = answer.json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            total = httpx.get(f"{base}/api/v2/dags", headers=headers, timeout=30).json().get("total_entries")
+            if total != dags:  # the same number of DAGs, or the comparison means nothing
+                sys.exit(f"Airflow lists {total} DAGs, not {dags}")
+            yield base, token
         finally:
             server.terminate()
             server.wait(30)
