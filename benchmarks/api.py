@@ -11,7 +11,14 @@ loopback port, and has ``--clients`` threads (default 4) request, as team_x's op
 - ``GET .../taskInstances/extract/logs/1`` (a 200-line log).
 
 Prints p50 and p95 per request kind (``--requests`` each, per client); asserts nothing.
-Usage: ``python benchmarks/api.py [--dags N] [--runs N] [--clients N] [--requests N]``
+
+With ``--airflow-venv DIR``, then the same for Airflow 3.3's ``GET /api/v2/dags`` (first page,
+as an admin of its 1,000 DAGs) from its own ``airflow api-server`` (one worker) over the same
+number of DAGs in a throwaway database on the same PostgreSQL server; Airflow is installed in
+DIR by pip when DIR has no virtualenv (see ``airflow_api.py``). Its list carries no last run or
+image per DAG, so it does less per DAG than dagseal's.
+
+Usage: ``python benchmarks/api.py [--dags N] [--runs N] [--clients N] [--requests N] [--airflow-venv DIR]``
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from airflow_api import airflow_api_server
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
@@ -221,6 +229,13 @@ def measure(
     return timings
 
 
+def report(timings: dict[str, list[float]]) -> None:
+    for kind, values in timings.items():
+        cut = statistics.quantiles(values, n=20)
+        print(f"  {kind:42} p50 {statistics.median(values):7.1f} ms   p95 {cut[18]:7.1f} ms")
+    print(json.dumps({k: round(statistics.median(v), 1) for k, v in timings.items()}))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg-url", default=os.environ.get("DAGSEAL_TEST_PG_URL", DEFAULT_PG_URL))
@@ -229,6 +244,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--requests", type=int, default=50, help="requests of each kind per client")
     parser.add_argument("--workers", type=int, default=1, help="api-server worker processes")
+    parser.add_argument("--airflow-venv", type=Path, help="also measure Airflow 3.3 (venv made if missing)")
     args = parser.parse_args()
 
     admin = create_engine_from_conn(args.pg_url, isolation_level="AUTOCOMMIT")
@@ -274,16 +290,26 @@ def main() -> int:
             print(
                 f"{args.clients} clients, {args.requests} of each kind per client, {args.workers} worker(s)"
             )
-            for kind, values in timings.items():
-                cut = statistics.quantiles(values, n=20)
-                print(f"  {kind:34} p50 {statistics.median(values):7.1f} ms   p95 {cut[18]:7.1f} ms")
-            print(json.dumps({k: round(statistics.median(v), 1) for k, v in timings.items()}))
+            report(timings)
+            server.terminate()
+            server.wait(30)
+            server = None
+            if args.airflow_venv is not None:
+                airflow_url = make_url(url).set(drivername="postgresql+psycopg2", database=f"{name}_airflow")
+                with admin.connect() as connection:
+                    connection.execute(text(f'CREATE DATABASE "{airflow_url.database}"'))
+                airflow = airflow_url.render_as_string(hide_password=False)
+                with airflow_api_server(args.airflow_venv, airflow, args.dags, free_port()) as (base, token):
+                    listing = {"Airflow 3.3 DAG list (GET /api/v2/dags)": "/api/v2/dags"}
+                    measure(base, token, listing, 1, 3)
+                    report(measure(base, token, listing, args.clients, args.requests))
     finally:
         if server is not None:
             server.terminate()
             server.wait(30)
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}_airflow" WITH (FORCE)'))
         admin.dispose()
     return 0
 

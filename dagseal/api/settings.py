@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from dagseal.config import Config, ConfigError
+from dagseal.scheduler.data_intervals import DEFAULT_DATA_INTERVALS, DataIntervalSettings
 from dagseal.secrets.settings import SecretsSettings
 
 __all__ = ["ApiSettings"]
@@ -14,7 +15,8 @@ __all__ = ["ApiSettings"]
 @dataclass(frozen=True)
 class ApiSettings:
     """Where the server listens, how it signs session cookies, how long pages may be, and the
-    ``[core] fernet_key`` keys that encrypt connections and variables (newest first)."""
+    ``[core] fernet_key`` keys that encrypt connections and variables (newest first), and the
+    ``[scheduler]`` data-interval settings a backfill plans its dates with."""
 
     host: str
     port: int
@@ -25,6 +27,7 @@ class ApiSettings:
     sql_alchemy_conn: str
     base_log_folder: str
     fernet_keys: tuple[str, ...] = ()
+    data_intervals: DataIntervalSettings = DEFAULT_DATA_INTERVALS  # how backfills read bare schedules
 
     @classmethod
     def from_config(cls, config: Config) -> ApiSettings:
@@ -54,4 +57,5 @@ class ApiSettings:
             sql_alchemy_conn=config.get("core", "sql_alchemy_conn"),
             base_log_folder=config.get("logging", "base_log_folder"),
             fernet_keys=SecretsSettings.from_config(config).fernet_keys,
+            data_intervals=DataIntervalSettings.from_config(config),
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from attrs import frozen
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -59,11 +60,22 @@ def delete_pool(session: Session, name: str) -> None:
     session.delete(get_pool(session, name))
 
 
-def list_pools(session: Session) -> list[tuple[SlotPoolModel, int, int]]:
-    """Every pool with its occupied slots (queued and running tries), and how many tries wait in it."""
-    pools = session.scalars(select(SlotPoolModel).order_by(SlotPoolModel.pool)).all()
-    used: dict[str, int] = {}
-    waiting: dict[str, int] = {}
+@frozen
+class PoolUsage:
+    """A pool's slots taken by running and by queued tries, and how many scheduled tries wait for one."""
+
+    running: int = 0
+    queued: int = 0
+    scheduled: int = 0
+
+    @property
+    def occupied(self) -> int:
+        return self.running + self.queued
+
+
+def pool_usage(session: Session) -> dict[str, PoolUsage]:
+    """Every pool named by a scheduled, queued or running try, with what those tries take."""
+    counts: dict[str, dict[str, int]] = {}
     for pool, state, slots in session.execute(
         select(TaskInstanceModel.pool, TaskInstanceModel.state, TaskInstanceModel.pool_slots).where(
             TaskInstanceModel.state.in_(
@@ -71,11 +83,19 @@ def list_pools(session: Session) -> list[tuple[SlotPoolModel, int, int]]:
             )
         )
     ):
-        if state == TaskState.SCHEDULED.value:
-            waiting[pool] = waiting.get(pool, 0) + 1
-        else:
-            used[pool] = used.get(pool, 0) + slots
-    return [(pool, used.get(pool.pool, 0), waiting.get(pool.pool, 0)) for pool in pools]
+        by_state = counts.setdefault(pool, {})
+        by_state[state] = by_state.get(state, 0) + (1 if state == TaskState.SCHEDULED.value else slots)
+    return {pool: PoolUsage(**by_state) for pool, by_state in counts.items()}
+
+
+def list_pools(session: Session) -> list[tuple[SlotPoolModel, int, int]]:
+    """Every pool with its occupied slots (queued and running tries), and how many tries wait in it."""
+    pools = session.scalars(select(SlotPoolModel).order_by(SlotPoolModel.pool)).all()
+    usage = pool_usage(session)
+    idle = PoolUsage()
+    return [
+        (pool, usage.get(pool.pool, idle).occupied, usage.get(pool.pool, idle).scheduled) for pool in pools
+    ]
 
 
 def export_pools(session: Session) -> dict[str, dict[str, Any]]:

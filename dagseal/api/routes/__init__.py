@@ -1,11 +1,12 @@
 """The ``/api/v2`` routers, one module per resource; ``ROUTERS`` is what the app mounts.
 
-A new resource (pools, variables, connections, backfills) is a new module here added to ``ROUTERS``.
+A new resource is a new module here added to ``ROUTERS``.
 """
 
 from fastapi import APIRouter
 
 from dagseal.api.routes import (
+    backfills,
     connections,
     dag_runs,
     dag_versions,
@@ -13,6 +14,7 @@ from dagseal.api.routes import (
     deployments,
     import_errors,
     monitor,
+    pools,
     task_instances,
     task_logs,
     variables,
@@ -28,6 +30,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     deployments.router,
     variables.router,
     connections.router,
+    pools.router,
+    backfills.router,
     monitor.router,
 )
 

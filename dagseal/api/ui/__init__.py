@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from dagseal.api.ui import dag_list, dag_pages, login, operations, run_pages, secret_pages
+from dagseal.api.ui import (
+    backfill_pages,
+    dag_list,
+    dag_pages,
+    login,
+    operations,
+    pool_pages,
+    run_pages,
+    secret_pages,
+)
 
 UI_ROUTERS: tuple[APIRouter, ...] = (
     login.router,
@@ -11,6 +20,8 @@ UI_ROUTERS: tuple[APIRouter, ...] = (
     run_pages.router,
     operations.router,
     secret_pages.router,
+    pool_pages.router,
+    backfill_pages.router,
 )
 
 __all__ = ["UI_ROUTERS"]

@@ -74,3 +74,8 @@ def back_to(url: str) -> RedirectResponse:
 def forbid_viewer(user: CurrentUser) -> None:
     if not user.can_act:
         raise HTTPException(403, f"role {user.role.value} may only read")
+
+
+def require_admin(user: CurrentUser, what: str) -> None:
+    if not user.is_admin:
+        raise HTTPException(403, f"only an admin may {what}")

@@ -13,13 +13,16 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from dagseal.api.access import visible_dag
+from dagseal.api.dag_shape import DAG_SHAPES
 from dagseal.api.database import Session
 from dagseal.api.graph import render_svg
+from dagseal.api.grid_rows import grid_rows
 from dagseal.api.params import params_schema
 from dagseal.api.routes.dag_runs import TriggerDAGRunPostBody, trigger_dag_run
 from dagseal.api.routes.dag_versions import version_rows, visible_version
 from dagseal.api.routes.dags import DAGPatchBody, patch_dag
 from dagseal.api.serialized import DAG_BAG
+from dagseal.api.task_cells import cells_of, merged
 from dagseal.api.ui.common import ACTIVE_RUN_STATES, CsrfChecked, PageUser, back_to, forbid_viewer, render
 from dagseal.api.version_diff import diff_versions
 from dagseal.db.models import DagCodeModel, DagRunModel, TaskInstanceModel
@@ -40,18 +43,21 @@ def grid(request: Request, dag_id: str, session: Session, user: PageUser) -> HTM
             .limit(GRID_RUNS)
         )
     )[::-1]
-    cells: dict[tuple[str, int], str | None] = {}
-    for ti in session.scalars(
+    tis = session.scalars(
         select(TaskInstanceModel).where(TaskInstanceModel.dag_run_id.in_([r.id for r in runs]))
-    ):
-        cells[(ti.task_id, ti.dag_run_id)] = ti.state or "none"
-    task_ids: list[str] = []  # upstream before downstream, latest version first, then older tasks
-    for version in dict.fromkeys([dag.latest_dag_hash, *(r.dag_hash for r in reversed(runs))]):
-        if version is not None:
-            task_ids += [t for t in DAG_BAG.version(session, version).order if t not in task_ids]
+    )
+    cells = cells_of(tis)
+    hashes = dict.fromkeys([dag.latest_dag_hash, *(r.dag_hash for r in reversed(runs))])
+    rows = grid_rows([DAG_SHAPES.get(session, h) for h in hashes if h is not None])
+    groups = {
+        (row.id, run.id): merged(cells[(t, run.id)] for t in row.tasks if (t, run.id) in cells)
+        for row in rows
+        if row.kind == "group"
+        for run in runs
+    }
     active = any(r.state in ACTIVE_RUN_STATES for r in runs)
     return render(
-        request, "grid.html", user, dag=dag, runs=runs, task_ids=task_ids, cells=cells, active=active
+        request, "grid.html", user, dag=dag, runs=runs, rows=rows, cells={**cells, **groups}, active=active
     )
 
 
@@ -64,7 +70,7 @@ def graph(
     if version is None:
         raise HTTPException(404, f"DAG {dag_id!r} has no parsed version")
     row = visible_version(session, user, dag_id, version)
-    svg = render_svg(DAG_BAG.get(session, row.dag_hash))
+    svg = render_svg(DAG_SHAPES.get(session, row.dag_hash))
     versions = version_rows(session, dag_id, dag.latest_dag_hash)
     return render(request, "graph.html", user, dag=dag, dag_hash=row.dag_hash, svg=svg, versions=versions)
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
 from dagseal.api.access import visible_dag, visible_run
+from dagseal.api.dag_shape import DAG_SHAPES
 from dagseal.api.database import Session
 from dagseal.api.graph import render_svg
 from dagseal.api.routes.dag_runs import DAGRunClearBody, clear_dag_run
@@ -19,6 +20,8 @@ from dagseal.api.routes.task_instances import (
     visible_task_instance,
 )
 from dagseal.api.serialized import DAG_BAG
+from dagseal.api.task_cells import cells_of
+from dagseal.api.try_history import try_history
 from dagseal.api.ui.common import ACTIVE_RUN_STATES, CsrfChecked, PageUser, back_to, forbid_viewer, render
 from dagseal.db.models import TaskInstanceModel
 
@@ -36,7 +39,8 @@ def run_page(request: Request, dag_id: str, run_id: str, session: Session, user:
             .order_by(TaskInstanceModel.task_id)
         )
     )
-    svg = render_svg(DAG_BAG.get(session, run.dag_hash), {ti.task_id: ti.state for ti in tis})
+    cells = {task_id: cell for (task_id, _), cell in cells_of(tis).items()}
+    svg = render_svg(DAG_SHAPES.get(session, run.dag_hash), cells)
     active = run.state in ACTIVE_RUN_STATES
     return render(request, "run.html", user, dag=dag, run=run, tis=tis, svg=svg, active=active)
 
@@ -48,7 +52,17 @@ def task_page(
     ti = visible_task_instance(session, user, dag_id, run_id, task_id)
     run = visible_run(session, user, dag_id, run_id)
     task = next((t for t in DAG_BAG.get(session, run.dag_hash).tasks if t.task_id == task_id), None)
-    return render(request, "task.html", user, run=run, ti=ti, task=task, tries=range(1, ti.try_number + 1))
+    history = try_history(session, ti)
+    return render(
+        request,
+        "task.html",
+        user,
+        run=run,
+        ti=ti,
+        task=task,
+        tries=range(1, ti.try_number + 1),
+        history=history,
+    )
 
 
 @router.post("/clear", dependencies=[CsrfChecked])

@@ -7,93 +7,23 @@ password or secret value on the edit form keeps the stored one (the page never s
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import ValidationError
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
 
 from dagseal.api.database import Session
-from dagseal.api.deps import Page
 from dagseal.api.routes import connections, variables
-from dagseal.api.ui.common import CsrfChecked, PageUser, back_to, forbid_viewer, render
-from dagseal.errors import DagsealError
+from dagseal.api.ui.common import CsrfChecked, PageUser, forbid_viewer
+from dagseal.api.ui.crud_pages import OptionalText, attempt, edit_url, given, register_crud_pages
 
 router = APIRouter(include_in_schema=False)
-OptionalText = Annotated[str, Form()]
 
-
-def _all(request: Request) -> Page:
-    return Page(limit=request.app.state.settings.maximum_page_limit, offset=0)
-
-
-def _given(form: dict[str, Any]) -> dict[str, Any]:
-    """Form fields the user filled in (a blank field is not sent to the API)."""
-    return {name: value for name, value in form.items() if value != ""}
-
-
-def _attempt(session: Session, back: str, action: Callable[[], object], done: str) -> RedirectResponse:
-    """Run one write; on refusal undo it and go back to the form with the reason."""
-    try:
-        action()
-    except (ValidationError, RequestValidationError) as exc:
-        session.rollback()
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        message = f"field {where!r}: {first['msg']}"
-        return back_to(f"{back}error={quote(message)}")
-    except (HTTPException, DagsealError) as exc:
-        session.rollback()
-        reason = exc.detail if isinstance(exc, HTTPException) else str(exc).splitlines()[0]
-        return back_to(f"{back}error={quote(str(reason))}")
-    return back_to(done)
-
-
-def _edit_url(kind: str, name: str, team: str | None) -> str:
-    query = {"name": name, **({"team": team} if team else {})}
-    return f"/{kind}/edit?{urlencode(query)}&"
-
-
-def _read_and_delete_pages(
-    kind: str,
-    lister: Callable[..., Any],
-    getter: Callable[..., Any],
-    deleter: Callable[..., Any],
-) -> None:
-    """The list page, the edit page and the delete form of one kind, over its API functions."""
-
-    @router.get(f"/{kind}", response_class=HTMLResponse, name=f"{kind}_page")
-    def listing(request: Request, session: Session, user: PageUser, error: str | None = None) -> HTMLResponse:
-        page = lister(request, session, user, _all(request))
-        return render(request, f"{kind}.html", user, page=page, error=error, editing=None)
-
-    @router.get(f"/{kind}/edit", response_class=HTMLResponse, name=f"{kind}_edit_page")
-    def edit_page(
-        request: Request,
-        session: Session,
-        user: PageUser,
-        name: str,
-        team: str | None = None,
-        error: str | None = None,
-    ) -> HTMLResponse:
-        editing = getter(name, request, session, user, team)
-        return render(request, f"{kind}.html", user, page=None, error=error, editing=editing)
-
-    @router.post(f"/{kind}/delete", dependencies=[CsrfChecked], name=f"{kind}_delete")
-    def delete(
-        session: Session, user: PageUser, name: Annotated[str, Form()], team: OptionalText = ""
-    ) -> RedirectResponse:
-        forbid_viewer(user)
-        return _attempt(session, f"/{kind}?", lambda: deleter(name, session, user, team or None), f"/{kind}")
-
-
-_read_and_delete_pages(
-    "variables", variables.list_variables, variables.get_variable, variables.delete_variable_route
+register_crud_pages(
+    router, "variables", variables.list_variables, variables.get_variable, variables.delete_variable_route
 )
-_read_and_delete_pages(
+register_crud_pages(
+    router,
     "connections",
     connections.list_connections,
     connections.get_connection,
@@ -114,8 +44,8 @@ def variable_create(
     team: OptionalText = "",
 ) -> RedirectResponse:
     forbid_viewer(user)
-    form = _given({"key": key, "description": description, "team": team})
-    return _attempt(
+    form = given({"key": key, "description": description, "team": team})
+    return attempt(
         session,
         "/variables?",
         lambda: variables.post_variable(variables.VariableBody(value=value, **form), request, session, user),
@@ -134,10 +64,10 @@ def variable_update(
     description: OptionalText = "",
 ) -> RedirectResponse:
     forbid_viewer(user)
-    body = {"description": description or None, **_given({"value": value})}
-    return _attempt(
+    body = {"description": description or None, **given({"value": value})}
+    return attempt(
         session,
-        _edit_url("variables", name, team or None),
+        edit_url("variables", name, team or None),
         lambda: variables.patch_variable(
             name, variables.VariablePatchBody(**body), request, session, user, team or None
         ),
@@ -169,8 +99,8 @@ async def connection_create(
     team: OptionalText = "",
 ) -> RedirectResponse:
     forbid_viewer(user)
-    form = _given({**await _connection_form(request), "connection_id": connection_id, "team": team})
-    return _attempt(
+    form = given({**await _connection_form(request), "connection_id": connection_id, "team": team})
+    return attempt(
         session,
         "/connections?",
         lambda: connections.post_connection(connections.ConnectionBody(**form), request, session, user),
@@ -190,10 +120,10 @@ async def connection_update(
     form = await _connection_form(request)
     # blank clears a field, except the password, which a blank leaves as stored
     body = {key: None if value == "" else value for key, value in form.items() if key != "password"}
-    body.update(_given({"password": form["password"]}))
-    return _attempt(
+    body.update(given({"password": form["password"]}))
+    return attempt(
         session,
-        _edit_url("connections", name, team or None),
+        edit_url("connections", name, team or None),
         lambda: connections.patch_connection(
             name, connections.ConnectionPatchBody(**body), request, session, user, team or None
         ),

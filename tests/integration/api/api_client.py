@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from fastapi.testclient import TestClient
 
 
@@ -11,3 +13,10 @@ def csrf_of(client: TestClient, page: str = "/login") -> str:
     marker = 'name="csrf-token" content="'
     start = html.index(marker) + len(marker)
     return html[start : html.index('"', start)]
+
+
+def post_form(client: TestClient, url: str, page: str, **form: str) -> str:
+    """Post a form with ``page``'s CSRF token; the 303's target (with any ``error=`` unquoted)."""
+    response = client.post(url, data={"csrf_token": csrf_of(client, page), **form})
+    assert response.status_code == 303, response.text
+    return unquote(response.headers["location"])

@@ -41,7 +41,7 @@ class Seeded:
     log_path: Path | None = None
 
 
-def _version(session: Session, dag: DAG, team: str, source: str) -> str:
+def add_version(session: Session, dag: DAG, team: str, source: str) -> str:
     digest = sha256_hex(source)
     serialized = serialize_dag(dag, fileloc=f"{dag.dag_id}.py", source_digest=digest)
     version = dag_hash(serialized)
@@ -125,11 +125,11 @@ def _run(
 def seed(factory: sessionmaker[Session], log_folder: Path) -> Seeded:
     seeded = Seeded()
     with session_scope(factory) as session:
-        seeded.versions["x_etl"] = [_version(session, dag, "team_x", src) for dag, src in _x_versions()]
+        seeded.versions["x_etl"] = [add_version(session, dag, "team_x", src) for dag, src in _x_versions()]
         y_dag = DAG("y_report")
         with y_dag:
             EmptyOperator(task_id="collect")
-        seeded.versions["y_report"] = [_version(session, y_dag, "team_y", "# y_report\n")]
+        seeded.versions["y_report"] = [add_version(session, y_dag, "team_y", "# y_report\n")]
         old, new = seeded.versions["x_etl"]
         _run(session, "x_etl", "run_old", old, "success", DIGEST_A, extract="success", load="success")
         _run(

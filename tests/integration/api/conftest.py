@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from api_client import csrf_of
-from api_seed import PASSWORD, Seeded, seed
+from api_seed import PASSWORD, Seeded, add_version, seed
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,7 +17,9 @@ from dagseal.api.app import create_app
 from dagseal.api.openapi_document import DEFAULT_SETTINGS
 from dagseal.api.settings import ApiSettings
 from dagseal.config import load_config
+from dagseal.db.session import session_scope
 from dagseal.placement import Placement
+from dagseal.sdk import DAG, EmptyOperator
 from dagseal.secrets.fernet import generate_key
 
 FERNET_KEY = generate_key()
@@ -82,3 +85,14 @@ def browser_session(
         return client
 
     return login
+
+
+@pytest.fixture
+def daily(seeded: Seeded, session_factory: sessionmaker[Session]) -> str:
+    """``x_daily``: a team_x DAG scheduled @daily (a backfill needs a schedule)."""
+    dag = DAG("x_daily", schedule="@daily", start_date=datetime(2026, 1, 1, tzinfo=UTC), params={"n": 1})
+    with dag:
+        EmptyOperator(task_id="only")
+    with session_scope(session_factory) as session:
+        add_version(session, dag, "team_x", "# x_daily\n")
+    return "x_daily"

@@ -1,6 +1,7 @@
 """The UI in headless Chromium (Debian's /usr/bin/chromium driven by Playwright) against a live
 ``dagseal standalone``: log in, DAG list, trigger with params, grid, graph, a log growing while its
-task runs, a version diff after the DAG file changes, a rollback as admin, and team isolation.
+task runs, a version diff after the DAG file changes, a rollback as admin, a pool made through its
+form, and team isolation.
 
 Screenshots go to ``$DAGSEAL_SCREENSHOTS`` (default ``artifacts/screenshots``); the test prints it.
 """
@@ -140,6 +141,16 @@ def test_admin_tour(stack: LiveStack, browser) -> None:
     page.wait_for_url("**/deployments")
     assert page.locator('tr[data-deployment-id="1"].current').count() == 1
     _shot(page, "deployments")
+
+    # Pools: create one through the form and see its slots.
+    page.goto(f"{stack.url}/pools")
+    page.fill("input[name=name]", "gpu")
+    page.fill("input[name=slots]", "2")
+    page.click("text=Create")
+    page.wait_for_url("**/pools")
+    assert page.locator('tr[data-pool="gpu"] td.open').inner_text() == "2"
+    assert page.locator('tr[data-pool="default_pool"]').count() == 1
+    _shot(page, "pools")
 
 
 def test_team_isolation_in_the_browser(stack: LiveStack, browser) -> None:

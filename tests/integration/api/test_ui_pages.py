@@ -38,7 +38,7 @@ def test_grid_has_runs_by_tasks_and_refreshes_while_a_run_is_active(browser_sess
     html = browser_session("x_op").get("/dags/x_etl/grid").text
     assert 'data-auto-refresh="3"' in html
     for task in ("extract", "load", "report"):
-        assert f"<th>{task}</th>" in html
+        assert f'<tr class="task-row" data-row="{task}">' in html
     assert 'class="cell state-running"' in html and 'class="cell state-success"' in html
 
 

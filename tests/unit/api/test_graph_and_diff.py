@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+from dagseal.api.dag_shape import DagShape
 from dagseal.api.graph import NODE_H, NODE_W, layout, render_svg
+from dagseal.api.task_cells import Cell
 from dagseal.api.version_diff import diff_versions
 from dagseal.sdk import DAG, BashOperator, EmptyOperator
-from dagseal.serialization import SerializedDag, serialize_dag
+from dagseal.serialization import SerializedDag, dag_envelope, serialize_dag
 
 
 def _serialized(dag: DAG) -> SerializedDag:
     return serialize_dag(dag, fileloc=f"{dag.dag_id}.py", source_digest="0" * 64)
+
+
+def _shape(dag: SerializedDag) -> DagShape:
+    return DagShape.of_json(dag_envelope(dag)["dag"])
 
 
 def _diamond(command: str = "echo b", extra: bool = False) -> SerializedDag:
@@ -26,7 +34,7 @@ def _diamond(command: str = "echo b", extra: bool = False) -> SerializedDag:
 
 
 def test_layers_follow_the_longest_path_and_nodes_do_not_overlap() -> None:
-    placed = layout(_diamond())
+    placed = layout(_shape(_diamond()))
     xs = {task_id: node.x for task_id, node in placed.items()}
     assert xs["a"] < xs["b"] == xs["c"] < xs["d"]
     boxes = [(n.x, n.y) for n in placed.values()]
@@ -35,7 +43,8 @@ def test_layers_follow_the_longest_path_and_nodes_do_not_overlap() -> None:
 
 
 def test_svg_has_every_node_edge_and_state() -> None:
-    svg = render_svg(_diamond(), {"a": "success", "b": "failed"})
+    cells = {"a": Cell(Counter(success=1), False), "b": Cell(Counter(failed=1), False)}
+    svg = render_svg(_shape(_diamond()), cells)
     assert svg.count('<g class="node') == 4
     assert svg.count('class="edge"') == 4
     assert 'class="node state-success" data-task-id="a"' in svg
@@ -46,7 +55,8 @@ def test_svg_has_every_node_edge_and_state() -> None:
 def test_svg_escapes_task_ids() -> None:
     with DAG("esc") as dag:
         EmptyOperator(task_id="a<b")
-    assert "a&lt;b" in render_svg(_serialized(dag)) and "a<b" not in render_svg(_serialized(dag))
+    svg = render_svg(_shape(_serialized(dag)))
+    assert "a&lt;b" in svg and "a<b" not in svg
 
 
 def test_diff_names_added_changed_tasks_edges_and_source() -> None:

@@ -1,6 +1,6 @@
 """What connections cost a task, and what protocol 3 costs a container try, in one run.
 
-    python3 benchmarks/secrets.py [--fetches 200] [--tries 10] [--db-url URL]
+    python3 benchmarks/secret_access.py [--fetches 200] [--tries 10] [--db-url URL]
 
 1. Connection fetch latency from inside a task: one task calls ``Connection.get`` ``--fetches``
    times (after one warm-up call), timing each call with ``perf_counter`` inside the sandbox. The

@@ -1,0 +1,57 @@
+"""What a task try's page shows beyond the task instance row: each try's pokes (``task_reschedule``
+rows of a reschedule-mode sensor) and its rendered template fields.
+
+The schema keeps one ``task_instance`` row per task (the latest try) and no
+``task_instance_history``, so an earlier try has its number, its pokes, its rendered fields and
+its log, not its own state. Rendered fields live in ``rendered_task_instance_fields`` (Airflow's
+table name), which only databases migrated by the Airflow-compat branch have: it is read when it
+exists, by name, so this module works before and after that migration.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
+
+from dagseal.db.models import TaskInstanceModel, TaskRescheduleModel
+
+RENDERED_TABLE = "rendered_task_instance_fields"
+
+
+@dataclass(frozen=True)
+class TryDetails:
+    try_number: int
+    is_latest: bool
+    pokes: list[TaskRescheduleModel] = field(default_factory=list)
+    rendered_fields: dict[str, Any] | None = None
+
+
+def rendered_fields(session: Session, ti_id: int) -> dict[int, dict[str, Any]]:
+    """try_number → the template fields as the sandbox rendered them (empty without the table)."""
+    if not inspect(session.connection()).has_table(RENDERED_TABLE):
+        return {}
+    rows = session.execute(
+        text(f"SELECT try_number, rendered_fields FROM {RENDERED_TABLE} WHERE ti_id = :ti_id"),
+        {"ti_id": ti_id},
+    )
+    return {number: json.loads(value) if isinstance(value, str) else value for number, value in rows}
+
+
+def try_history(session: Session, ti: TaskInstanceModel) -> list[TryDetails]:
+    """Every try of ``ti``, newest first, with its pokes in order and its rendered fields."""
+    pokes: dict[int, list[TaskRescheduleModel]] = {}
+    for poke in session.scalars(
+        select(TaskRescheduleModel)
+        .where(TaskRescheduleModel.ti_id == ti.id)
+        .order_by(TaskRescheduleModel.start_date, TaskRescheduleModel.id)
+    ):
+        pokes.setdefault(poke.try_number, []).append(poke)
+    rendered = rendered_fields(session, ti.id)
+    return [
+        TryDetails(number, number == ti.try_number, pokes.get(number, []), rendered.get(number))
+        for number in range(ti.try_number, 0, -1)
+    ]
