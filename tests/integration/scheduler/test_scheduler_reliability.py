@@ -61,7 +61,7 @@ def test_killed_scheduler_restarts_and_no_try_runs_twice(env: SchedulerEnv) -> N
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-@pytest.mark.scheduler_settings(scheduler__zombie_threshold="30")  # live, even if a loaded host delays a heartbeat
+@pytest.mark.scheduler_settings(scheduler__zombie_threshold="30")  # live though a loaded host delays a beat
 def test_sqlite_refuses_a_second_live_scheduler(env: SchedulerEnv) -> None:
     env.start("scheduler")
     env.wait_for("the first scheduler's job row", lambda: scheduler_jobs(env) == 1)
