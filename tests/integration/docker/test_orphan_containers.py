@@ -79,7 +79,8 @@ def test_a_worker_removes_only_its_hosts_orphaned_task_containers(
 
         assert sorted(removed) == sorted([names["stale"], names["unclaimed"]])
         left = {
-            c["Names"][0].lstrip("/") for c in engine.containers({**TEST_LABELS, "io.dagseal.dag_id": "orphans"})
+            c["Names"][0].lstrip("/")
+            for c in engine.containers({**TEST_LABELS, "io.dagseal.dag_id": "orphans"})
         }
         assert {names["alive"], names["elsewhere"]} <= left
         assert not {names["stale"], names["unclaimed"]} & left
