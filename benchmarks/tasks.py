@@ -170,6 +170,26 @@ def run_dag(
     return run_id
 
 
+def loop_settings(url: str, work: Path, placement: Placement) -> tuple[SupervisorSettings, SchedulerSettings]:
+    """The supervisors' and the scheduler loop's settings the task benchmarks run with (this file's
+    and benchmarks/scale.py's): no zombie or stale-DAG work gets in the way of the figures."""
+    supervisor = SupervisorSettings(
+        sql_alchemy_conn=url,
+        base_log_folder=str(work / "logs"),
+        zombie_threshold=300,
+        placement=placement.settings,
+    )
+    scheduler = SchedulerSettings(
+        loop_sleep=1.0,
+        zombie_detection_interval=30,
+        zombie_threshold=300,
+        stale_dag_threshold=3600,
+        stale_dag_cleanup_interval=3600,
+        task_queued_timeout=600,
+    )
+    return supervisor, scheduler
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parallelism", type=int, default=4)
@@ -189,19 +209,7 @@ def main() -> None:
     placement = Placement(PlacementSettings())  # the process runtime: the figures measure dagseal, not Docker
     with DagProcessorManager.from_config(config, placement, folder, factory) as processor:
         processor.run_once()
-    settings = SupervisorSettings(
-        sql_alchemy_conn=url,
-        base_log_folder=str(work / "logs"),
-        zombie_threshold=300,
-        placement=placement.settings,
-    )
-    scheduler_settings = SchedulerSettings(
-        loop_sleep=1.0,
-        zombie_detection_interval=30,
-        zombie_threshold=300,
-        stale_dag_threshold=3600,
-        stale_dag_cleanup_interval=3600,
-    )
+    settings, scheduler_settings = loop_settings(url, work, placement)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"dagseal task benchmark: parallelism {args.parallelism}, process runtime, "

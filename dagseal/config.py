@@ -57,6 +57,7 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
             "digest_map": "",
             "dags_are_paused_at_creation": "False",
             "max_map_length": "1024",
+            "executor": "LocalExecutor",
             "fernet_key": "",
             "max_xcom_size": "49344",
         },
@@ -68,6 +69,8 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
         },
         "scheduler": {
             "standalone_dag_processor": "False",
+            "create_cron_data_intervals": "False",
+            "create_delta_data_intervals": "False",
             "parsing_processes": "2",
             "zombie_detection_interval": "30",
             "zombie_threshold": "300",
@@ -80,9 +83,23 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
             "callback_claim_timeout": "60",
             "scheduler_heartbeat_sec": "1.0",
             "processor_loop_sleep": "1.0",
+            "task_queued_timeout": "600",
         },
         "logging": {
             "base_log_folder": "logs",
+            "max_try_log_bytes": "104857600",
+            "worker_log_server_host": "127.0.0.1",
+            "worker_log_server_port": "8793",
+        },
+        "celery": {
+            "broker_url": "redis://:dagseal@127.0.0.1:6380/0",
+            "result_backend": "",
+            "worker_concurrency": "16",
+            "default_queue": "default",
+            "operation_timeout": "1.0",
+        },
+        "celery_broker_transport_options": {
+            "visibility_timeout": "21600",
         },
         "api": {
             "host": "127.0.0.1",

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # One-time, idempotent set-up of a fresh Debian bookworm machine (as root) for dagseal:
 # Debian packages, the project's virtualenv (.venv), and the real services it talks to —
-# PostgreSQL, the Docker engine and a loopback OCI registry — each started by its own script.
+# PostgreSQL, the Docker engine, a loopback OCI registry and Redis (the Celery broker), each
+# started by its own script.
 #
 # Afterwards the `dagseal` command is .venv/bin/dagseal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(ca-certificates curl git python3 python3-venv postgresql docker.io skopeo docker-registry
+          redis-server
           bazel-bootstrap default-jdk-headless chromium)
 missing=()
 for pkg in "${packages[@]}"; do
@@ -31,4 +33,5 @@ bash tooling/install_bazel.sh >/dev/null
 bash tooling/start_postgres.sh >/dev/null
 bash tooling/start_docker.sh >/dev/null
 bash tooling/start_registry.sh >/dev/null
-echo "setup: ready (PostgreSQL, Docker engine, registry running; Python env in .venv)" >&2
+bash tooling/start_redis.sh >/dev/null
+echo "setup: ready (PostgreSQL, Docker engine, registry, Redis running; Python env in .venv)" >&2

@@ -6,13 +6,15 @@ import secrets
 from dataclasses import dataclass
 
 from dagseal.config import Config, ConfigError
+from dagseal.secrets.settings import SecretsSettings
 
 __all__ = ["ApiSettings"]
 
 
 @dataclass(frozen=True)
 class ApiSettings:
-    """Where the server listens, how it signs session cookies, how long pages may be."""
+    """Where the server listens, how it signs session cookies, how long pages may be, and the
+    ``[core] fernet_key`` keys that encrypt connections and variables (newest first)."""
 
     host: str
     port: int
@@ -22,6 +24,7 @@ class ApiSettings:
     fallback_page_limit: int
     sql_alchemy_conn: str
     base_log_folder: str
+    fernet_keys: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, config: Config) -> ApiSettings:
@@ -50,4 +53,5 @@ class ApiSettings:
             fallback_page_limit=fallback,
             sql_alchemy_conn=config.get("core", "sql_alchemy_conn"),
             base_log_folder=config.get("logging", "base_log_folder"),
+            fernet_keys=SecretsSettings.from_config(config).fernet_keys,
         )

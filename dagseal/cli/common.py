@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from dagseal.config import Config, load_config
@@ -9,7 +11,16 @@ from dagseal.config import Config, load_config
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["open_database"]
+__all__ = ["open_database", "parse_cli_datetime"]
+
+
+def parse_cli_datetime(text: str) -> datetime:
+    """An ISO-8601 date or datetime option value as aware UTC (naive = UTC), for argparse ``type=``."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO-8601 date or datetime") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def open_database(config: Config | None = None) -> sessionmaker[Session]:

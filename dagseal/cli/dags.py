@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from dagseal.cli.common import open_database
+from dagseal.cli.common import open_database, parse_cli_datetime
 from dagseal.cli.output import format_cell, print_table
 from dagseal.errors import DagsealError
 
@@ -31,7 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     trigger = commands.add_parser("trigger", help="queue a manual run of a DAG's latest version")
     trigger.add_argument("dag_id")
     trigger.add_argument("--conf", default="{}", help="JSON object given to the run (default: {})")
-    trigger.add_argument("--run-id", help="run id (default: manual__<now>)")
+    trigger.add_argument("--run-id", help="run id (default: manual__<logical date>)")
+    trigger.add_argument(
+        "--logical-date", type=parse_cli_datetime, help="ISO-8601 logical date, naive = UTC (default: now)"
+    )
     trigger.add_argument(
         "--deployment", type=int, metavar="ID", help="pin the run to this deployment's image"
     )
@@ -80,7 +83,7 @@ def _get_dag(session: Session, dag_id: str) -> DagModel:
 
 def _describe_schedule(schedule: ScheduleSpec) -> str:
     if schedule.kind == "cron":
-        return f"cron {schedule.cron}"
+        return f"cron {schedule.cron} in {schedule.timezone or 'UTC'}"
     if schedule.kind == "timedelta":
         return f"every {schedule.seconds:g} s"
     return schedule.kind
@@ -174,6 +177,13 @@ def trigger_command(args: argparse.Namespace) -> None:
     placement = Placement.from_config(config)
     with session_scope(open_database(config)) as session:
         run = trigger_dag(
-            session, args.dag_id, conf, utcnow(), placement, args.run_id, deployment_id=args.deployment
+            session,
+            args.dag_id,
+            conf,
+            utcnow(),
+            placement,
+            args.run_id,
+            logical_date=args.logical_date,
+            deployment_id=args.deployment,
         )
     print(f"triggered {run.dag_id} run {run.run_id} on version {run.dag_hash[:SHORT_HASH]}")

@@ -151,30 +151,31 @@ def logs_command(args: argparse.Namespace) -> None:
 
     config = load_config()
     with session_scope(open_database(config)) as session:
-        latest = session.scalar(
-            select(TaskInstanceModel.try_number).where(
+        latest, hostname = session.execute(
+            select(TaskInstanceModel.try_number, TaskInstanceModel.hostname).where(
                 TaskInstanceModel.dag_id == args.dag_id,
                 TaskInstanceModel.task_id == args.task_id,
                 TaskInstanceModel.run_id == args.run_id,
                 TaskInstanceModel.map_index == args.map_index,
             )
-        )
+        ).one_or_none() or (None, None)
     if latest is None:
         raise DagsealError(f"no task instance {args.dag_id}.{args.task_id} in run {args.run_id!r}")
     number = args.try_number or latest
     if number < 1 or number > max(latest, 0):
         raise DagsealError(f"{args.dag_id}.{args.task_id} has tries 1..{latest}, not {number}")
-    path = try_log_path(
-        config.get("logging", "base_log_folder"),
-        args.dag_id,
-        args.run_id,
-        args.task_id,
-        number,
-        args.map_index,
-    )
-    if not path.is_file():
+    folder = config.get("logging", "base_log_folder")
+    path = try_log_path(folder, args.dag_id, args.run_id, args.task_id, number, args.map_index)
+    if path.is_file():
+        sys.stdout.write(path.read_text(errors="replace"))
+    elif hostname:  # it ran on another host (a Celery worker): ask that worker's log server
+        from dagseal.executor.serve_logs import LogServerSettings, fetch
+
+        sys.stdout.write(
+            fetch(LogServerSettings.from_config(config), hostname, str(path.relative_to(folder)))
+        )
+    else:
         raise DagsealError(f"no log for try {number} at {path}")
-    sys.stdout.write(path.read_text(errors="replace"))
 
 
 def render_command(args: argparse.Namespace) -> None:

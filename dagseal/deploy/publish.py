@@ -25,6 +25,7 @@ from dagseal.deploy.errors import DeployError
 from dagseal.deploy.published import MapEntry, entries, with_registry_refs
 from dagseal.deploy.reference import ImageReference
 from dagseal.deploy.registry import Manifest, RegistryAddress, RegistryClient
+from dagseal.deploy.registry_auth import auth_file, cert_dir
 
 __all__ = ["PushResult", "bazel_layout", "default_tag", "publish_map", "push_layout", "read_layout_manifest"]
 
@@ -97,6 +98,10 @@ def push_layout(
     command = ["skopeo", "copy", "--quiet", "--preserve-digests"]
     if registry.insecure:
         command.append("--dest-tls-verify=false")
+    elif certs := cert_dir(registry.host):
+        command.append(f"--dest-cert-dir={certs}")
+    if (authfile := auth_file()) is not None:
+        command.append(f"--dest-authfile={authfile}")
     command += [f"oci:{layout}", f"docker://{ref}"]
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     if completed.returncode != 0:

@@ -3,7 +3,8 @@
 Deploying only needs to ask a registry a few questions by digest — is this manifest there, what
 does its config say, which blobs does it hold already — so this speaks HTTP directly instead of
 pulling in a registry SDK. Plain HTTP is used for loopback registries (as Docker does) or when
-the address says ``http://``; anything else is HTTPS.
+the address says ``http://``; anything else is HTTPS. Credentials and the registry's CA come from
+where Docker keeps them (``registry_auth.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from dagseal.deploy.errors import DeployError, RegistryUnreachable
 from dagseal.deploy.reference import check_digest
+from dagseal.deploy.registry_auth import basic_auth_header, cert_dir, ssl_context
 from dagseal.errors import ImageMissing, IncompatibleImage
 
 __all__ = ["IMAGE_MANIFEST_TYPES", "Manifest", "RegistryAddress", "RegistryClient"]
@@ -43,14 +45,15 @@ class RegistryAddress:
 
     @classmethod
     def parse(cls, text: str) -> RegistryAddress:
-        """``host[:port]`` (HTTP on loopback, else HTTPS) or an explicit ``http(s)://host[:port]``."""
+        """``host[:port]`` or an explicit ``http(s)://host[:port]``. Without a scheme: HTTPS, except
+        plain HTTP on loopback when the engine holds no CA for it (``/etc/docker/certs.d``)."""
         text = text.strip().rstrip("/")
         scheme, sep, host = text.partition("://")
         if sep:
             if scheme not in ("http", "https"):
                 raise DeployError(f"registry address {text!r}: scheme must be http or https")
         else:
-            host, scheme = text, "http" if _is_loopback(text) else "https"
+            host, scheme = text, "http" if _is_loopback(text) and cert_dir(text) is None else "https"
         if not host or "/" in host:
             raise DeployError(f"registry address {text!r} is not host[:port]")
         return cls(host=host, scheme=scheme)
@@ -104,6 +107,8 @@ class RegistryClient:
     def __init__(self, address: str | RegistryAddress, timeout: float = 30.0) -> None:
         self.address = address if isinstance(address, RegistryAddress) else RegistryAddress.parse(address)
         self.timeout = timeout
+        self._authorization = basic_auth_header(self.address.host)
+        self._context = None if self.address.insecure else ssl_context(self.address.host)
 
     def ping(self) -> None:
         """Raise ``RegistryUnreachable`` unless the registry answers its v2 base endpoint."""
@@ -193,8 +198,10 @@ class RegistryClient:
         request = urllib.request.Request(url, data=body, method=method, headers={"Accept": _ACCEPT})
         if content_type:
             request.add_header("Content-Type", content_type)
+        if self._authorization:
+            request.add_header("Authorization", self._authorization)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with urllib.request.urlopen(request, timeout=self.timeout, context=self._context) as response:
                 return response.status, response.read(), response.headers
         except urllib.error.HTTPError as exc:
             if exc.code == 404 and missing_ok:

@@ -13,24 +13,19 @@ scheduler carries on from the DB.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import select
 import signal
 import time
 from collections.abc import Callable
 
-import attrs
-
-from dagseal.executor.fork_server import ForkServerUnavailable, SupervisorForkServer, SupervisorHandle
+from dagseal.executor.fork_server import SupervisorHandle
 from dagseal.executor.settings import SupervisorSettings
+from dagseal.executor.warm_supervisors import WarmSupervisors
 from dagseal.lifecycle.handoff import BaseExecutor, FinishedTry, QueuedTry
-from dagseal.runtime.environment import compile_sandbox_bytecode
-from dagseal.runtime.zygote import SandboxZygote
 
 TERMINATE_GRACE_SECONDS = 10.0
 PID_TIMEOUT_SECONDS = 5.0
-log = logging.getLogger(__name__)
 
 
 class LocalExecutor(BaseExecutor):
@@ -44,35 +39,19 @@ class LocalExecutor(BaseExecutor):
         wake_processors: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(parallelism)
-        self._settings = settings
+        self._supervisors = WarmSupervisors(settings)
         self._wake_processors = wake_processors
         self._running: dict[int, SupervisorHandle] = {}
-        self._server: SupervisorForkServer | None = None
-        self._zygote: SandboxZygote | None = None
 
     @property
     def running_count(self) -> int:
         return len(self._running)
 
     def start(self) -> None:
-        compile_sandbox_bytecode()
-        if self._settings.placement.task_execution_runtime == "process":
-            self._zygote = SandboxZygote()
-            self._settings = attrs.evolve(self._settings, sandbox_zygote=self._zygote.start())
-        self._server = SupervisorForkServer(self._settings)
-        self._server.start()
+        self._supervisors.start()
 
     def execute(self, item: QueuedTry) -> None:
-        assert self._server is not None, "start() first"
-        try:
-            handle = self._server.fork(item.ti_id)
-        except ForkServerUnavailable as exc:  # it died: its running supervisors still report to us
-            log.warning("%s; starting a new supervisor fork server", exc)
-            self._server.stop()
-            self._server = SupervisorForkServer(self._settings)
-            self._server.start()
-            handle = self._server.fork(item.ti_id)
-        self._running[item.ti_id] = handle
+        self._running[item.ti_id] = self._supervisors.fork(item.ti_id)
 
     def _take(self, handle: SupervisorHandle, timeout: float | None = 0.0, until_pid: bool = False) -> None:
         """Read what a supervisor reported; a committed callback request wakes the processors (the
@@ -104,19 +83,11 @@ class LocalExecutor(BaseExecutor):
         else:
             time.sleep(timeout)
 
-    def _stop_helpers(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-        if self._zygote is not None:
-            self._zygote.stop()
-            self._zygote = None
-
     def end(self) -> None:
         for handle in self._running.values():
             self._take(handle, timeout=None)
         self.sync()
-        self._stop_helpers()
+        self._supervisors.stop()
 
     def terminate(self) -> None:
         for handle in self._running.values():
@@ -132,4 +103,4 @@ class LocalExecutor(BaseExecutor):
                     os.kill(handle.pid, signal.SIGKILL)
                 self._take(handle, timeout=None)
         self.sync()
-        self._stop_helpers()
+        self._supervisors.stop()

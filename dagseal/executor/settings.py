@@ -22,6 +22,8 @@ class SupervisorSettings:
     zombie_threshold: float
     placement: PlacementSettings
     secrets: SecretsSettings = field(factory=SecretsSettings)
+    max_try_log_bytes: int = 0
+    """``[logging] max_try_log_bytes``: a try's output past it is dropped after a marker (0: no cap)."""
     sandbox_zygote: str | None = None
     """Socket of the executor's warm sandbox zygote (process runtime): tries fork from it."""
 
@@ -39,6 +41,7 @@ class SupervisorSettings:
             zombie_threshold=config.getfloat("scheduler", "zombie_threshold"),
             placement=PlacementSettings.from_config(config, force_docker=force_docker),
             secrets=SecretsSettings.from_config(config),
+            max_try_log_bytes=config.getint("logging", "max_try_log_bytes"),
         )
 
     def to_json(self) -> str:

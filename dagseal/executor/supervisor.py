@@ -23,13 +23,17 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from types import FrameType
 
+import attrs
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.db.jobs import add_job, close_job, end_job, heartbeat
 from dagseal.db.models import JobState, JobType
+from dagseal.db.outage import retry_until_back, survived
 from dagseal.db.session import session_scope
 from dagseal.deploy.errors import DeployError
 from dagseal.errors import DagsealError
+from dagseal.executor.capped_log import CappedLog
+from dagseal.executor.orphan_containers import host_label
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.lifecycle.commit_points import committed
 from dagseal.lifecycle.states import TaskState
@@ -75,7 +79,8 @@ class _Heartbeat(threading.Thread):
 
     def run(self) -> None:
         while not self._halt.wait(self._interval):
-            heartbeat(self._factory, self._claimed.job_id)
+            if not survived(lambda: heartbeat(self._factory, self._claimed.job_id), "supervisor heartbeat"):
+                continue  # the database is away: beat again next time (zombie_threshold is the limit)
             if not still_owned(self._factory, self._claimed):
                 self.taken_away = True
                 _kill(self._runtime, self.handle)
@@ -113,6 +118,8 @@ def _sandbox(
         raise DeployError(claimed.image_error)
     pinned = placement.pinned_task_image(claimed.image_digest, claimed.deployment_id, claimed.image_ref)
     spec = placement.task_sandbox(claimed.dag_folder, file, pinned, timeout)
+    # a worker that restarts finds (and removes) what its dead supervisors left
+    spec = attrs.evolve(spec, labels=(*spec.labels, host_label()))
     return runtime, spec, claimed.image_digest or spec.image
 
 
@@ -141,7 +148,7 @@ def _run_try(
         def on_start(handle: TaskHandle) -> None:
             beat.handle = handle
 
-        masked_log = access.log(log_file)
+        masked_log = access.log(CappedLog(log_file, settings.max_try_log_bytes))  # type: ignore[arg-type]
         beat.start()
         started = utcnow()
         try:
@@ -192,17 +199,22 @@ def supervise(
     """Run the queued try of task instance ``ti_id``; returns the recorded state, or None if it was
     not ours to run (not queued any more). The task callback is a ``callback_request`` row written
     with the try's end; ``on_callback`` is then told (the fork server wakes an embedded processor).
-    ``placement``: the process's one (the fork server builds it once for all its supervisors)."""
-    job_id, claimed = _register_and_claim(factory, ti_id)
+    ``placement``: the process's one (the fork server builds it once for all its supervisors).
+    A database that goes away is waited for until ``zombie_threshold`` (longer, and the scheduler
+    has given the try up anyway)."""
+    within = settings.zombie_threshold
+    job_id, claimed = retry_until_back(lambda: _register_and_claim(factory, ti_id), within, "claim")
     if claimed is None:
         return None
     ended = JobState.FAILED
     try:
         outcome, exited_at, image_digest = _run_try(settings, placement, factory, claimed)
-        state, requested = record_outcome(factory, claimed, outcome, exited_at, image_digest)
+        state, requested = retry_until_back(
+            lambda: record_outcome(factory, claimed, outcome, exited_at, image_digest), within, "record"
+        )
         if requested and on_callback is not None:
             on_callback()
         ended = JobState.SUCCESS
         return state
     finally:
-        end_job(factory, job_id, ended)
+        retry_until_back(lambda: end_job(factory, job_id, ended), within, "end job")

@@ -80,9 +80,13 @@ def end_running_try(
             TaskInstanceModel.job_id == job_id,
         )
         .values(
-            state=db_state(state),
-            end_date=now,
-            next_retry_at=now + timedelta(seconds=retry_delay) if state is TaskState.UP_FOR_RETRY else None,
-            **values,
+            **{
+                "state": db_state(state),
+                "end_date": now,
+                "next_retry_at": now + timedelta(seconds=retry_delay)
+                if state is TaskState.UP_FOR_RETRY
+                else None,
+                **values,  # up_for_reschedule gives its own next_retry_at: the next poke
+            }
         )
     )

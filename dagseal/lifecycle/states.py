@@ -17,6 +17,7 @@ class TaskState(StrEnum):
     SUCCESS = "success"
     FAILED = "failed"
     UP_FOR_RETRY = "up_for_retry"
+    UP_FOR_RESCHEDULE = "up_for_reschedule"  # a reschedule-mode sensor between pokes
     UPSTREAM_FAILED = "upstream_failed"
     SKIPPED = "skipped"
 
@@ -40,17 +41,34 @@ UNFINISHED_TASK_STATES = frozenset(set(TaskState) - FINISHED_TASK_STATES)
 FINISHED_RUN_STATES = frozenset({DagRunState.SUCCESS, DagRunState.FAILED})
 
 TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
-    TaskState.NONE: frozenset({TaskState.SCHEDULED, TaskState.UPSTREAM_FAILED, TaskState.SKIPPED}),
-    TaskState.SCHEDULED: frozenset({TaskState.QUEUED, TaskState.SKIPPED}),
+    # none → success/failed: an operator the scheduler carries out itself (scheduler/host_tasks.py).
+    TaskState.NONE: frozenset(
+        {
+            TaskState.SCHEDULED,
+            TaskState.UPSTREAM_FAILED,
+            TaskState.SKIPPED,
+            TaskState.SUCCESS,
+            TaskState.FAILED,
+        }
+    ),
+    # scheduled → failed: its pool does not exist (scheduler/concurrency.py).
+    TaskState.SCHEDULED: frozenset({TaskState.QUEUED, TaskState.SKIPPED, TaskState.FAILED}),
     # queued → scheduled: the scheduler that queued it died before a supervisor claimed it;
     # queued → failed: its supervisor exited without ever starting the try.
     TaskState.QUEUED: frozenset(
         {TaskState.RUNNING, TaskState.SCHEDULED, TaskState.FAILED, TaskState.SKIPPED}
     ),
     TaskState.RUNNING: frozenset(
-        {TaskState.SUCCESS, TaskState.FAILED, TaskState.UP_FOR_RETRY, TaskState.SKIPPED}
+        {
+            TaskState.SUCCESS,
+            TaskState.FAILED,
+            TaskState.UP_FOR_RETRY,
+            TaskState.UP_FOR_RESCHEDULE,
+            TaskState.SKIPPED,
+        }
     ),
     TaskState.UP_FOR_RETRY: frozenset({TaskState.SCHEDULED, TaskState.SKIPPED}),
+    TaskState.UP_FOR_RESCHEDULE: frozenset({TaskState.SCHEDULED, TaskState.SKIPPED}),
     TaskState.SUCCESS: frozenset(),
     TaskState.FAILED: frozenset(),
     TaskState.UPSTREAM_FAILED: frozenset(),

@@ -34,6 +34,8 @@ from dagseal.deploy.errors import DeployError
 from dagseal.errors import DagsealError
 from dagseal.lifecycle.callback_builder import task_callback_kinds
 from dagseal.lifecycle.locking import move_task
+from dagseal.lifecycle.reschedule import sensor_started_at
+from dagseal.lifecycle.retry_delay import retry_delay_seconds
 from dagseal.lifecycle.states import TaskState
 from dagseal.placement import dag_folder_of
 from dagseal.runtime.base import RunTaskRequest
@@ -67,6 +69,7 @@ class ClaimedTry:
     image_error: str | None  # why a deployed run's image has no reference (deployment gone, …)
     request: RunTaskRequest
     callback_kinds: frozenset[str]  # the task's callbacks: recording needs the DAG again only for these
+    outlets: tuple[tuple[str, str], ...] = ()  # assets (name, uri) a success updates
 
     def log_path(self, base_log_folder: str) -> Path:
         r = self.request
@@ -196,6 +199,7 @@ def load_claimed(session: Session, ti_id: int, job_id: int) -> ClaimedTry | None
     upstream = upstream_results(
         session, NO_ROW if row is None else run.id, ["upstream"] if row is None else task.upstream_task_ids
     )
+    started = sensor_started_at(session, ti_id)
     if row is None:
         return None
     image_ref, image_error = _image_ref(digest_map, run)
@@ -216,13 +220,14 @@ def load_claimed(session: Session, ti_id: int, job_id: int) -> ClaimedTry | None
         data_interval_end=_iso(run.data_interval_end),
         run_type=run.run_type,
         map_index=ti.map_index,
+        sensor_started_at=started,
     )
     return ClaimedTry(
         ti_id=ti_id,
         job_id=job_id,
         try_number=ti.try_number,
         max_tries=ti.max_tries,
-        retry_delay=task.retry_delay,
+        retry_delay=retry_delay_seconds(task, ti.dag_id, ti.run_id, ti.try_number),
         execution_timeout=task.execution_timeout,
         dag_folder=request.dag_folder,
         image_digest=run.image_digest,
@@ -231,6 +236,7 @@ def load_claimed(session: Session, ti_id: int, job_id: int) -> ClaimedTry | None
         image_error=image_error,
         request=request,
         callback_kinds=task_callback_kinds(task),
+        outlets=tuple((key["name"], key["uri"]) for key in task.outlets),
     )
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.callbacks.outbox import add_callback_request
+from dagseal.db.assets import emit_asset_events
 from dagseal.db.jobs import add_job, close_job
 from dagseal.db.models import DagModel, DagRunModel, JobState, JobType, TaskInstanceModel
 from dagseal.db.rendered_fields import record_rendered_fields
@@ -22,6 +23,7 @@ from dagseal.lifecycle.branch_skips import skip_downstream
 from dagseal.lifecycle.callback_builder import task_callback
 from dagseal.lifecycle.commit_points import committed
 from dagseal.lifecycle.locking import end_running_try, move_task
+from dagseal.lifecycle.reschedule import record_reschedule, reschedule_values
 from dagseal.lifecycle.states import TaskState
 from dagseal.lifecycle.try_claim import NO_ROW, ClaimedTry, claim_try, pinned_dag, still_owned
 from dagseal.runtime.base import RunTaskRequest, TaskOutcome
@@ -39,7 +41,10 @@ def final_state(outcome: TaskOutcome, claimed: ClaimedTry) -> TaskState:
         return TaskState.SUCCESS
     if outcome.state == "skipped":
         return TaskState.SKIPPED
-    return TaskState.UP_FOR_RETRY if claimed.try_number <= claimed.max_tries else TaskState.FAILED
+    if outcome.state == "up_for_reschedule":
+        return TaskState.UP_FOR_RESCHEDULE
+    retry = outcome.retry and claimed.try_number <= claimed.max_tries
+    return TaskState.UP_FOR_RETRY if retry else TaskState.FAILED
 
 
 def record_outcome(
@@ -67,12 +72,19 @@ def record_outcome(
             error=outcome.error,
             return_value=None if outcome.return_value is None else json.dumps(outcome.return_value),
             image_digest=image_digest,
+            **(reschedule_values(outcome) if state is TaskState.UP_FOR_RESCHEDULE else {}),
         )
         if session.connection().execute(statement).rowcount != 1:
             return None, False
         record_rendered_fields(session, claimed.ti_id, claimed.try_number, outcome.rendered_fields)
         if state is TaskState.SUCCESS:
             skip_downstream(session, claimed.ti_id, outcome.skip_task_ids, now)
+        if state is TaskState.UP_FOR_RESCHEDULE:
+            record_reschedule(session, claimed.ti_id, claimed.try_number, now)
+        if state is TaskState.SUCCESS and claimed.outlets:
+            r = claimed.request
+            outlets = [{"name": name, "uri": uri} for name, uri in claimed.outlets]
+            emit_asset_events(session, outlets, r.dag_id, r.run_id, r.task_id, now)
         requested = _request_task_callback(session, claimed, state, outcome.error)
     committed("supervisor.record")
     return state, requested

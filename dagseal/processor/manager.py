@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dagseal.config import Config
 from dagseal.db.jobs import end_job, heartbeat, start_job
 from dagseal.db.models import JobState, JobType
+from dagseal.db.outage import survived
 from dagseal.db.session import session_scope
 from dagseal.errors import DagsealError
 from dagseal.placement import Placement
@@ -206,7 +207,7 @@ class DagProcessorManager:
         loops = 0
         with self:
             while not stop.is_set() and (num_runs <= 0 or loops < num_runs):
-                self.run_once()
+                survived(self.run_once, "DAG processor")  # a database restart costs loops, not the processor
                 loops += 1
                 if num_runs <= 0 or loops < num_runs:
                     stop.wait(self.settings.loop_sleep)

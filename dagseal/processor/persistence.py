@@ -25,9 +25,11 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
+from dagseal.db.assets import register_dag_assets
 from dagseal.db.models import DagCodeModel, DagModel, ImportErrorModel, SerializedDagModel
 from dagseal.processor.parsing import FileOutcome, ParsedDag
 from dagseal.processor.policy import DagPolicy, check_dag, dag_view
+from dagseal.processor.pool_check import pool_slots_problem
 
 
 @dataclass(frozen=True)
@@ -79,12 +81,15 @@ def store_outcome(
             ctx.policy, dag_view(parsed.dag, fileloc=ctx.fileloc(rel), processor_subdir=ctx.subdir)
         )
         if problem is None:
+            problem = pool_slots_problem(session, parsed.dag)
+        if problem is None:
             problem = _owner_conflict(session, ctx, rel, parsed.dag_id, present)
             lost_conflict = lost_conflict or problem is not None
         if problem is None:
             problem = _store_dag(session, ctx, rel, parsed, now)
             lost_conflict = lost_conflict or problem is not None
         if problem is None:
+            register_dag_assets(session, parsed.dag)
             stored.append(parsed.dag_id)
         else:
             errors.append(f"{rel}: {problem}")
@@ -192,6 +197,8 @@ def _store_dag(
     }
     row = session.get(DagModel, parsed.dag_id)
     if row is not None:
+        if row.latest_dag_hash != parsed.dag_hash:
+            row.next_dagrun_create_after = None  # the scheduler works it out again for the new version
         for key, value in values.items():
             setattr(row, key, value)
         return None
@@ -208,9 +215,12 @@ def schedule_description(schedule: dict[str, Any]) -> str:
     """A short human form of a serialized ScheduleSpec (``dags list``)."""
     kind = schedule.get("kind", "none")
     if kind == "cron":
-        return str(schedule.get("cron"))
+        zone = schedule.get("timezone") or "UTC"
+        return str(schedule.get("cron")) + ("" if zone == "UTC" else f" ({zone})")
     if kind == "timedelta":
         return f"every {schedule.get('seconds'):g}s"
+    if kind == "assets":
+        return "assets"
     return "@once" if kind == "once" else "None"
 
 

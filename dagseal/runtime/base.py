@@ -137,9 +137,11 @@ class TaskHandle:
 class TaskOutcome:
     """How one task try ended, as seen by the host."""
 
-    state: Literal["success", "failed", "skipped"]
+    state: Literal["success", "failed", "skipped", "up_for_reschedule"]
     return_value: Any = None
     error: str | None = None
+    reschedule_date: str | None = None  # up_for_reschedule: the next poke (ISO-8601 UTC)
+    retry: bool = True  # False: the task failed in a way that must not be retried (sensor timeout)
     exit_code: int | None = None
     oom_killed: bool = False
     timed_out: bool = False

@@ -144,7 +144,7 @@ class ProtocolChannel(ABC):
 
     def send(self, message: Any) -> None:
         try:
-            self.write_line(encode(message))
+            self.write_line(encode(message, self.protocol_version))
         except ChannelClosed:
             raise self.crashed() from None
 
@@ -294,4 +294,6 @@ def task_outcome_fields(reply: dict[str, Any]) -> dict[str, Any]:
         "error": reply.get("error"),
         "rendered_fields": reply.get("rendered_fields") or {},
         "skip_task_ids": reply.get("skip_task_ids") or [],
+        "reschedule_date": reply.get("reschedule_date"),
+        "retry": reply.get("retry", True),
     }

@@ -2,8 +2,12 @@
 
 Version 2 added ``--connect SOCKET`` (the protocol over a unix socket). Version 3 lets a running
 task or callback ask the host for connections, variables and XCom (the supervisor requests
-below). Images label the version they speak; a host runs every version from
-``MIN_PROTOCOL_VERSION`` to ``PROTOCOL_VERSION`` and refuses others.
+below), adds the reschedule-mode sensor fields (``run_task``: ``data_interval_end``,
+``sensor_started_at``; ``task_result``: state ``up_for_reschedule``, ``reschedule_date``,
+``retry``) and the Airflow-compatibility fields (``run_task``: ``map_index``,
+``data_interval_start``, ``run_type``; ``task_result``: ``rendered_fields``, ``skip_task_ids``).
+Images label the version they speak; a host runs every version from ``MIN_PROTOCOL_VERSION`` to
+``PROTOCOL_VERSION`` and refuses others.
 """
 
 import json
@@ -58,6 +62,7 @@ class RunTaskRequest(JsonMessage):
     data_interval_start: str | None = None
     data_interval_end: str | None = None
     run_type: str | None = None
+    sensor_started_at: str | None = None  # the first poke's start of a rescheduled sensor
 
 
 @frozen(kw_only=True)
@@ -109,13 +114,15 @@ class ParseResult(JsonMessage):
 class TaskResult(JsonMessage):
     type: Literal["task_result"] = "task_result"
     id: int
-    state: Literal["success", "failed", "skipped"]
+    state: Literal["success", "failed", "skipped", "up_for_reschedule"]
     return_value: Any = None
     error: str | None = None
     # Template fields as rendered for this try ({} when the task has no templates).
     rendered_fields: dict[str, Any] = field(factory=dict)
     # Downstream task ids a branch / short-circuit decided to skip (the host marks them skipped).
     skip_task_ids: list[str] = field(factory=list)
+    reschedule_date: str | None = None  # up_for_reschedule: when to poke again (ISO-8601 UTC)
+    retry: bool = True  # False: fail without retrying (a sensor's timeout)
 
 
 @frozen(kw_only=True)
@@ -250,9 +257,23 @@ REPLY_TYPES: dict[str, type[Reply | Hello]] = {
 }
 
 
-def encode(message: Any) -> bytes:
-    """One protocol line. ASCII-only JSON, so a line never contains a raw newline or a lone surrogate."""
+# Request fields added after protocol 2, by request type. A version-2 sandbox is sent a request
+# without them: its SDK has no feature that reads them (sensors, mapping and templating came with
+# them), and its strict decoder would refuse an unknown field.
+ADDED_AFTER_VERSION_2: dict[str, frozenset[str]] = {
+    "run_task": frozenset(
+        {"data_interval_start", "data_interval_end", "map_index", "run_type", "sensor_started_at"}
+    ),
+}
+
+
+def encode(message: Any, version: int = PROTOCOL_VERSION) -> bytes:
+    """One protocol line for a sandbox speaking ``version``. ASCII-only JSON, so a line never
+    contains a raw newline or a lone surrogate."""
     payload = message if isinstance(message, dict) else unstructure(message)
+    if version < 3 and payload.get("type") in ADDED_AFTER_VERSION_2:
+        added = ADDED_AFTER_VERSION_2[payload["type"]]
+        payload = {key: value for key, value in payload.items() if key not in added}
     try:
         return json.dumps(payload, separators=(",", ":"), allow_nan=False).encode("ascii") + b"\n"
     except (TypeError, ValueError) as exc:

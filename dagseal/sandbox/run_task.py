@@ -6,6 +6,7 @@ goes to stderr (the task log); the reply carries one line.
 
 import os
 import sys
+from datetime import UTC
 from typing import Any
 
 import attrs
@@ -14,7 +15,7 @@ from dagseal.sandbox.loader import dag_module_scope, describe_exception, exec_da
 from dagseal.sandbox.protocol import RunTaskRequest, TaskResult
 from dagseal.sdk.baseoperator import BaseOperator
 from dagseal.sdk.context import TaskContext, task_context
-from dagseal.sdk.exceptions import TaskSkipped
+from dagseal.sdk.exceptions import TaskFailedNoRetry, TaskRescheduled, TaskSkipped
 from dagseal.sdk.mapping import MappedOperator
 from dagseal.sdk.task_instance import RuntimeTaskInstance
 from dagseal.sdk.templating import render_template_fields, resolve_field_xcoms
@@ -47,6 +48,7 @@ def task_context_for(request: RunTaskRequest, task: BaseOperator) -> TaskContext
         data_interval_start=request.data_interval_start,
         data_interval_end=request.data_interval_end,
         run_type=request.run_type,
+        sensor_started_at=request.sensor_started_at,
         dag=dag,
         task=task,
         xcom=channel,
@@ -84,6 +86,16 @@ def run_task(request: RunTaskRequest) -> TaskResult:
             print(f"[dagseal] task skipped: {exc}", file=sys.stderr)
             return TaskResult(
                 id=request.id, state="skipped", error=str(exc) or None, rendered_fields=rendered
+            )
+        except TaskRescheduled as exc:
+            print(f"[dagseal] not yet; {exc}", file=sys.stderr)
+            when = exc.reschedule_date.astimezone(UTC).isoformat()
+            return TaskResult(
+                id=request.id, state="up_for_reschedule", reschedule_date=when, rendered_fields=rendered
+            )
+        except TaskFailedNoRetry as exc:
+            return TaskResult(
+                id=request.id, state="failed", error=str(exc), retry=False, rendered_fields=rendered
             )
         except (Exception, SystemExit) as exc:
             return _failed(request, exc, path, rendered=rendered)

@@ -6,13 +6,14 @@ set of retries; a supervisor whose try is cleared under it kills the try on its 
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from dagseal.db.models import DagRunModel, TaskInstanceModel
+from dagseal.db.models import DagRunModel, TaskInstanceModel, TaskRescheduleModel
 from dagseal.errors import DagsealError
 from dagseal.lifecycle.states import DagRunState
 from dagseal.scheduler.dag_bag import SerializedDagBag
+from dagseal.serialization import SerializedDag
 
 
 class ClearError(DagsealError):
@@ -48,20 +49,30 @@ def clear_tasks(
         raise ClearError(f"DAG {dag_id!r} (version {run.dag_hash[:12]}) has no task {unknown[0]!r}")
     if downstream:
         chosen = _with_downstream(graph, chosen)
-    retries = {task.task_id: task.retries for task in dag.tasks}
-    tis = session.scalars(
-        select(TaskInstanceModel).where(
-            TaskInstanceModel.dag_run_id == run.id, TaskInstanceModel.task_id.in_(chosen)
-        )
-    ).all()
-    for ti in tis:
-        ti.state = None
-        ti.max_tries = ti.try_number + retries[ti.task_id]
-        ti.scheduled_dttm = ti.queued_dttm = ti.next_retry_at = None
+    cleared = reset_task_instances(session, run, dag, chosen)
     session.execute(
         update(DagRunModel)
         .where(DagRunModel.id == run.id)
         .values(state=DagRunState.RUNNING.value, end_date=None)
         .execution_options(synchronize_session=False)
     )
+    return cleared
+
+
+def reset_task_instances(
+    session: Session, run: DagRunModel, dag: SerializedDag, task_ids: set[str]
+) -> list[str]:
+    """Put the run's given task instances back to ``none`` with a fresh set of retries; returns their ids."""
+    retries = {task.task_id: task.retries for task in dag.tasks}
+    tis = session.scalars(
+        select(TaskInstanceModel).where(
+            TaskInstanceModel.dag_run_id == run.id, TaskInstanceModel.task_id.in_(task_ids)
+        )
+    ).all()
+    for ti in tis:
+        ti.state = None
+        ti.max_tries = ti.try_number + retries[ti.task_id]
+        ti.scheduled_dttm = ti.queued_dttm = ti.next_retry_at = None
+    # a cleared sensor starts over: its timeout counts from its next first poke
+    session.execute(delete(TaskRescheduleModel).where(TaskRescheduleModel.ti_id.in_([ti.id for ti in tis])))
     return sorted(ti.task_id for ti in tis)

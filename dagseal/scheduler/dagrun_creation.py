@@ -13,17 +13,21 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dagseal.config import load_config
 from dagseal.db.models import DagModel, DagRunModel, TaskInstanceModel
 from dagseal.deploy.deployments import pin_for_new_run, pin_to_deployment
 from dagseal.errors import DagsealError
 from dagseal.lifecycle.locking import skip_locked
 from dagseal.lifecycle.states import DagRunState
 from dagseal.placement import Placement, dag_folder_of
+from dagseal.scheduler.backfill_runs import BackfillGate
 from dagseal.scheduler.dag_bag import SerializedDagBag
+from dagseal.scheduler.data_intervals import DEFAULT_DATA_INTERVALS, DataIntervalSettings
+from dagseal.scheduler.priority import priority_weights
 from dagseal.scheduler.run_params import validate_run_conf
 from dagseal.scheduler.timetable import DagRunInfo, Timetable, parse_datetime
 from dagseal.serialization import SerializedDag
@@ -35,14 +39,14 @@ class TriggerError(DagsealError):
     """A manual run cannot be created (unknown, inactive or never-parsed DAG, bad conf)."""
 
 
-def timetable_for(dag: SerializedDag) -> Timetable:
-    return Timetable(
-        kind=dag.schedule.kind,
-        cron=dag.schedule.cron,
-        seconds=dag.schedule.seconds,
+def timetable_for(dag: SerializedDag, intervals: DataIntervalSettings) -> Timetable:
+    """The DAG's timetable (``intervals`` say how a bare cron string or timedelta is read)."""
+    return Timetable.from_spec(
+        dag.schedule,
         start_date=parse_datetime(dag.start_date),
         end_date=parse_datetime(dag.end_date),
         catchup=dag.catchup,
+        data_intervals_by_default=intervals.by_default(dag.schedule),
     )
 
 
@@ -72,28 +76,78 @@ def _image_pin(
     return {} if image is None else {"image_digest": image}
 
 
-def _last_scheduled(session: Session, dag_id: str) -> DagRunInfo | None:
-    row = session.execute(
-        select(DagRunModel.data_interval_start, DagRunModel.data_interval_end)
-        .where(DagRunModel.dag_id == dag_id, DagRunModel.run_type == "scheduled")
-        .order_by(DagRunModel.data_interval_end.desc())
-        .limit(1)
-    ).first()
-    return None if row is None else DagRunInfo(row[0], row[1])
+def new_queued_run(
+    session: Session,
+    dag: DagModel,
+    run_id: str,
+    run_type: str,
+    info: DagRunInfo,
+    now: datetime,
+    placement: Placement,
+    logical_date: datetime | None = None,
+    deployment_id: int | None = None,
+    **values: Any,
+) -> DagRunModel:
+    """A queued run of the DAG's latest version over ``info``'s data interval, pinned like every
+    new run (to deployment ``deployment_id``'s image if given; not yet added to the session).
+    ``logical_date`` defaults to ``info``'s."""
+    return DagRunModel(
+        dag_id=dag.dag_id,
+        run_id=run_id,
+        run_type=run_type,
+        logical_date=info.logical_date if logical_date is None else logical_date,
+        data_interval_start=info.data_interval_start,
+        data_interval_end=info.data_interval_end,
+        state=DagRunState.QUEUED.value,
+        dag_hash=dag.latest_dag_hash,
+        created_at=now,
+        **{"conf": {}, **values},
+        **_image_pin(session, dag, placement, deployment_id),
+    )
 
 
-def _active_runs(session: Session, dag_id: str) -> int:
-    return session.scalar(
-        select(func.count())
-        .select_from(DagRunModel)
-        .where(DagRunModel.dag_id == dag_id, DagRunModel.state.in_(ACTIVE_RUN_STATES))
+def _last_scheduled(session: Session, dag_ids: list[str]) -> dict[str, DagRunInfo]:
+    """Each DAG's latest scheduled data interval (intervals only move forward), in one query."""
+    rows = session.execute(
+        select(
+            DagRunModel.dag_id,
+            func.max(DagRunModel.data_interval_start),
+            func.max(DagRunModel.data_interval_end),
+        )
+        .where(DagRunModel.dag_id.in_(dag_ids), DagRunModel.run_type == "scheduled")
+        .group_by(DagRunModel.dag_id)
+    )
+    return {dag_id: DagRunInfo(start, end) for dag_id, start, end in rows}
+
+
+def _active_runs(session: Session, dag_ids: list[str]) -> Counter[str]:
+    """Each DAG's queued and running runs, backfill runs aside (they have their own limit)."""
+    return Counter(
+        dict(
+            session.execute(
+                select(DagRunModel.dag_id, func.count())
+                .where(
+                    DagRunModel.dag_id.in_(dag_ids),
+                    DagRunModel.state.in_(ACTIVE_RUN_STATES),
+                    DagRunModel.backfill_id.is_(None),
+                )
+                .group_by(DagRunModel.dag_id)
+            ).all()
+        )
     )
 
 
 def create_scheduled_runs(
-    session: Session, bag: SerializedDagBag, now: datetime, placement: Placement
+    session: Session,
+    bag: SerializedDagBag,
+    now: datetime,
+    placement: Placement,
+    intervals: DataIntervalSettings = DEFAULT_DATA_INTERVALS,
 ) -> int:
-    """Create every due scheduled run of active, unpaused DAGs, up to max_active_runs each."""
+    """Create every due scheduled run of active, unpaused DAGs, up to max_active_runs each.
+
+    Only DAGs whose ``next_dagrun_create_after`` has come (or is unknown: new, or a new version)
+    are looked at, so a pass over many DAGs costs one query when nothing is due."""
     dags = session.scalars(
         skip_locked(
             session,
@@ -101,32 +155,22 @@ def create_scheduled_runs(
                 DagModel.is_active.is_(True),
                 DagModel.is_paused.is_(False),
                 DagModel.latest_dag_hash.isnot(None),
+                or_(DagModel.next_dagrun_create_after.is_(None), DagModel.next_dagrun_create_after <= now),
             ),
         )
     ).all()
     created = 0
-    for dag in dags:
+    timed = ("once", "cron", "timedelta")  # "none" never runs by itself; "assets" runs on asset updates
+    scheduled = [dag for dag in dags if bag.get(session, dag.latest_dag_hash).schedule.kind in timed]
+    last_runs = _last_scheduled(session, [dag.dag_id for dag in scheduled])
+    active_runs = _active_runs(session, [dag.dag_id for dag in scheduled])
+    for dag in scheduled:
         serialized = bag.get(session, dag.latest_dag_hash)
-        if serialized.schedule.kind == "none":
-            continue
-        timetable = timetable_for(serialized)
-        last = _last_scheduled(session, dag.dag_id)
-        active = _active_runs(session, dag.dag_id)
-        info = timetable.next_dagrun_info(last, now)
+        timetable = timetable_for(serialized, intervals)
+        active = active_runs[dag.dag_id]
+        info = timetable.next_dagrun_info(last_runs.get(dag.dag_id), now)
         while info is not None and info.run_after <= now and active < serialized.max_active_runs:
-            run = DagRunModel(
-                dag_id=dag.dag_id,
-                run_id=info.run_id,
-                run_type="scheduled",
-                logical_date=info.logical_date,
-                data_interval_start=info.data_interval_start,
-                data_interval_end=info.data_interval_end,
-                state=DagRunState.QUEUED.value,
-                dag_hash=dag.latest_dag_hash,
-                conf={},
-                created_at=now,
-                **_image_pin(session, dag, placement),
-            )
+            run = new_queued_run(session, dag, info.run_id, "scheduled", info, now, placement)
             if _insert_run(session, run):
                 created += 1
                 active += 1
@@ -144,12 +188,16 @@ def trigger_dag(
     now: datetime,
     placement: Placement,
     run_id: str | None = None,
+    intervals: DataIntervalSettings | None = None,
     logical_date: datetime | None = None,
     deployment_id: int | None = None,
 ) -> DagRunModel:
     """Queue a manual run of the DAG's latest version (``dags trigger``), pinned as ``placement`` says.
-    ``logical_date`` defaults to ``now``; ``deployment_id`` pins the run to that (earlier)
-    deployment's image instead of the current one's."""
+
+    ``logical_date`` (default: now) sets the run's data interval as the DAG's timetable infers it
+    (without ``intervals`` they are read from the config of the environment and working directory,
+    as a one-shot CLI command does); ``deployment_id`` pins the run to that (earlier) deployment's image
+    instead of the current one's."""
     if not isinstance(conf, dict):
         raise TriggerError(f"--conf must be a JSON object, got {type(conf).__name__}")
     dag = session.get(DagModel, dag_id)
@@ -159,18 +207,13 @@ def trigger_dag(
         raise TriggerError(f"DAG {dag_id!r} is not active (no processor has parsed it recently)")
     validate_run_conf(SerializedDagBag().get(session, dag.latest_dag_hash), conf)
     logical_date = logical_date or now
-    run = DagRunModel(
-        dag_id=dag_id,
-        run_id=run_id or f"manual__{logical_date.isoformat()}",
-        run_type="manual",
-        logical_date=logical_date,
-        data_interval_start=logical_date,
-        data_interval_end=logical_date,
-        state=DagRunState.QUEUED.value,
-        dag_hash=dag.latest_dag_hash,
-        conf=conf,
-        created_at=now,
-        **_image_pin(session, dag, placement, deployment_id),
+    intervals = intervals or DataIntervalSettings.from_config(load_config())
+    interval = timetable_for(
+        SerializedDagBag().get(session, dag.latest_dag_hash), intervals
+    ).manual_data_interval(logical_date)
+    run_id = run_id or f"manual__{logical_date.isoformat()}"
+    run = new_queued_run(
+        session, dag, run_id, "manual", interval, now, placement, logical_date, deployment_id, conf=conf
     )
     if not _insert_run(session, run):
         raise TriggerError(f"DAG {dag_id!r} already has a run with run_id {run.run_id!r}")
@@ -178,7 +221,8 @@ def trigger_dag(
 
 
 def start_queued_runs(session: Session, bag: SerializedDagBag, now: datetime) -> int:
-    """queued → running for runs whose DAG is under max_active_runs; creates their task instances."""
+    """queued → running for runs whose DAG (or backfill) is under max_active_runs; creates their task
+    instances (a run a backfill re-queued keeps its cleared ones)."""
     queued = session.scalars(
         skip_locked(
             session,
@@ -193,16 +237,23 @@ def start_queued_runs(session: Session, bag: SerializedDagBag, now: datetime) ->
         dict(
             session.execute(
                 select(DagRunModel.dag_id, func.count())
-                .where(DagRunModel.state == DagRunState.RUNNING.value)
+                .where(DagRunModel.state == DagRunState.RUNNING.value, DagRunModel.backfill_id.is_(None))
                 .group_by(DagRunModel.dag_id)
             ).all()
         )
     )
     started = 0
-    for run in queued:
-        serialized = bag.get(session, run.dag_hash)
-        if running[run.dag_id] >= serialized.max_active_runs:
+    gate = BackfillGate.load(session, queued)
+    weights: dict[str, dict[str, int]] = {}
+    for run in gate.order(queued):
+        version = bag.version(session, run.dag_hash)
+        serialized = version.dag
+        if run.backfill_id is not None:
+            if not gate.admit(run):
+                continue
+        elif running[run.dag_id] >= serialized.max_active_runs:
             continue
+        started_before = run.start_date is not None
         moved = session.execute(
             update(DagRunModel)
             .where(DagRunModel.id == run.id, DagRunModel.state == DagRunState.QUEUED.value)
@@ -211,6 +262,12 @@ def start_queued_runs(session: Session, bag: SerializedDagBag, now: datetime) ->
         ).rowcount
         if moved != 1:
             continue
+        started += 1
+        running[run.dag_id] += run.backfill_id is None
+        if started_before:
+            continue
+        if run.dag_hash not in weights:
+            weights[run.dag_hash] = priority_weights(version.tasks)
         session.add_all(
             TaskInstanceModel(
                 dag_run_id=run.id,
@@ -220,11 +277,11 @@ def start_queued_runs(session: Session, bag: SerializedDagBag, now: datetime) ->
                 state=None,
                 try_number=0,
                 max_tries=task.retries,
-                priority_weight=task.priority_weight,
+                priority_weight=weights[run.dag_hash][task.task_id],
+                pool=task.pool,
+                pool_slots=task.pool_slots,
                 image_digest=run.image_digest,
             )
             for task in serialized.tasks
         )
-        running[run.dag_id] += 1
-        started += 1
     return started

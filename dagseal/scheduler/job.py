@@ -28,14 +28,19 @@ from dagseal.callbacks.outbox import callbacks_added
 from dagseal.config import Config
 from dagseal.db.jobs import end_job, heartbeat, start_job
 from dagseal.db.models import JobState, JobType
+from dagseal.db.outage import survived
 from dagseal.db.session import session_scope
 from dagseal.lifecycle.commit_points import committed
 from dagseal.lifecycle.handoff import BaseExecutor
 from dagseal.lifecycle.try_record import fail_unstarted
 from dagseal.placement import Placement
+from dagseal.scheduler.assets import create_asset_triggered_runs
+from dagseal.scheduler.backfill_runs import complete_backfills
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import create_scheduled_runs, start_queued_runs
 from dagseal.scheduler.dagrun_timeouts import time_out_runs
+from dagseal.scheduler.data_intervals import DEFAULT_DATA_INTERVALS, DataIntervalSettings
+from dagseal.scheduler.host_tasks import NewRuns
 from dagseal.scheduler.single_scheduler import check_single_scheduler
 from dagseal.scheduler.stale_dags import deactivate_stale_dags
 from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
@@ -52,7 +57,9 @@ class SchedulerSettings:
     zombie_threshold: float
     stale_dag_threshold: float
     stale_dag_cleanup_interval: float
+    task_queued_timeout: float
     max_map_length: int = 1024  # [core] max_map_length
+    data_intervals: DataIntervalSettings = DEFAULT_DATA_INTERVALS
 
     @classmethod
     def from_config(cls, config: Config) -> SchedulerSettings:
@@ -64,6 +71,8 @@ class SchedulerSettings:
             stale_dag_threshold=get("scheduler", "stale_dag_threshold"),
             stale_dag_cleanup_interval=get("scheduler", "stale_dag_cleanup_interval"),
             max_map_length=config.getint("core", "max_map_length"),
+            task_queued_timeout=get("scheduler", "task_queued_timeout"),
+            data_intervals=DataIntervalSettings.from_config(config),
         )
 
 
@@ -106,6 +115,7 @@ class SchedulerJob:
         self.wake_processors = wake_processors
         self.job_id: int | None = None
         self._bag = SerializedDagBag()
+        self._new_runs = NewRuns(placement, settings.data_intervals)
         self._stop = threading.Event()
         self._interrupted = False
         self._heartbeat = _Every(settings.loop_sleep)
@@ -133,7 +143,7 @@ class SchedulerJob:
             self.executor.start()
             passes = 0
             while not self._stop.is_set():
-                self.run_pass()
+                survived(self.run_pass, "scheduler")  # a database restart costs passes, not the scheduler
                 passes += 1
                 if (self.num_runs > 0 and passes >= self.num_runs) or (self.after_pass and self.after_pass()):
                     break
@@ -175,7 +185,7 @@ class SchedulerJob:
         if self.executor.slots_available <= 0:
             return
         with session_scope(self.factory) as session:
-            queued = queue_scheduled(session, self.executor.slots_available, utcnow())
+            queued = queue_scheduled(session, self.executor.slots_available, utcnow(), self._bag)
         self._committed(session, ("scheduler.queue", len(queued)))
         for item in queued:
             self.executor.execute(item)
@@ -189,11 +199,13 @@ class SchedulerJob:
         now = utcnow()
         self._queue()
         with session_scope(self.factory) as session:
-            create_scheduled_runs(session, self._bag, now, self.placement)
+            create_scheduled_runs(session, self._bag, now, self.placement, self.settings.data_intervals)
+            create_asset_triggered_runs(session, self._bag, now, self.placement)
             start_queued_runs(session, self._bag, now)
+            complete_backfills(session, now)
         with session_scope(self.factory) as session:
             ended = schedule_running_runs(
-                session, self._bag, now, max_map_length=self.settings.max_map_length
+                session, self._bag, now, self._new_runs, max_map_length=self.settings.max_map_length
             )
             timed_out = time_out_runs(session, self._bag, now)
         self._committed(session, ("scheduler.run_end", ended), ("scheduler.run_timeout", timed_out))
@@ -201,7 +213,7 @@ class SchedulerJob:
         if self._zombies.due():
             with session_scope(self.factory) as session:
                 zombies = handle_zombies(session, self._bag, now, self.settings.zombie_threshold)
-                requeue_stranded(session, now, self.settings.zombie_threshold)
+                requeue_stranded(session, now, self.settings.task_queued_timeout)
             self._committed(session, ("scheduler.zombies", zombies))
         if self._stale.due():
             with session_scope(self.factory) as session:

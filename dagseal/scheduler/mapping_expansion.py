@@ -117,6 +117,9 @@ def expand_task(
         "task_id": placeholder.task_id,
         "max_tries": placeholder.max_tries,
         "priority_weight": placeholder.priority_weight,
+        "pool": placeholder.pool,
+        "pool_slots": placeholder.pool_slots,
+        "image_digest": placeholder.image_digest,
         "state": db_state(TaskState.SCHEDULED),
         "scheduled_dttm": now,
     }

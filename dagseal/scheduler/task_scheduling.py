@@ -7,6 +7,7 @@ whose tasks all finished → success or failed by its leaves. Every change is a 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from attrs import define
@@ -19,10 +20,20 @@ from dagseal.lifecycle.callback_builder import dag_callback
 from dagseal.lifecycle.handoff import QueuedTry
 from dagseal.lifecycle.locking import move_task, skip_locked, task_state
 from dagseal.lifecycle.states import FINISHED_TASK_STATES, DagRunState, TaskState
+from dagseal.scheduler.concurrency import Candidate, QueueGate, Verdict
 from dagseal.scheduler.dag_bag import DagVersion, SerializedDagBag
+from dagseal.scheduler.end_callbacks import request_task_callback
+from dagseal.scheduler.host_tasks import NewRuns, finish_host_task
 from dagseal.scheduler.mapping_expansion import DEFAULT_MAX_MAP_LENGTH, expand_task
+from dagseal.scheduler.past_deps import past_depends_met
 from dagseal.scheduler.setup_teardown import setup_upstreams
 from dagseal.scheduler.trigger_rules import Decision, evaluate
+
+log = logging.getLogger(__name__)
+_CANDIDATES = 512  # scheduled tries looked at per pass, so tries blocked by a limit do not starve others
+
+# Waiting until next_retry_at: a retry's delay, or a reschedule-mode sensor's next poke.
+_WAITING = (TaskState.UP_FOR_RETRY, TaskState.UP_FOR_RESCHEDULE)
 
 _DECISION_STATE = {
     Decision.RUN: TaskState.SCHEDULED,
@@ -46,6 +57,7 @@ def schedule_run(
     run: DagRunModel,
     version: DagVersion,
     now: datetime,
+    new_runs: NewRuns,
     max_map_length: int = DEFAULT_MAX_MAP_LENGTH,
 ) -> DagRunState | None:
     """One scheduling pass over a running run; returns its final state if this pass finished it.
@@ -68,14 +80,8 @@ def schedule_run(
     for task_id in version.order:
         task = version.tasks[task_id]
         for ti in tis.get(task_id, []):
-            if (
-                ti.state is TaskState.UP_FOR_RETRY
-                and ti.next_retry_at is not None
-                and ti.next_retry_at <= now
-            ):
-                if move_task(
-                    session, ti.id, [TaskState.UP_FOR_RETRY], TaskState.SCHEDULED, scheduled_dttm=now
-                ):
+            if ti.state in _WAITING and ti.next_retry_at is not None and ti.next_retry_at <= now:
+                if move_task(session, ti.id, [ti.state], TaskState.SCHEDULED, scheduled_dttm=now):
                     ti.state = TaskState.SCHEDULED
                 continue
             if ti.state is not TaskState.NONE:
@@ -83,7 +89,9 @@ def schedule_run(
             upstream = [up_ti.state for up in task.upstream_task_ids for up_ti in tis.get(up, [])]
             setups = [up_ti.state for up in setup_upstreams(task, version.tasks) for up_ti in tis.get(up, [])]
             decision = evaluate(task.trigger_rule, upstream, setups)
-            if decision is Decision.WAIT:
+            if decision is Decision.WAIT or (
+                decision is Decision.RUN and not past_depends_met(session, run, task)
+            ):
                 continue
             if decision is Decision.RUN and task.expand_input is not None and ti.map_index == -1:
                 counts = {up: len(tis.get(up, [])) for up in task.upstream_task_ids}
@@ -91,6 +99,9 @@ def schedule_run(
                 if expanded is not None:
                     tis[task_id] = [_Ti(i, state, None, index) for i, index, state in expanded]
                 break
+            if decision is Decision.RUN and task.host_operator is not None:
+                finish_host_task(session, run, version.dag, task, ti, tis, now, new_runs)
+                continue
             target = _DECISION_STATE[decision]
             extra = {"scheduled_dttm": now} if target is TaskState.SCHEDULED else {"end_date": now}
             if move_task(session, ti.id, [TaskState.NONE], target, **extra):
@@ -125,10 +136,12 @@ def schedule_running_runs(
     session: Session,
     bag: SerializedDagBag,
     now: datetime,
+    new_runs: NewRuns,
     limit: int = 100,
     max_map_length: int = DEFAULT_MAX_MAP_LENGTH,
 ) -> int:
-    """Schedule up to ``limit`` running runs (least recently decided first); returns runs finished.
+    """Schedule up to ``limit`` running runs (least recently decided first); returns runs finished;
+    ``new_runs`` pins the runs host operators trigger.
 
     A finished run's DAG callback request is added to the same transaction as its end."""
     runs = session.scalars(
@@ -143,7 +156,7 @@ def schedule_running_runs(
     finished = 0
     for run in runs:
         version = bag.version(session, run.dag_hash)
-        final = schedule_run(session, run, version, now, max_map_length)
+        final = schedule_run(session, run, version, now, new_runs, max_map_length)
         if final is None:
             continue
         finished += 1
@@ -156,10 +169,16 @@ def schedule_running_runs(
     return finished
 
 
-def queue_scheduled(session: Session, limit: int, now: datetime) -> list[QueuedTry]:
-    """scheduled → queued for up to ``limit`` tries, highest priority first, oldest first."""
+def queue_scheduled(
+    session: Session, limit: int, now: datetime, bag: SerializedDagBag | None = None
+) -> list[QueuedTry]:
+    """scheduled → queued for up to ``limit`` tries, highest priority first, oldest first, within
+    pools and the DAGs' and tasks' concurrency limits; a try whose pool does not exist fails (with
+    its failure callback request in the same transaction)."""
     if limit <= 0:
         return []
+    bag = bag or SerializedDagBag()
+    gate = QueueGate(session)
     rows = (
         session.connection()
         .execute(
@@ -170,6 +189,10 @@ def queue_scheduled(session: Session, limit: int, now: datetime) -> list[QueuedT
                     TaskInstanceModel.dag_id,
                     TaskInstanceModel.run_id,
                     TaskInstanceModel.task_id,
+                    TaskInstanceModel.dag_run_id,
+                    TaskInstanceModel.pool,
+                    TaskInstanceModel.pool_slots,
+                    DagRunModel.dag_hash,
                 )
                 .join(DagRunModel, DagRunModel.id == TaskInstanceModel.dag_run_id)
                 .where(
@@ -181,14 +204,30 @@ def queue_scheduled(session: Session, limit: int, now: datetime) -> list[QueuedT
                     TaskInstanceModel.scheduled_dttm,
                     TaskInstanceModel.id,
                 )
-                .limit(limit),
+                .limit(max(limit, _CANDIDATES)),
                 of=TaskInstanceModel,
             )
         )
         .all()
     )
-    return [
-        QueuedTry(ti_id, dag_id, run_id, task_id)
-        for ti_id, dag_id, run_id, task_id in rows
-        if move_task(session, ti_id, [TaskState.SCHEDULED], TaskState.QUEUED, queued_dttm=now)
-    ]
+    queued: list[QueuedTry] = []
+    for *fields, dag_hash in rows:
+        if len(queued) >= limit:
+            break
+        candidate = Candidate(*fields)
+        version = bag.version(session, dag_hash)
+        verdict, reason = gate.verdict(candidate, version.dag, version.tasks[candidate.task_id])
+        if verdict is Verdict.FAIL:
+            log.warning(
+                "task instance %s (%s.%s): %s", candidate.ti_id, candidate.dag_id, candidate.task_id, reason
+            )
+            if move_task(
+                session, candidate.ti_id, [TaskState.SCHEDULED], TaskState.FAILED, end_date=now, error=reason
+            ):
+                request_task_callback(session, version.dag, candidate.ti_id, "task_failure", reason)
+        elif verdict is Verdict.QUEUE and move_task(
+            session, candidate.ti_id, [TaskState.SCHEDULED], TaskState.QUEUED, queued_dttm=now
+        ):
+            gate.take(candidate)
+            queued.append(QueuedTry(candidate.ti_id, candidate.dag_id, candidate.run_id, candidate.task_id))
+    return queued

@@ -2,8 +2,9 @@
 
 A zombie is a running task instance whose supervisor's ``job`` row stopped heartbeating for
 ``zombie_threshold`` seconds (or ended without recording the try): the try is failed or put up for
-retry, and its failure/retry callback is requested. A try left ``queued`` that long was queued by
-a scheduler that died before a supervisor claimed it: it goes back to ``scheduled``.
+retry, and its failure/retry callback is requested. A try left ``queued`` for
+``[scheduler] task_queued_timeout`` seconds (its scheduler died before a supervisor claimed it, or
+the Celery broker lost its message) goes back to ``scheduled``.
 """
 
 from __future__ import annotations

@@ -13,18 +13,8 @@ _EMPTY: tuple[Any, ...] = (None, [], {}, ())
 
 # name -> values at which the argument has no effect in Airflow either.
 TASK_INERT: dict[str, tuple[Any, ...]] = {
-    "depends_on_past": (False,),
     "ignore_first_depends_on_past": (True,),
     "wait_for_past_depends_before_skipping": (False,),
-    "wait_for_downstream": (False,),
-    "pool": (None, "default_pool"),
-    "pool_slots": (1,),
-    "queue": (None, "default"),
-    "max_active_tis_per_dag": (None,),
-    "max_active_tis_per_dagrun": (None,),
-    "weight_rule": ("downstream",),
-    "retry_exponential_backoff": (False, 0),
-    "max_retry_delay": (None,),
     "start_date": (None,),
     "end_date": (None,),
     "executor": (None,),
@@ -32,7 +22,6 @@ TASK_INERT: dict[str, tuple[Any, ...]] = {
     "run_as_user": (None,),
     "resources": (None,),
     "inlets": _EMPTY,
-    "outlets": _EMPTY,
     "map_index_template": (None,),
     "on_execute_callback": _EMPTY,
     "on_skipped_callback": _EMPTY,
@@ -46,7 +35,6 @@ TASK_INERT: dict[str, tuple[Any, ...]] = {
 }
 
 DAG_INERT: dict[str, tuple[Any, ...]] = {
-    "max_active_tasks": (None, 16),
     "max_consecutive_failed_dag_runs": (0,),
     "access_control": _EMPTY,
     "is_paused_upon_creation": (None,),

@@ -6,7 +6,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from dagseal.sdk.airflow_args import check_task_arguments
+from dagseal.sdk.assets import outlet_keys
 from dagseal.sdk.exceptions import DagDefinitionError
+from dagseal.sdk.task_scheduling import SCHEDULING_DEFAULTS, check_scheduling
 from dagseal.sdk.trigger_rule import TriggerRule
 
 if TYPE_CHECKING:
@@ -31,12 +33,14 @@ OPERATOR_DEFAULTS: dict[str, Any] = {
     "execution_timeout": None,
     "trigger_rule": TriggerRule.ALL_SUCCESS,
     "priority_weight": 1,
+    "queue": None,
     "on_success_callback": None,
     "on_failure_callback": None,
     "on_retry_callback": None,
     "owner": "airflow",
     "do_xcom_push": True,
     "multiple_outputs": False,
+    **SCHEDULING_DEFAULTS,
 }
 # Documentation arguments: stored and shown, never interpreted.
 DOC_ARGUMENTS = ("doc", "doc_md", "doc_json", "doc_yaml", "doc_rst")
@@ -122,6 +126,7 @@ class BaseOperator(DependencyOperators):
         execution_timeout: timedelta | float | None = NOTSET,
         trigger_rule: TriggerRule | str = NOTSET,
         priority_weight: int = NOTSET,
+        queue: str | None = NOTSET,
         on_success_callback: Callback | None = NOTSET,
         on_failure_callback: Callback | None = NOTSET,
         on_retry_callback: Callback | None = NOTSET,
@@ -131,6 +136,16 @@ class BaseOperator(DependencyOperators):
         task_display_name: str | None = None,
         task_group: Any = None,
         params: dict[str, Any] | None = None,
+        pool: str = NOTSET,
+        pool_slots: int = NOTSET,
+        max_active_tis_per_dag: int | None = NOTSET,
+        max_active_tis_per_dagrun: int | None = NOTSET,
+        weight_rule: str = NOTSET,
+        depends_on_past: bool = NOTSET,
+        wait_for_downstream: bool = NOTSET,
+        retry_exponential_backoff: bool = NOTSET,
+        max_retry_delay: timedelta | float | None = NOTSET,
+        outlets: Any = None,
         **airflow_arguments: Any,
     ) -> None:
         from dagseal.sdk.dag import current_dag
@@ -164,12 +179,22 @@ class BaseOperator(DependencyOperators):
             "execution_timeout": execution_timeout,
             "trigger_rule": trigger_rule,
             "priority_weight": priority_weight,
+            "queue": queue,
             "on_success_callback": on_success_callback,
             "on_failure_callback": on_failure_callback,
             "on_retry_callback": on_retry_callback,
             "owner": owner,
             "do_xcom_push": do_xcom_push,
             "multiple_outputs": multiple_outputs,
+            "pool": pool,
+            "pool_slots": pool_slots,
+            "max_active_tis_per_dag": max_active_tis_per_dag,
+            "max_active_tis_per_dagrun": max_active_tis_per_dagrun,
+            "weight_rule": weight_rule,
+            "depends_on_past": depends_on_past,
+            "wait_for_downstream": wait_for_downstream,
+            "retry_exponential_backoff": retry_exponential_backoff,
+            "max_retry_delay": max_retry_delay,
         }
         settings = {
             name: value if value is not NOTSET else default_args.get(name, OPERATOR_DEFAULTS[name])
@@ -183,6 +208,7 @@ class BaseOperator(DependencyOperators):
         )
         self.trigger_rule = self._check_trigger_rule(settings["trigger_rule"])
         self.priority_weight = int(settings["priority_weight"])
+        self.queue = self._check_queue(settings["queue"])
         self.on_success_callback: Callback | None = settings["on_success_callback"]
         self.on_failure_callback: Callback | None = settings["on_failure_callback"]
         self.on_retry_callback: Callback | None = settings["on_retry_callback"]
@@ -192,6 +218,17 @@ class BaseOperator(DependencyOperators):
         self.is_setup = False
         self.is_teardown = False
         self.on_failure_fail_dagrun = False
+        scheduling = check_scheduling(task_id, {name: settings[name] for name in SCHEDULING_DEFAULTS})
+        self.pool: str = scheduling["pool"]
+        self.pool_slots: int = scheduling["pool_slots"]
+        self.max_active_tis_per_dag: int | None = scheduling["max_active_tis_per_dag"]
+        self.max_active_tis_per_dagrun: int | None = scheduling["max_active_tis_per_dagrun"]
+        self.weight_rule: str = scheduling["weight_rule"]
+        self.depends_on_past: bool = scheduling["depends_on_past"]
+        self.wait_for_downstream: bool = scheduling["wait_for_downstream"]
+        self.retry_exponential_backoff: bool = scheduling["retry_exponential_backoff"]
+        self.max_retry_delay: timedelta | None = scheduling["max_retry_delay"]
+        self.outlets: list[dict[str, str]] = [] if outlets is None else outlet_keys(task_id, outlets)
         self.upstream_task_ids: set[str] = set()
         self.downstream_task_ids: set[str] = set()
         dag.add_task(self)
@@ -202,6 +239,12 @@ class BaseOperator(DependencyOperators):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise DagDefinitionError(f"task {self.task_id!r}: retries must be an int >= 0, got {value!r}")
         return value
+
+    def _check_queue(self, value: Any) -> str | None:
+        """The Celery queue of this task's tries (None: ``[celery] default_queue``)."""
+        if value is None or (isinstance(value, str) and value and not any(c.isspace() for c in value)):
+            return value
+        raise DagDefinitionError(f"task {self.task_id!r}: queue must be a name without spaces, got {value!r}")
 
     def _check_trigger_rule(self, value: Any) -> TriggerRule:
         try:
@@ -235,8 +278,8 @@ class BaseOperator(DependencyOperators):
 
     def __setattr__(self, name: str, value: Any) -> None:
         """A template field given an XComArg (``values=other.output``) depends on its task, as in Airflow."""
-        super().__setattr__(name, value)
-        if name in type(self).template_fields and "upstream_task_ids" in self.__dict__:
+        object.__setattr__(self, name, value)  # not super(): this runs for every attribute a task sets
+        if name in self.template_fields and "upstream_task_ids" in self.__dict__:
             from dagseal.sdk.xcom import find_xcom_args
 
             for arg in find_xcom_args(value):

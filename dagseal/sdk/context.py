@@ -33,6 +33,7 @@ class TaskContext(Mapping[str, Any]):
     dag: Any = field(default=None, eq=False, repr=False)
     task: Any = field(default=None, eq=False, repr=False)
     xcom: XComChannel = field(factory=lambda: UpstreamResults({}), eq=False, repr=False)
+    sensor_started_at: str | None = None  # reschedule-mode sensors: when the first poke started
     extra: dict[str, Any] = field(factory=dict, eq=False, repr=False)
     _values: dict[str, Any] = field(factory=dict, init=False, eq=False, repr=False)
 

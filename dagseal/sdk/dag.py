@@ -7,9 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from dagseal.sdk.airflow_args import check_dag_arguments
+from dagseal.sdk.assets import asset_condition
 from dagseal.sdk.exceptions import DagCycleError, DagDefinitionError, DuplicateTaskIdError
 from dagseal.sdk.params import split_params
-from dagseal.sdk.schedule import normalize_schedule
+from dagseal.sdk.schedule import ScheduleSpec, normalize_schedule
+from dagseal.sdk.timetables import Timetable
+from dagseal.sdk.timezones import timezone_name
 
 if TYPE_CHECKING:
     from dagseal.sdk.baseoperator import BaseOperator, Callback
@@ -38,6 +41,20 @@ def collect_dags() -> Iterator[list["DAG"]]:
         _collected = previous
 
 
+def _schedule_spec(schedule: object, start_date: datetime | None, dag_id: str) -> ScheduleSpec:
+    """A timetable's own spec, or the bare schedule read in the start_date's zone (UTC if naive)."""
+    if isinstance(schedule, Timetable):
+        return schedule.spec
+    condition = asset_condition(schedule)
+    if condition is not None:
+        return ScheduleSpec(kind="assets", assets=condition)
+    zone = start_date.tzinfo if isinstance(start_date, datetime) else None
+    try:
+        return normalize_schedule(schedule, "UTC" if zone is None else timezone_name(zone))
+    except DagDefinitionError as exc:
+        raise type(exc)(f"DAG {dag_id!r}: {exc}") from None
+
+
 def _utc(value: datetime | None, name: str, dag_id: str) -> datetime | None:
     if value is None:
         return None
@@ -55,13 +72,16 @@ def _free_id(base: str, taken: dict[str, Any]) -> str:
 
 
 class DAG:
-    """A DAG definition as written in a DAG file; naive dates are taken as UTC."""
+    """A DAG definition as written in a DAG file; naive dates are taken as UTC.
+
+    A bare cron ``schedule`` is read in ``start_date``'s timezone, as in Airflow.
+    """
 
     def __init__(
         self,
         dag_id: str,
         *,
-        schedule: str | timedelta | None = None,
+        schedule: "str | timedelta | Timetable | None" = None,
         start_date: datetime | None = None,
         end_date: datetime | None = None,
         catchup: bool = False,
@@ -70,6 +90,7 @@ class DAG:
         params: dict[str, Any] | None = None,
         tags: list[str] | None = None,
         max_active_runs: int = 16,
+        max_active_tasks: int = 16,
         dagrun_timeout: timedelta | None = None,
         on_success_callback: "Callback | None" = None,
         on_failure_callback: "Callback | None" = None,
@@ -90,8 +111,10 @@ class DAG:
         if not isinstance(max_active_runs, int) or max_active_runs < 1:
             raise DagDefinitionError(f"DAG {dag_id!r}: max_active_runs must be a positive int")
         check_dag_arguments(airflow_arguments, dag_id)
+        if not isinstance(max_active_tasks, int) or max_active_tasks < 1:
+            raise DagDefinitionError(f"DAG {dag_id!r}: max_active_tasks must be a positive int")
         self.dag_id = dag_id
-        self.schedule = normalize_schedule(schedule)
+        self.schedule = _schedule_spec(schedule, start_date, dag_id)
         self.start_date = _utc(start_date, "start_date", dag_id)
         self.end_date = _utc(end_date, "end_date", dag_id)
         self.catchup = bool(catchup)
@@ -100,6 +123,7 @@ class DAG:
         self.params, self.param_schemas = split_params(dict(params or {}), f"DAG {dag_id!r}")
         self.tags = sorted(tags or [])
         self.max_active_runs = max_active_runs
+        self.max_active_tasks = max_active_tasks
         self.dagrun_timeout = dagrun_timeout
         self.on_success_callback = on_success_callback
         self.on_failure_callback = on_failure_callback

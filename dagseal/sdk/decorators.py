@@ -1,5 +1,5 @@
-"""``@task`` (and ``@task.python``, ``@task.bash``): functions become operator factories whose calls
-return XComArgs."""
+"""``@task`` (and ``@task.python``, ``@task.bash``, ``@task.sensor`` …): functions become operator
+factories whose calls return XComArgs."""
 
 import functools
 import inspect
@@ -14,6 +14,7 @@ from dagseal.sdk.dag import current_dag
 from dagseal.sdk.exceptions import DagDefinitionError
 from dagseal.sdk.mapping import EXPAND, EXPAND_KWARGS, MappedOperator, substitute_mapped_arguments
 from dagseal.sdk.operators import BashOperator, PythonOperator
+from dagseal.sdk.sensors.python import PythonSensor
 from dagseal.sdk.task_group import current_group, mapped_group
 from dagseal.sdk.xcom import XComArg, find_xcom_args, resolve_xcom_args
 
@@ -202,7 +203,8 @@ def _decorator(operator: type) -> Callable[..., Any]:
 
 
 class _TaskDecorators:
-    """``task`` itself: ``@task``, ``@task(...)``, ``.python``, ``.bash``, ``.branch``, ``.short_circuit``.
+    """``task`` itself: ``@task``, ``@task(...)``, ``.python``, ``.bash``, ``.branch``, ``.short_circuit``,
+    ``.sensor`` (the function is the poke: return a bool or a PokeReturnValue).
 
     Other Airflow flavours (``@task.virtualenv``, ``@task.docker`` …) are refused by name.
     """
@@ -211,6 +213,7 @@ class _TaskDecorators:
     bash = staticmethod(_decorator(BashFunctionOperator))
     branch = staticmethod(_decorator(BranchPythonOperator))
     short_circuit = staticmethod(_decorator(ShortCircuitOperator))
+    sensor = staticmethod(_decorator(PythonSensor))
 
     def __call__(self, python_callable: Callable[..., Any] | None = None, **operator_kwargs: Any) -> Any:
         return self.python(python_callable, **operator_kwargs)

@@ -20,14 +20,18 @@ class EmptyOperator(BaseOperator):
         return None
 
 
-class PythonOperator(BaseOperator):
-    """Calls ``python_callable(*op_args, **op_kwargs)`` plus the context keys its signature asks for.
+class PythonCallMixin:
+    """``python_callable(*op_args, **op_kwargs)`` plus the context keys its signature asks for, as a
+    task's work (PythonOperator, PythonSensor).
 
     XComArgs in the arguments become upstream edges; ``templates_dict`` is rendered and passed in
     the context as ``templates_dict``.
     """
 
     template_fields = ("templates_dict", "op_args", "op_kwargs")
+    python_callable: Callable[..., Any]
+    op_args: list[Any]
+    op_kwargs: dict[str, Any]
 
     def __init__(
         self,
@@ -41,9 +45,8 @@ class PythonOperator(BaseOperator):
         show_return_value_in_logs: bool = True,
         **kwargs: Any,
     ) -> None:
-        if not callable(python_callable):
-            raise DagDefinitionError(f"task {task_id!r}: python_callable is not callable")
-        super().__init__(task_id=task_id, **kwargs)
+        check_callable(task_id, python_callable)
+        super().__init__(task_id=task_id, **kwargs)  # the operator base class that follows in the MRO
         self.python_callable = python_callable
         self.op_args = list(op_args or [])
         self.op_kwargs = dict(op_kwargs or {})
@@ -54,12 +57,24 @@ class PythonOperator(BaseOperator):
         for arg in find_xcom_args([self.op_args, self.op_kwargs]):
             arg.operator.set_downstream(self)
 
-    def execute(self, context: TaskContext) -> Any:
+    def _call(self, context: TaskContext) -> Any:
         args = resolve_xcom_args(self.op_args, context.xcom)
         kwargs = resolve_xcom_args(self.op_kwargs, context.xcom)
         if self.templates_dict is not None:
             context = context.with_extra(templates_dict=self.templates_dict)
-        value = call_with_context(self.python_callable, args, kwargs, context)
+        return call_with_context(self.python_callable, args, kwargs, context)
+
+
+def check_callable(task_id: str, python_callable: object) -> None:
+    if not callable(python_callable):
+        raise DagDefinitionError(f"task {task_id!r}: python_callable is not callable")
+
+
+class PythonOperator(PythonCallMixin, BaseOperator):
+    """Calls ``python_callable(*op_args, **op_kwargs)`` plus the context keys its signature asks for."""
+
+    def execute(self, context: TaskContext) -> Any:
+        value = self._call(context)
         if self.show_return_value_in_logs:
             print(f"[dagseal] returned value was: {value!r}", file=sys.stderr)
         return value
@@ -114,24 +129,32 @@ class BashOperator(BaseOperator):
         return {**os.environ, **given} if self.append_env else given
 
     def execute(self, context: TaskContext) -> Any:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        # Output is copied line by line to fd 2, the task log; fd 1 is never the protocol stream here.
-        last = None
-        with subprocess.Popen(
-            ["bash", "-c", self.bash_command],
-            env=self._environment(),
-            cwd=self.cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        ) as process:
-            assert process.stdout is not None
-            for raw in process.stdout:
-                os.write(2, raw)
-                last = raw.decode(self.output_encoding, errors="replace").rstrip("\n")
-        if process.returncode in self.skip_on_exit_code:
-            raise TaskSkipped(f"bash command exited with {process.returncode}")
-        if process.returncode != 0:
-            raise BashCommandFailed(f"bash command exited with code {process.returncode}")
+        returncode, last = run_bash(self.bash_command, self._environment(), self.cwd, self.output_encoding)
+        if returncode in self.skip_on_exit_code:
+            raise TaskSkipped(f"bash command exited with {returncode}")
+        if returncode != 0:
+            raise BashCommandFailed(f"bash command exited with code {returncode}")
         return last if self.output_processor is None else self.output_processor(last or "")
+
+
+def run_bash(
+    command: str, environment: dict[str, str], cwd: str | None = None, encoding: str = "utf-8"
+) -> tuple[int, str | None]:
+    """``bash -c command``: (its exit code, its last line of output). Output is copied line by line
+    to fd 2, the task log; fd 1 is never the protocol stream here."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    last = None
+    with subprocess.Popen(
+        ["bash", "-c", command],
+        env=environment,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    ) as process:
+        assert process.stdout is not None
+        for raw in process.stdout:
+            os.write(2, raw)
+            last = raw.decode(encoding, errors="replace").rstrip("\n")
+    return process.returncode, last

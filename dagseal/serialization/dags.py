@@ -8,8 +8,9 @@ from typing import Any
 
 from dagseal.sdk.baseoperator import BaseOperator
 from dagseal.sdk.dag import DAG
+from dagseal.sdk.host_operators import HostOperator
 from dagseal.sdk.mapping import MappedOperator
-from dagseal.sdk.operators import BashOperator, PythonOperator
+from dagseal.sdk.operators import BashOperator, PythonCallMixin
 from dagseal.sdk.xcom import XCOM_KEY, XComArg
 from dagseal.sdk.xcom_channel import RETURN_VALUE
 from dagseal.serialization.canonical import canonical_json, sha256_hex
@@ -95,7 +96,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def serialize_task(task: BaseOperator) -> SerializedTask:
     where = f"DAG {task.dag.dag_id!r} task {task.task_id!r}"
-    python = task if isinstance(task, PythonOperator) else None
+    python = task if isinstance(task, PythonCallMixin) else None
     bash = task if isinstance(task, BashOperator) else None
     return SerializedTask(
         task_id=task.task_id,
@@ -107,6 +108,7 @@ def serialize_task(task: BaseOperator) -> SerializedTask:
         retry_delay=task.retry_delay.total_seconds(),
         execution_timeout=_seconds(task.execution_timeout),
         priority_weight=task.priority_weight,
+        queue=task.queue,
         python_callable=callable_ref(python.python_callable) if python else None,
         op_args=to_json_value(python.op_args, f"{where} op_args") if python else [],
         op_kwargs=to_json_value(python.op_kwargs, f"{where} op_kwargs") if python else {},
@@ -131,6 +133,17 @@ def serialize_task(task: BaseOperator) -> SerializedTask:
         is_setup=task.is_setup,
         is_teardown=task.is_teardown,
         on_failure_fail_dagrun=task.on_failure_fail_dagrun,
+        pool=task.pool,
+        pool_slots=task.pool_slots,
+        max_active_tis_per_dag=task.max_active_tis_per_dag,
+        max_active_tis_per_dagrun=task.max_active_tis_per_dagrun,
+        weight_rule=task.weight_rule,
+        depends_on_past=task.depends_on_past,
+        wait_for_downstream=task.wait_for_downstream,
+        retry_exponential_backoff=task.retry_exponential_backoff,
+        max_retry_delay=_seconds(task.max_retry_delay),
+        host_operator=task.host_spec() if isinstance(task, HostOperator) else None,
+        outlets=[dict(key) for key in task.outlets],
     )
 
 
@@ -146,6 +159,7 @@ def serialize_dag(dag: DAG, *, fileloc: str, source_digest: str) -> SerializedDa
         end_date=_iso(dag.end_date),
         catchup=dag.catchup,
         max_active_runs=dag.max_active_runs,
+        max_active_tasks=dag.max_active_tasks,
         dagrun_timeout=_seconds(dag.dagrun_timeout),
         params=to_json_value(dag.params, f"DAG {dag.dag_id!r} params"),
         tags=sorted(dag.tags),

@@ -38,6 +38,7 @@ class SerializedTask:
     retry_delay: float = 300.0
     execution_timeout: float | None = None
     priority_weight: int = 1
+    queue: str | None = None
     python_callable: CallableRef | None = None
     op_args: list[Any] = field(factory=list)
     op_kwargs: dict[str, Any] = field(factory=dict)
@@ -60,6 +61,17 @@ class SerializedTask:
     is_setup: bool = False
     is_teardown: bool = False
     on_failure_fail_dagrun: bool = False
+    pool: str = "default_pool"
+    pool_slots: int = 1
+    max_active_tis_per_dag: int | None = None
+    max_active_tis_per_dagrun: int | None = None
+    weight_rule: str = "downstream"
+    depends_on_past: bool = False
+    wait_for_downstream: bool = False
+    retry_exponential_backoff: bool = False
+    max_retry_delay: float | None = None
+    host_operator: dict[str, Any] | None = None  # operators the scheduler carries out (host_operators.py)
+    outlets: list[dict[str, str]] = field(factory=list)  # asset keys {"name", "uri"} a success updates
 
 
 @frozen(kw_only=True)
@@ -88,6 +100,7 @@ class SerializedDag:
     end_date: str | None = None
     catchup: bool = False
     max_active_runs: int = 16
+    max_active_tasks: int = 16
     dagrun_timeout: float | None = None
     params: dict[str, Any] = field(factory=dict)
     tags: list[str] = field(factory=list)

@@ -6,6 +6,7 @@ A new resource (pools, variables, connections, backfills) is a new module here a
 from fastapi import APIRouter
 
 from dagseal.api.routes import (
+    connections,
     dag_runs,
     dag_versions,
     dags,
@@ -14,6 +15,7 @@ from dagseal.api.routes import (
     monitor,
     task_instances,
     task_logs,
+    variables,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -24,6 +26,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     dag_versions.router,
     import_errors.router,
     deployments.router,
+    variables.router,
+    connections.router,
     monitor.router,
 )
 

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from dagseal.api.ui import dag_list, dag_pages, login, operations, run_pages
+from dagseal.api.ui import dag_list, dag_pages, login, operations, run_pages, secret_pages
 
 UI_ROUTERS: tuple[APIRouter, ...] = (
     login.router,
@@ -10,6 +10,7 @@ UI_ROUTERS: tuple[APIRouter, ...] = (
     dag_pages.router,
     run_pages.router,
     operations.router,
+    secret_pages.router,
 )
 
 __all__ = ["UI_ROUTERS"]

@@ -1,5 +1,10 @@
 """Every dagseal table, one model per module; importing this package registers them all on ``Base``."""
 
+from dagseal.db.models.asset import AssetModel
+from dagseal.db.models.asset_event import AssetEventModel
+from dagseal.db.models.asset_schedule import AssetDagRunQueueModel, DagScheduleAssetReferenceModel
+from dagseal.db.models.backfill import BackfillModel
+from dagseal.db.models.backfill_dag_run import BackfillDagRunModel
 from dagseal.db.models.callback_claim import CallbackClaimModel
 from dagseal.db.models.callback_request import CallbackRequestModel, CallbackType
 from dagseal.db.models.connection import ConnectionModel
@@ -13,12 +18,19 @@ from dagseal.db.models.import_error import ImportErrorModel
 from dagseal.db.models.job import JobModel, JobState, JobType
 from dagseal.db.models.rendered_task_instance_fields import RenderedTaskInstanceFieldsModel
 from dagseal.db.models.serialized_dag import SerializedDagModel
+from dagseal.db.models.slot_pool import SlotPoolModel
 from dagseal.db.models.task_instance import TaskInstanceModel
+from dagseal.db.models.task_reschedule import TaskRescheduleModel
 from dagseal.db.models.variable import VariableModel
 from dagseal.db.models.xcom import XComModel
 
 __all__ = [
     "ApiTokenModel",
+    "AssetDagRunQueueModel",
+    "AssetEventModel",
+    "AssetModel",
+    "BackfillDagRunModel",
+    "BackfillModel",
     "CallbackClaimModel",
     "CallbackRequestModel",
     "CallbackType",
@@ -26,6 +38,7 @@ __all__ = [
     "DagCodeModel",
     "DagModel",
     "DagRunModel",
+    "DagScheduleAssetReferenceModel",
     "DeploymentModel",
     "ImportErrorModel",
     "JobModel",
@@ -33,7 +46,9 @@ __all__ = [
     "JobType",
     "RenderedTaskInstanceFieldsModel",
     "SerializedDagModel",
+    "SlotPoolModel",
     "TaskInstanceModel",
+    "TaskRescheduleModel",
     "UserModel",
     "VariableModel",
     "XComModel",

@@ -18,7 +18,7 @@ class DagRunModel(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dag_id: Mapped[str] = mapped_column(String(250))
     run_id: Mapped[str] = mapped_column(String(250))
-    run_type: Mapped[str] = mapped_column(String(20))  # scheduled | manual
+    run_type: Mapped[str] = mapped_column(String(20))  # scheduled | manual | backfill
     logical_date: Mapped[datetime | None]
     data_interval_start: Mapped[datetime | None]
     data_interval_end: Mapped[datetime | None]
@@ -26,6 +26,7 @@ class DagRunModel(Base):
     dag_hash: Mapped[str] = mapped_column(ForeignKey("serialized_dag.dag_hash"))
     image_digest: Mapped[str | None] = mapped_column(String(255))
     deployment_id: Mapped[int | None] = mapped_column(ForeignKey("deployment.id"))
+    backfill_id: Mapped[int | None] = mapped_column(ForeignKey("backfill.id"), index=True)
     conf: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     start_date: Mapped[datetime | None]

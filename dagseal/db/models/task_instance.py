@@ -23,6 +23,8 @@ class TaskInstanceModel(Base):
     try_number: Mapped[int] = mapped_column(default=0)
     max_tries: Mapped[int] = mapped_column(default=0)
     priority_weight: Mapped[int] = mapped_column(default=1)
+    pool: Mapped[str] = mapped_column(String(256), default="default_pool", server_default="default_pool")
+    pool_slots: Mapped[int] = mapped_column(default=1, server_default="1")
     scheduled_dttm: Mapped[datetime | None]  # dependencies met
     queued_dttm: Mapped[datetime | None]
     start_date: Mapped[datetime | None]

@@ -7,6 +7,9 @@ Parent packages (``airflow.providers`` …) exist implicitly and export nothing 
 _EXCEPTIONS = {
     "AirflowException": "dagseal.sdk.exceptions:TaskError",
     "AirflowSkipException": "dagseal.sdk.exceptions:TaskSkipped",
+    "AirflowFailException": "dagseal.sdk.exceptions:TaskFailedNoRetry",
+    "AirflowRescheduleException": "dagseal.sdk.exceptions:TaskRescheduled",
+    "AirflowSensorTimeout": "dagseal.sdk.exceptions:SensorTimeout",
 }
 
 _SDK = {
@@ -29,6 +32,15 @@ _SDK = {
     "Variable": "dagseal.sdk.variable:Variable",
     "Connection": "dagseal.sdk.connection:Connection",
     "BaseHook": "dagseal.sdk.hooks:BaseHook",
+    "BaseSensorOperator": "dagseal.sdk.sensors.base:BaseSensorOperator",
+    "PokeReturnValue": "dagseal.sdk.sensors.base:PokeReturnValue",
+    "Asset": "dagseal.sdk.assets:Asset",
+    "AssetAll": "dagseal.sdk.assets:AssetAll",
+    "AssetAny": "dagseal.sdk.assets:AssetAny",
+    "CronTriggerTimetable": "dagseal.sdk.timetables:CronTriggerTimetable",
+    "CronDataIntervalTimetable": "dagseal.sdk.timetables:CronDataIntervalTimetable",
+    "DeltaTriggerTimetable": "dagseal.sdk.timetables:DeltaTriggerTimetable",
+    "DeltaDataIntervalTimetable": "dagseal.sdk.timetables:DeltaDataIntervalTimetable",
 }
 
 _PYTHON_OPERATORS = {
@@ -38,6 +50,32 @@ _PYTHON_OPERATORS = {
 }
 _BASH_OPERATORS = {"BashOperator": "dagseal.sdk.operators:BashOperator"}
 _EMPTY_OPERATORS = {"EmptyOperator": "dagseal.sdk.operators:EmptyOperator"}
+_STANDARD = "airflow.providers.standard"
+_SENSORS = {
+    f"{_STANDARD}.sensors.python": {"PythonSensor": "dagseal.sdk.sensors.python:PythonSensor"},
+    f"{_STANDARD}.sensors.bash": {"BashSensor": "dagseal.sdk.sensors.bash:BashSensor"},
+    f"{_STANDARD}.sensors.filesystem": {"FileSensor": "dagseal.sdk.sensors.filesystem:FileSensor"},
+    f"{_STANDARD}.sensors.time_delta": {"TimeDeltaSensor": "dagseal.sdk.sensors.time:TimeDeltaSensor"},
+    f"{_STANDARD}.sensors.date_time": {"DateTimeSensor": "dagseal.sdk.sensors.time:DateTimeSensor"},
+    f"{_STANDARD}.sensors.weekday": {"DayOfWeekSensor": "dagseal.sdk.sensors.time:DayOfWeekSensor"},
+    f"{_STANDARD}.sensors.external_task": {
+        "ExternalTaskSensor": "dagseal.sdk.host_operators:ExternalTaskSensor"
+    },
+    f"{_STANDARD}.operators.latest_only": {
+        "LatestOnlyOperator": "dagseal.sdk.host_operators:LatestOnlyOperator"
+    },
+    f"{_STANDARD}.operators.trigger_dagrun": {
+        "TriggerDagRunOperator": "dagseal.sdk.host_operators:TriggerDagRunOperator"
+    },
+}
+_TIMETABLES = {
+    "airflow.timetables.trigger": {
+        name: _SDK[name] for name in ("CronTriggerTimetable", "DeltaTriggerTimetable")
+    },
+    "airflow.timetables.interval": {
+        name: _SDK[name] for name in ("CronDataIntervalTimetable", "DeltaDataIntervalTimetable")
+    },
+}
 
 MODULES: dict[str, dict[str, str]] = {
     "airflow": {"DAG": _SDK["DAG"]},
@@ -66,6 +104,8 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.operators.bash": _BASH_OPERATORS,
     "airflow.operators.empty": _EMPTY_OPERATORS,
     "airflow.providers.common.compat.sdk": {**_SDK, **_EXCEPTIONS},
+    **_SENSORS,
+    **_TIMETABLES,
 }
 
 

@@ -17,7 +17,9 @@ from dagseal.api.openapi_document import DEFAULT_SETTINGS
 from dagseal.api.settings import ApiSettings
 from dagseal.config import load_config
 from dagseal.placement import Placement
+from dagseal.secrets.fernet import generate_key
 
+FERNET_KEY = generate_key()
 PLACEMENT = Placement.from_config(load_config(environ={}, cwd=Path("/")))  # defaults: process runtime
 
 
@@ -38,6 +40,7 @@ def app_settings(migrated_db_url: str, log_folder: Path) -> ApiSettings:
         secret_key="test-secret",
         sql_alchemy_conn=migrated_db_url,
         base_log_folder=str(log_folder),
+        fernet_keys=(FERNET_KEY,),
     )
 
 

@@ -82,8 +82,8 @@ def test_docs_owner_display_name_tags_and_param_schemas_are_stored(dag_folder: D
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        ("pool='etl'", "task 'e': argument pool='etl' is not supported by dagseal yet"),
-        ("depends_on_past=True", "task 'e': argument depends_on_past=True is not supported"),
+        ("run_as_user='etl'", "task 'e': argument run_as_user='etl' is not supported by dagseal yet"),
+        ("executor='CeleryExecutor'", "task 'e': argument executor='CeleryExecutor' is not supported"),
         ("email='a@b.c'", "task 'e': argument email='a@b.c' is not supported"),
         ("colour='red'", "task 'e': unknown argument 'colour'"),
     ],
@@ -122,9 +122,33 @@ with DAG("a", schedule=None, start_date=datetime(2024, 1, 1), default_args=defau
 """
     dag_folder.write("ok.py", source.format(extra=""))
     assert _tasks(dag_folder.dag("ok.py", "a"))["e"]["retries"] == 1
-    dag_folder.write("bad.py", source.format(extra='"pool": "etl"'))
+    dag_folder.write("bad.py", source.format(extra='"run_as_user": "etl"'))
     message = dag_folder.parse("bad.py").import_errors[0].message
-    assert "task 'e': default_args entry pool='etl' is not supported by dagseal yet" in message
+    assert "task 'e': default_args entry run_as_user='etl' is not supported by dagseal yet" in message
+
+
+def test_scheduling_arguments_are_honoured_from_arguments_and_default_args(dag_folder: DagFolder) -> None:
+    dag_folder.write(
+        "p.py",
+        """
+from datetime import datetime
+from airflow.sdk import DAG
+from airflow.providers.standard.operators.empty import EmptyOperator
+
+with DAG("p", schedule=None, start_date=datetime(2024, 1, 1), max_active_tasks=3,
+         default_args={"pool": "etl", "depends_on_past": True}):
+    EmptyOperator(task_id="e", pool_slots=2, weight_rule="absolute")
+""",
+    )
+    dag = dag_folder.dag("p.py", "p")
+    task = _tasks(dag)["e"]
+    assert (task["pool"], task["pool_slots"], task["depends_on_past"], task["weight_rule"]) == (
+        "etl",
+        2,
+        True,
+        "absolute",
+    )
+    assert dag["max_active_tasks"] == 3
 
 
 def test_unsupported_dag_arguments_are_import_errors(dag_folder: DagFolder) -> None:
@@ -134,12 +158,12 @@ def test_unsupported_dag_arguments_are_import_errors(dag_folder: DagFolder) -> N
 from datetime import datetime
 from airflow.sdk import DAG
 
-with DAG("d", schedule=None, start_date=datetime(2024, 1, 1), max_active_tasks=3):
+with DAG("d", schedule=None, start_date=datetime(2024, 1, 1), max_consecutive_failed_dag_runs=3):
     pass
 """,
     )
     message = dag_folder.parse("d.py").import_errors[0].message
-    assert "DAG 'd': argument max_active_tasks=3 is not supported by dagseal yet" in message
+    assert "DAG 'd': argument max_consecutive_failed_dag_runs=3 is not supported by dagseal yet" in message
 
 
 def test_unsupported_task_flavours_are_refused_by_name(dag_folder: DagFolder) -> None:

@@ -53,9 +53,9 @@ def test_an_uncovered_module_is_an_import_error_naming_it(dag_folder: DagFolder)
 
 
 def test_an_uncovered_name_in_a_covered_module_is_an_import_error_naming_it(dag_folder: DagFolder) -> None:
-    dag_folder.write("asset.py", "from airflow.sdk import Asset\n")
-    message = dag_folder.parse("asset.py").import_errors[0].message
-    assert "airflow.sdk.Asset is not provided" in message and message.startswith("asset.py:1:")
+    dag_folder.write("alias.py", "from airflow.sdk import AssetAlias\n")
+    message = dag_folder.parse("alias.py").import_errors[0].message
+    assert "airflow.sdk.AssetAlias is not provided" in message and message.startswith("alias.py:1:")
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))
@@ -80,3 +80,30 @@ def test_the_hook_steps_aside_when_airflow_is_really_installed(tmp_path) -> None
         [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["False", "True"]
+
+
+def test_sensor_asset_and_timetable_paths_resolve_to_the_scheduling_features(dag_folder: DagFolder) -> None:
+    dag_folder.write(
+        "s.py",
+        """
+from datetime import datetime
+from airflow.sdk import DAG, Asset, BaseSensorOperator, PokeReturnValue
+from airflow.exceptions import AirflowFailException, AirflowSensorTimeout
+from airflow.providers.standard.sensors.python import PythonSensor
+from airflow.providers.standard.operators.latest_only import LatestOnlyOperator
+from airflow.timetables.trigger import CronTriggerTimetable
+
+assert issubclass(AirflowSensorTimeout, AirflowFailException)
+with DAG("s", schedule=CronTriggerTimetable("0 1 * * *", timezone="UTC"), start_date=datetime(2024, 1, 1)):
+    LatestOnlyOperator(task_id="latest") >> PythonSensor(
+        task_id="wait", python_callable=lambda: PokeReturnValue(True), mode="reschedule",
+        outlets=[Asset("s3://bucket/x")],
+    )
+""",
+    )
+    dag = dag_folder.dag("s.py", "s")
+    tasks = {task["task_id"]: task for task in dag["tasks"]}
+    assert dag["schedule"]["timetable"] == "trigger"
+    assert tasks["latest"]["host_operator"] == {"kind": "latest_only"}
+    assert tasks["wait"]["operator"] == "PythonSensor"
+    assert tasks["wait"]["outlets"] == [{"name": "s3://bucket/x", "uri": "s3://bucket/x"}]

@@ -9,7 +9,9 @@ import threading
 import time
 from pathlib import Path
 
+import attrs
 import pytest
+from scheduler_steps import queue_ready
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,9 +31,7 @@ from dagseal.lifecycle.try_record import record_outcome, rehearse
 from dagseal.placement import Placement, PlacementSettings
 from dagseal.processor import DagProcessorManager
 from dagseal.runtime.base import TaskOutcome
-from dagseal.scheduler.dag_bag import SerializedDagBag
-from dagseal.scheduler.dagrun_creation import start_queued_runs, trigger_dag
-from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
+from dagseal.scheduler.dagrun_creation import trigger_dag
 from dagseal.timeutil import utcnow
 from tests.callback_rows import take_callbacks
 from tests.unit.deploy.deploy_maps import digest_map, repo
@@ -65,18 +65,25 @@ with DAG("sup", schedule=None) as dag:
 """
 
 
-@pytest.fixture
-def dag_dir(tmp_path: Path, session_factory: sessionmaker[Session]) -> Path:
+def parse_and_trigger(
+    tmp_path: Path, factory: sessionmaker[Session], source: str, dag_id: str, conf: dict | None = None
+) -> Path:
+    """Parse ``source`` as ``<tmp>/team/<dag_id>.py`` and trigger run ``r1`` of ``dag_id``."""
     folder = tmp_path / "team"
     folder.mkdir()
-    (folder / "sup.py").write_text(DAG_SOURCE)
+    (folder / f"{dag_id}.py").write_text(source)
     with DagProcessorManager.from_config(
-        load_config(environ={}, cwd=tmp_path), PLACEMENT, folder, session_factory
+        load_config(environ={}, cwd=tmp_path), PLACEMENT, folder, factory
     ) as manager:
         assert manager.run_once().import_errors == 0
-    with session_scope(session_factory) as session:
-        trigger_dag(session, "sup", {"k": "v"}, utcnow(), PLACEMENT, run_id="r1")
+    with session_scope(factory) as session:
+        trigger_dag(session, dag_id, conf or {}, utcnow(), PLACEMENT, run_id="r1")
     return folder
+
+
+@pytest.fixture
+def dag_dir(tmp_path: Path, session_factory: sessionmaker[Session]) -> Path:
+    return parse_and_trigger(tmp_path, session_factory, DAG_SOURCE, "sup", {"k": "v"})
 
 
 def settings(tmp_path: Path, url: str, zombie_threshold: float = 30.0) -> SupervisorSettings:
@@ -86,17 +93,6 @@ def settings(tmp_path: Path, url: str, zombie_threshold: float = 30.0) -> Superv
         zombie_threshold=zombie_threshold,
         placement=PLACEMENT.settings,
     )
-
-
-def queue_ready(factory: sessionmaker[Session]) -> dict[str, int]:
-    """One scheduler pass without executor: returns task_id → ti id of the tries it queued."""
-    bag, now = SerializedDagBag(), utcnow()
-    with session_scope(factory) as session:
-        start_queued_runs(session, bag, now)
-    with session_scope(factory) as session:
-        schedule_running_runs(session, bag, now)
-    with session_scope(factory) as session:
-        return {item.task_id: item.ti_id for item in queue_scheduled(session, 10, now)}
 
 
 def ti(factory: sessionmaker[Session], ti_id: int) -> TaskInstanceModel:
@@ -201,9 +197,9 @@ def test_local_executor_forks_supervisors_that_report_back_and_survives_a_dead_f
         assert [row.state for row in rows] == ["success", "up_for_retry"]
         assert len({row.pid for row in rows} | {os.getpid()}) == 3
         assert rows[0].job_id != rows[1].job_id
-        assert executor._server is not None
-        os.kill(executor._server._process.pid, signal.SIGKILL)  # type: ignore[union-attr]
-        executor._server._process.wait()  # type: ignore[union-attr]
+        assert executor._supervisors._server is not None
+        os.kill(executor._supervisors._server._process.pid, signal.SIGKILL)  # type: ignore[union-attr]
+        executor._supervisors._server._process.wait()  # type: ignore[union-attr]
         consume = queue_ready(session_factory)["consume"]
         executor.execute(QueuedTry(consume, "sup", "r1", "consume"))
     finally:
@@ -260,3 +256,28 @@ def test_the_claim_loads_the_pull_reference_of_the_runs_own_deployment(
         missing = claim_try(session, queued["boom"], add_job(session, JobType.LOCAL_TASK), utcnow())
     assert missing is not None and missing.image_ref is None
     assert missing.image_error == f"deployment {first} has no image {new['manifest_digest']}"
+
+
+LOUD_DAG = """
+from dagseal import DAG, PythonOperator
+
+def loud():
+    for _ in range(2000):
+        print("x" * 999)  # ~2 MB in all
+
+with DAG("loud", schedule=None) as dag:
+    PythonOperator(task_id="loud", python_callable=loud)
+"""
+
+
+def test_a_try_that_prints_past_max_try_log_bytes_is_truncated_with_a_marker(
+    tmp_path: Path, session_factory: sessionmaker[Session], migrated_db_url: str
+) -> None:
+    parse_and_trigger(tmp_path, session_factory, LOUD_DAG, "loud")
+    capped = attrs.evolve(settings(tmp_path, migrated_db_url), max_try_log_bytes=10_000)
+    loud = queue_ready(session_factory)["loud"]
+    assert supervise(capped, PLACEMENT, session_factory, loud) is TaskState.SUCCESS
+    text = (tmp_path / "logs" / "loud" / "r1" / "loud" / "1.log").read_text()
+    assert "[dagseal] log truncated: the try printed more than 10000 bytes; the rest is dropped" in text
+    assert text.count("x" * 999) < 11 and len(text) < 12_000
+    assert text.rstrip().endswith("try ended: success, exit code 0")

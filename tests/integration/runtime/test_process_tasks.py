@@ -194,9 +194,9 @@ def test_callbacks_run_with_a_per_callback_outcome(dag_dir: Path) -> None:
             },
             timeout=60,
         )
-        tail = session.stderr_tail()
     finally:
         session.close()
+    tail = session.stderr_tail()  # after close: the stderr reader has drained the pipe by then
     outcomes = {item["callback_id"]: item for item in reply["outcomes"]}
     assert outcomes[1] == {"callback_id": 1, "ok": True, "error": None}
     assert not outcomes[2]["ok"] and "RuntimeError: dag callback broke for r" in outcomes[2]["error"]

@@ -46,6 +46,9 @@ class SchedulerEnv:
                 "DAGSEAL__SCHEDULER__STANDALONE_DAG_PROCESSOR": "True",
                 "DAGSEAL__SCHEDULER__ZOMBIE_THRESHOLD": str(ZOMBIE_THRESHOLD),
                 "DAGSEAL__SCHEDULER__ZOMBIE_DETECTION_INTERVAL": str(ZOMBIE_INTERVAL),
+                # a try a SIGKILLed scheduler queued but never handed over goes back to scheduled
+                # after [scheduler] task_queued_timeout (600 s by default, as in Airflow)
+                "DAGSEAL__SCHEDULER__TASK_QUEUED_TIMEOUT": str(ZOMBIE_THRESHOLD),
                 "DAGSEAL__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "0.5",
                 "DAGSEAL__SCHEDULER__PROCESSOR_LOOP_SLEEP": "0.5",
                 "DAGSEAL__SCHEDULER__CALLBACK_CLAIM_TIMEOUT": "5",
@@ -72,9 +75,15 @@ class SchedulerEnv:
             raise AssertionError(f"dagseal {' '.join(args)} failed: {result.stderr[-2000:]}")
         return result
 
-    def start(self, *args: str) -> subprocess.Popen[bytes]:
+    def start(
+        self, *args: str, env: dict[str, str] | None = None, wrap: tuple[str, ...] = ()
+    ) -> subprocess.Popen[bytes]:
+        """Start a CLI process (``env``: variables added for this one, e.g. a worker's own settings;
+        ``wrap``: a command it runs under, e.g. ``nsenter --net=...`` to put it on another host)."""
         log = (self.root / f"{args[0]}-{len(self._procs)}.log").open("wb")
-        proc = subprocess.Popen([*DAGSEAL, *args], env=self.env, cwd=self.root, stdout=log, stderr=log)
+        proc = subprocess.Popen(
+            [*wrap, *DAGSEAL, *args], env={**self.env, **(env or {})}, cwd=self.root, stdout=log, stderr=log
+        )
         self._procs.append(proc)
         return proc
 

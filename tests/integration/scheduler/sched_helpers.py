@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +26,12 @@ from dagseal.serialization import (
     serialize_dag,
     sha256_hex,
 )
+
+T = TypeVar("T")
+
+
+def noop() -> None:
+    """A callback stand-in: only its presence in the serialized DAG matters here."""
 
 
 def store_dag(
@@ -78,3 +88,23 @@ def set_states(session: Session, run_id: str, states: dict[str, str], **values: 
             ti.state = states[ti.task_id]
             for key, value in values.items():
                 setattr(ti, key, value)
+
+
+def as_two_schedulers(factory: sessionmaker[Session], work: Callable[[], T]) -> list[T]:
+    """Run ``work`` in two threads released together (two schedulers' passes); needs PostgreSQL."""
+    if factory.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("several schedulers need PostgreSQL (SQLite allows one)")
+    barrier = threading.Barrier(2)
+    results: list[T] = []
+
+    def scheduler() -> None:
+        barrier.wait()
+        results.append(work())
+
+    threads = [threading.Thread(target=scheduler) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 2, "a scheduler thread did not finish"
+    return results

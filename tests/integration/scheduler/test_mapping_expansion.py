@@ -16,6 +16,7 @@ from dagseal.lifecycle.try_claim import upstream_results
 from dagseal.placement import Placement, PlacementSettings
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.dagrun_creation import start_queued_runs, trigger_dag
+from dagseal.scheduler.host_tasks import NewRuns
 from dagseal.scheduler.task_scheduling import schedule_running_runs
 from dagseal.sdk import DAG, task
 
@@ -46,7 +47,7 @@ def step(factory: sessionmaker[Session], max_map_length: int = 1024) -> None:
     bag = SerializedDagBag()
     with session_scope(factory) as session:
         start_queued_runs(session, bag, NOW)
-        schedule_running_runs(session, bag, NOW, max_map_length=max_map_length)
+        schedule_running_runs(session, bag, NOW, NewRuns(PLACEMENT), max_map_length=max_map_length)
 
 
 def tis(factory: sessionmaker[Session]) -> list[tuple[str, int, str | None, str | None]]:

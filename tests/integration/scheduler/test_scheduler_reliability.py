@@ -6,7 +6,6 @@ import contextlib
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,13 +17,6 @@ from dagseal.db.session import session_scope
 from dagseal.placement import Placement, PlacementSettings
 from dagseal.scheduler.dagrun_creation import trigger_dag
 from dagseal.timeutil import utcnow
-
-
-@pytest.fixture
-def env(tmp_path: Path, migrated_db_url: str) -> Iterator[SchedulerEnv]:
-    environment = SchedulerEnv(tmp_path, migrated_db_url)
-    yield environment
-    environment.close()
 
 
 def test_killed_scheduler_restarts_and_no_try_runs_twice(env: SchedulerEnv) -> None:
@@ -69,6 +61,7 @@ def test_killed_scheduler_restarts_and_no_try_runs_twice(env: SchedulerEnv) -> N
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.scheduler_settings(scheduler__zombie_threshold="30")  # live though a loaded host delays a beat
 def test_sqlite_refuses_a_second_live_scheduler(env: SchedulerEnv) -> None:
     env.start("scheduler")
     env.wait_for("the first scheduler's job row", lambda: scheduler_jobs(env) == 1)

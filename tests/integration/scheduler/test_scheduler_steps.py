@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sched_helpers import set_states, store_dag, ti_states
+from sched_helpers import noop, set_states, store_dag, ti_states
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +24,7 @@ from dagseal.scheduler.dagrun_creation import (
     trigger_dag,
 )
 from dagseal.scheduler.dagrun_timeouts import time_out_runs
+from dagseal.scheduler.host_tasks import NewRuns
 from dagseal.scheduler.stale_dags import deactivate_stale_dags
 from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
 from dagseal.scheduler.zombies import handle_zombies, requeue_stranded
@@ -32,10 +33,6 @@ from tests.callback_rows import take_callbacks
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 PLACEMENT = Placement(PlacementSettings())  # the process runtime: runs are not pinned to an image
-
-
-def noop() -> None:
-    """A callback stand-in: only its presence in the serialized DAG matters here."""
 
 
 def diamond(dag_id: str = "diamond", **dag_kwargs: object) -> DAG:
@@ -55,7 +52,7 @@ def step(factory: sessionmaker[Session], now: datetime = NOW) -> list:
     with session_scope(factory) as session:
         create_scheduled_runs(session, bag, now, PLACEMENT)
         start_queued_runs(session, bag, now)
-        schedule_running_runs(session, bag, now)
+        schedule_running_runs(session, bag, now, NewRuns(PLACEMENT))
     return take_callbacks(factory)
 
 
@@ -73,7 +70,7 @@ def test_catchup_creates_runs_up_to_max_active_runs(session_factory: sessionmake
         ]
         assert {r.state for r in runs} == {"running"}
         nxt = session.get(DagModel, "diamond").next_dagrun_create_after
-        assert nxt == datetime(2026, 2, 24, tzinfo=UTC)
+        assert nxt == datetime(2026, 2, 23, tzinfo=UTC)  # a trigger timetable's run is due at its tick
 
 
 def test_paused_dag_gets_no_runs(session_factory: sessionmaker[Session]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from dagseal.db.models import DagModel, ImportErrorModel, SerializedDagModel
 from dagseal.db.session import head_revision, session_scope
 from dagseal.serialization.dags import dag_envelope, dag_hash
@@ -238,3 +240,91 @@ def test_runs_and_tasks_list_show_the_short_image_digest_and_ids_for_scripts(cli
     assert code == 0 and "sha256:abababababab " in out and image not in out
     code, out, _ = cli_db("tasks", "list", "r1")
     assert code == 0 and "sha256:abababababab " in out and image not in out
+
+
+def test_dags_trigger_logical_date_sets_the_run_and_its_interval(cli_db, session_factory) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from dagseal.db.models import DagRunModel
+
+    _store_dag(session_factory)
+    code, out, _ = cli_db("dags", "trigger", "team_x.etl", "--logical-date", "2026-01-05T03:00:00-05:00")
+    assert code == 0 and "manual__2026-01-05T08:00:00+00:00" in out
+    with session_scope(session_factory) as session:
+        run = session.scalars(select(DagRunModel)).one()
+        moment = datetime(2026, 1, 5, 8, tzinfo=UTC)
+        assert (run.logical_date, run.data_interval_start, run.data_interval_end) == (moment, moment, moment)
+
+
+def test_dags_trigger_rejects_a_bad_logical_date_by_name(cli_db, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli_db("dags", "trigger", "team_x.etl", "--logical-date", "last tuesday")
+    assert exit_info.value.code == 2
+    assert "--logical-date: 'last tuesday' is not an ISO-8601 date or datetime" in capsys.readouterr().err
+
+
+def test_backfill_create_dry_run_list_and_cancel(cli_db, session_factory) -> None:
+    from sqlalchemy import func, select
+
+    from dagseal.db.models import BackfillModel, DagRunModel
+
+    _store_dag(session_factory)
+    window = ("--dag-id", "team_x.etl", "--from-date", "2026-01-01", "--to-date", "2026-01-03")
+    code, out, _ = cli_db("backfill", "create", *window, "--dry-run")
+    assert code == 0 and "3 run(s) would be queued, nothing changed" in out
+    assert "2026-01-03 00:00:00" in out
+    with session_scope(session_factory) as session:
+        assert session.scalar(select(func.count()).select_from(DagRunModel)) == 0
+    code, out, _ = cli_db(
+        "backfill", "create", *window, "--max-active-runs", "2", "--dag-run-conf", '{"a": 1}'
+    )
+    assert code == 0 and "3 run(s) queued, 2 at a time" in out
+    with session_scope(session_factory) as session:
+        backfill_id = session.scalar(select(BackfillModel.id))
+    code, out, _ = cli_db("backfill", "list")
+    assert code == 0 and out.splitlines()[1].split()[:2] == [str(backfill_id), "team_x.etl"]
+    assert "queued 3" in out
+    code, out, _ = cli_db("backfill", "cancel", str(backfill_id))
+    assert code == 0 and "3 queued run(s) failed" in out
+
+
+def test_backfill_bad_input_is_one_line_and_non_zero(cli_db, session_factory) -> None:
+    _store_dag(session_factory)
+    create = ("backfill", "create", "--dag-id", "team_x.etl")
+    code, _, err = cli_db(*create, "--from-date", "2026-01-01T01:00", "--to-date", "2026-01-01T02:00")
+    assert code == 1 and "no schedule points" in err and "nothing to backfill" in err
+    code, _, err = cli_db(
+        *create, "--from-date", "2026-01-01", "--to-date", "2026-01-02", "--dag-run-conf", "[1]"
+    )
+    assert code == 1 and "--dag-run-conf must be a JSON object, got list" in err
+    code, _, err = cli_db("backfill", "cancel", "41")
+    assert code == 1 and "no backfill with id 41" in err
+
+
+def test_pools_set_get_list_delete_import_export(cli_db, tmp_path) -> None:
+    assert cli_db("pools", "set", "etl", "4", "nightly loads")[0] == 0
+    code, out, _ = cli_db("pools", "get", "etl")
+    assert code == 0 and out.splitlines()[1].split() == ["etl", "4", "0", "0", "nightly", "loads"]
+    code, out, _ = cli_db("pools", "list")
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["default_pool", "etl"]
+    assert out.splitlines()[1].split()[:2] == ["default_pool", "128"]
+    exported = tmp_path / "pools.json"
+    assert cli_db("pools", "export", str(exported))[0] == 0
+    assert json.loads(exported.read_text())["etl"] == {
+        "slots": 4,
+        "description": "nightly loads",
+        "include_deferred": False,
+    }
+    assert cli_db("pools", "delete", "etl")[0] == 0
+    code, _, err = cli_db("pools", "get", "etl")
+    assert code == 1 and "pool 'etl' does not exist" in err
+    code, out, _ = cli_db("pools", "import", str(exported))
+    assert code == 0 and "imported 2 pool(s): default_pool, etl" in out
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"x": {"slots": "many"}}')
+    code, _, err = cli_db("pools", "import", str(bad))
+    assert code == 1 and f"{bad}: pool 'x': slots must be an int" in err
+    code, _, err = cli_db("pools", "delete", "default_pool")
+    assert code == 1 and "default_pool cannot be deleted" in err

@@ -14,22 +14,25 @@ from dagseal.db.session import session_scope
 from dagseal.deploy.deployments import record_deployment
 from dagseal.placement import Placement, PlacementSettings
 from dagseal.scheduler.dagrun_creation import trigger_dag
-from dagseal.serialization import ScheduleSpec, SerializedDag, dag_envelope
+from dagseal.serialization import ScheduleSpec, SerializedDag, canonical_json, dag_envelope
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 PLACEMENT = Placement(PlacementSettings())  # the process runtime
 
 
 def _dag(factory: sessionmaker[Session], team: str) -> None:
+    # A trigger reads the DAG's schedule for the run's data interval, so the envelope is a real one.
+    envelope = dag_envelope(
+        SerializedDag(
+            dag_id="etl", fileloc="etl.py", source_digest="0" * 64, schedule=ScheduleSpec(kind="none")
+        )
+    )
     with session_scope(factory) as session:
-        data = json.dumps(
-            dag_envelope(
-                SerializedDag(
-                    dag_id="etl", fileloc="etl.py", source_digest="0" * 64, schedule=ScheduleSpec(kind="none")
-                )
+        session.add(
+            SerializedDagModel(
+                dag_hash="a" * 64, dag_id="etl", data=canonical_json(envelope), source_digest="0" * 64
             )
         )
-        session.add(SerializedDagModel(dag_hash="a" * 64, dag_id="etl", data=data, source_digest="0" * 64))
         session.flush()
         session.add(
             DagModel(

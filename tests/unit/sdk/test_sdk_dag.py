@@ -31,12 +31,12 @@ from dagseal.sdk.schedule import ScheduleSpec, normalize_schedule
     [
         (None, ScheduleSpec(kind="none")),
         ("@once", ScheduleSpec(kind="once")),
-        ("@daily", ScheduleSpec(kind="cron", cron="0 0 * * *")),
-        ("@hourly", ScheduleSpec(kind="cron", cron="0 * * * *")),
-        ("@weekly", ScheduleSpec(kind="cron", cron="0 0 * * 0")),
-        ("@monthly", ScheduleSpec(kind="cron", cron="0 0 1 * *")),
-        ("@yearly", ScheduleSpec(kind="cron", cron="0 0 1 1 *")),
-        ("*/5  1-3 * jan mon,fri", ScheduleSpec(kind="cron", cron="*/5 1-3 * jan mon,fri")),
+        ("@daily", ScheduleSpec(kind="cron", cron="0 0 * * *", timezone="UTC")),
+        ("@hourly", ScheduleSpec(kind="cron", cron="0 * * * *", timezone="UTC")),
+        ("@weekly", ScheduleSpec(kind="cron", cron="0 0 * * 0", timezone="UTC")),
+        ("@monthly", ScheduleSpec(kind="cron", cron="0 0 1 * *", timezone="UTC")),
+        ("@yearly", ScheduleSpec(kind="cron", cron="0 0 1 1 *", timezone="UTC")),
+        ("*/5  1-3 * jan mon,fri", ScheduleSpec(kind="cron", cron="*/5 1-3 * jan mon,fri", timezone="UTC")),
         (timedelta(minutes=30), ScheduleSpec(kind="timedelta", seconds=1800.0)),
     ],
 )
@@ -171,3 +171,20 @@ def test_current_context_only_inside_a_task() -> None:
         assert get_current_context().try_number == 2
     with pytest.raises(RuntimeError):
         get_current_context()
+
+
+def test_queue_from_the_task_or_default_args_and_a_bad_one_is_named() -> None:
+    with DAG("x.queues", default_args={"queue": "team_x"}):
+        plain = EmptyOperator(task_id="plain")
+        own = EmptyOperator(task_id="own", queue="gpu")
+
+        @task(queue="io")
+        def fetch() -> None:
+            return None
+
+        flowed = fetch()
+    assert (plain.queue, own.queue, flowed.operator.queue) == ("team_x", "gpu", "io")
+    with DAG("x.no_queue"):
+        assert EmptyOperator(task_id="t").queue is None
+    with DAG("x.bad_queue"), pytest.raises(DagDefinitionError, match=r"task 't': queue must be a name"):
+        EmptyOperator(task_id="t", queue="two words")

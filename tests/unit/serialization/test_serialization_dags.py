@@ -120,7 +120,15 @@ def test_envelope_matches_the_contract_schema() -> None:
     body = envelope["dag"]
     assert body["fileloc"] == "sub/f.py"
     assert body["tags"] == ["a", "z"]
-    assert body["schedule"] == {"kind": "timedelta", "cron": None, "seconds": 3600.0}
+    assert body["schedule"] == {
+        "kind": "timedelta",
+        "cron": None,
+        "seconds": 3600.0,
+        "timetable": None,
+        "timezone": None,
+        "interval": 0.0,
+        "assets": None,
+    }
     assert body["start_date"] == "2026-01-01T00:00:00+00:00"
     assert [t["task_id"] for t in body["tasks"]] == ["b", "extract", "load"]
     load = body["tasks"][2]

@@ -56,6 +56,7 @@ tasks = st.builds(
     retry_delay=seconds,
     execution_timeout=maybe(seconds),
     priority_weight=st.integers(1, 100),
+    queue=st.none() | st.text(alphabet="abcdefghij_-", min_size=1, max_size=10),
     python_callable=maybe(callable_refs),
     op_args=st.lists(json_values, max_size=3),
     op_kwargs=json_objects,

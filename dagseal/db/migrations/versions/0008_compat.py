@@ -1,7 +1,7 @@
 """Airflow compatibility: rendered template fields per try, and map_index on task instances.
 
-Revision ID: 0004_compat
-Revises: 0003_connections
+Revision ID: 0008_compat
+Revises: 0007_assets
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_compat"
-down_revision: str | None = "0003_connections"
+revision: str = "0008_compat"
+down_revision: str | None = "0007_assets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
