@@ -56,6 +56,7 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
             "parallelism": "8",
             "digest_map": "",
             "dags_are_paused_at_creation": "False",
+            "max_map_length": "1024",
             "executor": "LocalExecutor",
             "fernet_key": "",
             "max_xcom_size": "49344",

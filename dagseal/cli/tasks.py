@@ -35,6 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     logs.add_argument("--try", dest="try_number", type=int, help="which try (default: the latest)")
     logs.set_defaults(handler=logs_command)
 
+    render = commands.add_parser("render", help="template fields as a try rendered them")
+    _identity(render)
+    render.add_argument("--try", dest="try_number", type=int, help="which try (default: the latest)")
+    render.set_defaults(handler=render_command)
+
     test = commands.add_parser("test", help="run one task now: no scheduler, no DB writes")
     test.add_argument("dag_id")
     test.add_argument("task_id")
@@ -54,6 +59,12 @@ def _identity(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dag_id")
     parser.add_argument("task_id")
     parser.add_argument("run_id")
+    parser.add_argument(
+        "--map-index",
+        type=int,
+        default=-1,
+        help="which task instance of a mapped task (default: -1, unmapped)",
+    )
 
 
 def _json_object(text: str) -> dict[str, Any]:
@@ -77,7 +88,7 @@ def run_command(args: argparse.Namespace) -> int:
     config = load_config()
     settings = SupervisorSettings.from_config(config, force_docker=args.docker)
     factory = open_database(config)
-    ti_id = find_task_instance(factory, args.dag_id, args.task_id, args.run_id)
+    ti_id = find_task_instance(factory, args.dag_id, args.task_id, args.run_id, args.map_index)
     state = supervise(settings, Placement(settings.placement), factory, ti_id)
     if state is None:
         raise DagsealError(
@@ -102,6 +113,7 @@ def print_task_instances(factory: sessionmaker[Session], run_id: str, dag_id: st
             (
                 ti.dag_id,
                 ti.task_id,
+                ti.map_index if ti.map_index >= 0 else None,
                 ti.state or "none",
                 ti.try_number,
                 None if ti.duration is None else f"{ti.duration:.2f}s",
@@ -110,9 +122,13 @@ def print_task_instances(factory: sessionmaker[Session], run_id: str, dag_id: st
                 short_digest(ti.image_digest),
                 ti.error,
             )
-            for ti in session.scalars(query.order_by(TaskInstanceModel.dag_id, TaskInstanceModel.task_id))
+            for ti in session.scalars(
+                query.order_by(
+                    TaskInstanceModel.dag_id, TaskInstanceModel.task_id, TaskInstanceModel.map_index
+                )
+            )
         ]
-    headers = ("DAG_ID", "TASK_ID", "STATE", "TRY", "DURATION", "HOST", "EXIT", "IMAGE", "ERROR")
+    headers = ("DAG_ID", "TASK_ID", "MAP_INDEX", "STATE", "TRY", "DURATION", "HOST", "EXIT", "IMAGE", "ERROR")
     print_table(headers, rows, empty=f"no task instances in run {run_id!r}")
 
 
@@ -140,6 +156,7 @@ def logs_command(args: argparse.Namespace) -> None:
                 TaskInstanceModel.dag_id == args.dag_id,
                 TaskInstanceModel.task_id == args.task_id,
                 TaskInstanceModel.run_id == args.run_id,
+                TaskInstanceModel.map_index == args.map_index,
             )
         ).one_or_none() or (None, None)
     if latest is None:
@@ -148,7 +165,7 @@ def logs_command(args: argparse.Namespace) -> None:
     if number < 1 or number > max(latest, 0):
         raise DagsealError(f"{args.dag_id}.{args.task_id} has tries 1..{latest}, not {number}")
     folder = config.get("logging", "base_log_folder")
-    path = try_log_path(folder, args.dag_id, args.run_id, args.task_id, number)
+    path = try_log_path(folder, args.dag_id, args.run_id, args.task_id, number, args.map_index)
     if path.is_file():
         sys.stdout.write(path.read_text(errors="replace"))
     elif hostname:  # it ran on another host (a Celery worker): ask that worker's log server
@@ -159,6 +176,37 @@ def logs_command(args: argparse.Namespace) -> None:
         )
     else:
         raise DagsealError(f"no log for try {number} at {path}")
+
+
+def render_command(args: argparse.Namespace) -> None:
+    from sqlalchemy import select
+
+    from dagseal.cli.common import open_database
+    from dagseal.config import load_config
+    from dagseal.db.models import TaskInstanceModel
+    from dagseal.db.rendered_fields import rendered_fields_of
+    from dagseal.db.session import session_scope
+
+    with session_scope(open_database(load_config())) as session:
+        row = session.execute(
+            select(TaskInstanceModel.id, TaskInstanceModel.try_number).where(
+                TaskInstanceModel.dag_id == args.dag_id,
+                TaskInstanceModel.task_id == args.task_id,
+                TaskInstanceModel.run_id == args.run_id,
+                TaskInstanceModel.map_index == args.map_index,
+            )
+        ).first()
+        if row is None:
+            raise DagsealError(f"no task instance {args.dag_id}.{args.task_id} in run {args.run_id!r}")
+        number = args.try_number or row.try_number
+        if number < 1 or number > row.try_number:
+            raise DagsealError(f"{args.dag_id}.{args.task_id} has tries 1..{row.try_number}, not {number}")
+        fields = rendered_fields_of(session, row.id, number)
+    if fields is None:
+        raise DagsealError(f"try {number} of {args.dag_id}.{args.task_id} rendered no template fields")
+    for name, value in fields.items():
+        shown = value if isinstance(value, str) else json.dumps(value, indent=2, sort_keys=True)
+        print(f"# {name}\n{shown}\n")
 
 
 def test_command(args: argparse.Namespace) -> int:

@@ -46,7 +46,7 @@ def dry_run(
         task_id=task_id,
         run_id=f"test__{now.isoformat()}",
         logical_date=now.isoformat(),
-        params=dict(dag.params),
+        params={**dag.params, **(conf or {})},  # conf overrides params, as in Airflow
         conf=dict(conf or {}),
         upstream_results=json.loads(json.dumps(upstream_results or {})),
     )

@@ -73,25 +73,32 @@ class ClaimedTry:
 
     def log_path(self, base_log_folder: str) -> Path:
         r = self.request
-        return try_log_path(base_log_folder, r.dag_id, r.run_id, r.task_id, self.try_number)
+        return try_log_path(base_log_folder, r.dag_id, r.run_id, r.task_id, self.try_number, r.map_index)
 
 
-def try_log_path(base_log_folder: str, dag_id: str, run_id: str, task_id: str, try_number: int) -> Path:
-    """``<base_log_folder>/<dag_id>/<run_id>/<task_id>/<try>.log``."""
-    return Path(base_log_folder) / dag_id / run_id / task_id / f"{try_number}.log"
+def try_log_path(
+    base_log_folder: str, dag_id: str, run_id: str, task_id: str, try_number: int, map_index: int = -1
+) -> Path:
+    """``<base_log_folder>/<dag_id>/<run_id>/<task_id>/[map_index=<i>/]<try>.log``."""
+    folder = Path(base_log_folder) / dag_id / run_id / task_id
+    return (folder if map_index < 0 else folder / f"map_index={map_index}") / f"{try_number}.log"
 
 
-def find_task_instance(factory: sessionmaker[Session], dag_id: str, task_id: str, run_id: str) -> int:
+def find_task_instance(
+    factory: sessionmaker[Session], dag_id: str, task_id: str, run_id: str, map_index: int = -1
+) -> int:
     with session_scope(factory) as session:
         ti_id = session.scalar(
             select(TaskInstanceModel.id).where(
                 TaskInstanceModel.dag_id == dag_id,
                 TaskInstanceModel.task_id == task_id,
                 TaskInstanceModel.run_id == run_id,
+                TaskInstanceModel.map_index == map_index,
             )
         )
     if ti_id is None:
-        raise TaskInstanceNotFound(f"no task instance {dag_id}.{task_id} in run {run_id!r}")
+        where = f"[{map_index}]" if map_index >= 0 else ""
+        raise TaskInstanceNotFound(f"no task instance {dag_id}.{task_id}{where} in run {run_id!r}")
     return ti_id
 
 
@@ -128,17 +135,25 @@ def _parse_pinned(
 
 
 def upstream_results(session: Session, run_id: int, upstream: list[str]) -> dict[str, object]:
-    """Return values the supervisors of the upstream tasks stored for this run."""
+    """Return values the supervisors of the upstream tasks stored for this run; a mapped upstream
+    gives the list of its task instances' values in map order (None where one returned nothing)."""
     if not upstream:
         return {}
     rows = session.execute(
-        select(TaskInstanceModel.task_id, TaskInstanceModel.return_value).where(
-            TaskInstanceModel.dag_run_id == run_id,
-            TaskInstanceModel.task_id.in_(upstream),
-            TaskInstanceModel.return_value.isnot(None),
-        )
+        select(TaskInstanceModel.task_id, TaskInstanceModel.map_index, TaskInstanceModel.return_value)
+        .where(TaskInstanceModel.dag_run_id == run_id, TaskInstanceModel.task_id.in_(upstream))
+        .order_by(TaskInstanceModel.task_id, TaskInstanceModel.map_index)
     )
-    return {task_id: json.loads(value) for task_id, value in rows}
+    results: dict[str, object] = {}
+    for task_id, map_index, value in rows:
+        decoded = None if value is None else json.loads(value)
+        if map_index >= 0:
+            mapped = results.setdefault(task_id, [])
+            assert isinstance(mapped, list)
+            mapped.append(decoded)
+        elif decoded is not None:
+            results[task_id] = decoded
+    return results
 
 
 def claim_try(session: Session, ti_id: int, job_id: int, now: datetime) -> ClaimedTry | None:
@@ -198,10 +213,13 @@ def load_claimed(session: Session, ti_id: int, job_id: int) -> ClaimedTry | None
         run_id=ti.run_id,
         try_number=ti.try_number,
         logical_date=run.logical_date.isoformat() if run.logical_date else None,
-        params=dict(dag.params),
+        params={**dag.params, **(run.conf or {})},  # trigger conf overrides params, as in Airflow
         conf=dict(run.conf or {}),
         upstream_results=upstream,
-        data_interval_end=run.data_interval_end.isoformat() if run.data_interval_end else None,
+        data_interval_start=_iso(run.data_interval_start),
+        data_interval_end=_iso(run.data_interval_end),
+        run_type=run.run_type,
+        map_index=ti.map_index,
         sensor_started_at=started,
     )
     return ClaimedTry(
@@ -220,6 +238,10 @@ def load_claimed(session: Session, ti_id: int, job_id: int) -> ClaimedTry | None
         callback_kinds=task_callback_kinds(task),
         outlets=tuple((key["name"], key["uri"]) for key in task.outlets),
     )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _image_ref(digest_map: dict[str, Any] | None, run: DagRunModel) -> tuple[str | None, str | None]:

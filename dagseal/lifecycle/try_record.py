@@ -17,7 +17,9 @@ from dagseal.callbacks.outbox import add_callback_request
 from dagseal.db.assets import emit_asset_events
 from dagseal.db.jobs import add_job, close_job
 from dagseal.db.models import DagModel, DagRunModel, JobState, JobType, TaskInstanceModel
+from dagseal.db.rendered_fields import record_rendered_fields
 from dagseal.db.session import session_scope
+from dagseal.lifecycle.branch_skips import skip_downstream
 from dagseal.lifecycle.callback_builder import task_callback
 from dagseal.lifecycle.commit_points import committed
 from dagseal.lifecycle.locking import end_running_try, move_task
@@ -74,6 +76,9 @@ def record_outcome(
         )
         if session.connection().execute(statement).rowcount != 1:
             return None, False
+        record_rendered_fields(session, claimed.ti_id, claimed.try_number, outcome.rendered_fields)
+        if state is TaskState.SUCCESS:
+            skip_downstream(session, claimed.ti_id, outcome.skip_task_ids, now)
         if state is TaskState.UP_FOR_RESCHEDULE:
             record_reschedule(session, claimed.ti_id, claimed.try_number, now)
         if state is TaskState.SUCCESS and claimed.outlets:

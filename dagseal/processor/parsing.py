@@ -25,8 +25,8 @@ from dagseal.serialization import (
     canonical_json,
     dag_envelope,
     dag_from_envelope,
-    dag_hash,
 )
+from dagseal.serialization.canonical import sha256_hex
 from dagseal.serialization.converter import structure
 
 
@@ -136,9 +136,5 @@ def _parsed_dag(rel: str, envelope: Any, source_digest: str | None) -> ParsedDag
     if serialized.source_digest != source_digest:
         raise SerializationError(f"DAG {serialized.dag_id!r} was not serialized from the parsed source")
     canonical = dag_envelope(serialized)
-    return ParsedDag(
-        dag_id=serialized.dag_id,
-        dag_hash=dag_hash(serialized),
-        data=canonical_json(canonical),
-        dag=canonical["dag"],
-    )
+    data = canonical_json(canonical)  # hashed once: dag_hash() would build both again
+    return ParsedDag(dag_id=serialized.dag_id, dag_hash=sha256_hex(data), data=data, dag=canonical["dag"])

@@ -42,16 +42,17 @@ def current_subdir(subdir: str) -> Iterator[None]:
 
 
 class ReadOnlyView(Mapping[str, Any]):
-    """Immutable attribute-and-item view of a JSON object; nested dicts and lists are frozen too."""
+    """Immutable attribute-and-item view of a JSON object; nested dicts and lists are frozen too,
+    when read (a policy usually reads a few fields of a DAG with hundreds of tasks)."""
 
     __slots__ = ("_data",)
 
     def __init__(self, data: Mapping[str, Any]) -> None:
-        object.__setattr__(self, "_data", {key: _freeze(value) for key, value in data.items()})
+        object.__setattr__(self, "_data", dict(data))
 
     def __getattr__(self, name: str) -> Any:
         try:
-            return self._data[name]
+            return _freeze(self._data[name])
         except KeyError:
             raise AttributeError(name) from None
 
@@ -59,7 +60,7 @@ class ReadOnlyView(Mapping[str, Any]):
         raise AttributeError(f"the DAG seen by a policy is read-only (tried to set {name!r})")
 
     def __getitem__(self, key: str) -> Any:
-        return self._data[key]
+        return _freeze(self._data[key])
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)

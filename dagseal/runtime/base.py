@@ -146,6 +146,8 @@ class TaskOutcome:
     oom_killed: bool = False
     timed_out: bool = False
     duration: float = 0.0
+    rendered_fields: dict[str, Any] = field(factory=dict)  # template fields as the sandbox rendered them
+    skip_task_ids: list[str] = field(factory=list)  # downstream tasks a branch decided to skip
 
 
 class WarmSandbox(ABC):

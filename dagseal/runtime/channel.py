@@ -292,6 +292,8 @@ def task_outcome_fields(reply: dict[str, Any]) -> dict[str, Any]:
         "state": reply["state"],
         "return_value": reply.get("return_value"),
         "error": reply.get("error"),
+        "rendered_fields": reply.get("rendered_fields") or {},
+        "skip_task_ids": reply.get("skip_task_ids") or [],
         "reschedule_date": reply.get("reschedule_date"),
         "retry": reply.get("retry", True),
     }

@@ -291,6 +291,8 @@ class DockerRuntime(SandboxRuntime):
             "task_id": request.task_id,
             "try_number": request.try_number,
         }
+        if request.map_index >= 0:  # mapped task instances share the rest of their identity
+            identity["map_index"] = request.map_index
         try:
             channel = self._start("task", identity, spec, running.write_log)
         except DagsealError as exc:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
+from dagseal.sdk import compat
 from dagseal.sdk.dag import DAG, collect_dags
 from dagseal.sdk.exceptions import DagDefinitionError
 
@@ -53,8 +54,10 @@ def exec_dag_source(source: str, path: str, module_name: str) -> dict[str, DAG]:
     """Run ``source`` (compiled with the real ``path`` for true tracebacks) and return its DAGs by id.
 
     DAGs are those bound at module top level plus those entered with ``with DAG(...)``;
-    two distinct DAG objects with one dag_id are an error.
+    two distinct DAG objects with one dag_id are an error. ``airflow.*`` imports are served by the
+    compatibility layer unless the image has Airflow itself.
     """
+    compat.install()
     code = compile(source, path, "exec", dont_inherit=True)
     module = types.ModuleType(module_name)
     module.__file__ = path
@@ -64,6 +67,7 @@ def exec_dag_source(source: str, path: str, module_name: str) -> dict[str, DAG]:
     found = [value for value in vars(module).values() if isinstance(value, DAG)] + entered
     dags: dict[str, DAG] = {}
     for dag in found:
+        dag.folder = os.path.dirname(path)  # where its template files are looked up
         other = dags.setdefault(dag.dag_id, dag)
         if other is not dag:
             raise DagDefinitionError(f"two DAGs with dag_id {dag.dag_id!r} in one file")

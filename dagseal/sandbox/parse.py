@@ -5,6 +5,7 @@ import os
 
 from dagseal.sandbox.loader import dag_module_scope, describe_exception, exec_dag_source
 from dagseal.sandbox.protocol import ImportErrorInfo, ParseRequest, ParseResult
+from dagseal.sdk.templating import check_template_syntax
 from dagseal.serialization.canonical import sha256_hex
 from dagseal.serialization.dags import dag_envelope, serialize_dag
 
@@ -25,6 +26,9 @@ def parse_file(request: ParseRequest) -> ParseResult:
     with dag_module_scope(request.dag_folder, request.file) as module_name:
         try:
             dags = exec_dag_source(source, path, module_name)
+            for dag in dags.values():
+                for task in dag.tasks:
+                    check_template_syntax(task)
             envelopes = [
                 dag_envelope(serialize_dag(dag.validate(), fileloc=request.file, source_digest=digest))
                 for _, dag in sorted(dags.items())

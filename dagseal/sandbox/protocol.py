@@ -2,10 +2,12 @@
 
 Version 2 added ``--connect SOCKET`` (the protocol over a unix socket). Version 3 lets a running
 task or callback ask the host for connections, variables and XCom (the supervisor requests
-below), and adds the reschedule-mode sensor fields (``run_task``: ``data_interval_end``,
+below), adds the reschedule-mode sensor fields (``run_task``: ``data_interval_end``,
 ``sensor_started_at``; ``task_result``: state ``up_for_reschedule``, ``reschedule_date``,
-``retry``). Images label the version they speak; a host runs every version from
-``MIN_PROTOCOL_VERSION`` to ``PROTOCOL_VERSION`` and refuses others.
+``retry``) and the Airflow-compatibility fields (``run_task``: ``map_index``,
+``data_interval_start``, ``run_type``; ``task_result``: ``rendered_fields``, ``skip_task_ids``).
+Images label the version they speak; a host runs every version from ``MIN_PROTOCOL_VERSION`` to
+``PROTOCOL_VERSION`` and refuses others.
 """
 
 import json
@@ -56,7 +58,10 @@ class RunTaskRequest(JsonMessage):
     params: dict[str, Any] = field(factory=dict)
     conf: dict[str, Any] = field(factory=dict)
     upstream_results: dict[str, Any] = field(factory=dict)
+    map_index: int = -1
+    data_interval_start: str | None = None
     data_interval_end: str | None = None
+    run_type: str | None = None
     sensor_started_at: str | None = None  # the first poke's start of a rescheduled sensor
 
 
@@ -112,6 +117,10 @@ class TaskResult(JsonMessage):
     state: Literal["success", "failed", "skipped", "up_for_reschedule"]
     return_value: Any = None
     error: str | None = None
+    # Template fields as rendered for this try ({} when the task has no templates).
+    rendered_fields: dict[str, Any] = field(factory=dict)
+    # Downstream task ids a branch / short-circuit decided to skip (the host marks them skipped).
+    skip_task_ids: list[str] = field(factory=list)
     reschedule_date: str | None = None  # up_for_reschedule: when to poke again (ISO-8601 UTC)
     retry: bool = True  # False: fail without retrying (a sensor's timeout)
 
@@ -252,7 +261,9 @@ REPLY_TYPES: dict[str, type[Reply | Hello]] = {
 # without them: its SDK has no feature that reads them (sensors, mapping and templating came with
 # them), and its strict decoder would refuse an unknown field.
 ADDED_AFTER_VERSION_2: dict[str, frozenset[str]] = {
-    "run_task": frozenset({"data_interval_end", "sensor_started_at"}),
+    "run_task": frozenset(
+        {"data_interval_start", "data_interval_end", "map_index", "run_type", "sensor_started_at"}
+    ),
 }
 
 

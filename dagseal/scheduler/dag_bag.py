@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from dagseal.db.models import SerializedDagModel
 from dagseal.errors import DagsealError
+from dagseal.scheduler.setup_teardown import run_state_leaves
 from dagseal.serialization import SerializedDag, SerializedTask, dag_from_envelope
 
 
@@ -25,7 +26,7 @@ class DagVersion:
     dag: SerializedDag
     order: tuple[str, ...]  # task ids, every task after its upstream tasks
     tasks: Mapping[str, SerializedTask]
-    leaves: tuple[str, ...]  # tasks without downstream tasks: they decide the run's state
+    leaves: tuple[str, ...]  # tasks without downstream tasks (teardowns: the work before them)
 
     @classmethod
     def of(cls, dag: SerializedDag) -> DagVersion:
@@ -34,7 +35,7 @@ class DagVersion:
             dag=dag,
             order=tuple(TopologicalSorter(graph).static_order()),
             tasks={task.task_id: task for task in dag.tasks},
-            leaves=tuple(task.task_id for task in dag.tasks if not task.downstream_task_ids),
+            leaves=run_state_leaves(dag),
         )
 
 

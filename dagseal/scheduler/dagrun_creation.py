@@ -28,6 +28,7 @@ from dagseal.scheduler.backfill_runs import BackfillGate
 from dagseal.scheduler.dag_bag import SerializedDagBag
 from dagseal.scheduler.data_intervals import DEFAULT_DATA_INTERVALS, DataIntervalSettings
 from dagseal.scheduler.priority import priority_weights
+from dagseal.scheduler.run_params import validate_run_conf
 from dagseal.scheduler.timetable import DagRunInfo, Timetable, parse_datetime
 from dagseal.serialization import SerializedDag
 
@@ -204,6 +205,7 @@ def trigger_dag(
         raise TriggerError(f"unknown DAG {dag_id!r}; see `dagseal dags list`")
     if not dag.is_active or dag.latest_dag_hash is None:
         raise TriggerError(f"DAG {dag_id!r} is not active (no processor has parsed it recently)")
+    validate_run_conf(SerializedDagBag().get(session, dag.latest_dag_hash), conf)
     logical_date = logical_date or now
     intervals = intervals or DataIntervalSettings.from_config(load_config())
     interval = timetable_for(

@@ -165,14 +165,15 @@ def finish_host_task(
     run: DagRunModel,
     dag: SerializedDag,
     task: SerializedTask,
-    ti_id: int,
-    tis: dict[str, Any],
+    ti: Any,
+    tis: dict[str, list[Any]],
     now: datetime,
     new_runs: NewRuns,
 ) -> None:
-    """Decide a host task whose dependencies are met; ``tis`` (task_id → the pass's view with ``id``
-    and ``state``) is updated for it and any downstream task it skips. Its success or failure
-    callback request joins the transaction of its end."""
+    """Decide a host task whose dependencies are met; ``ti`` and ``tis`` (task_id → the pass's views,
+    one per map index, with ``id`` and ``state``) are updated for it and any downstream task it
+    skips. Its success or failure callback request joins the transaction of its end."""
+    ti_id = ti.id
     outcome = run_host_task(session, run, task, ti_id, now, new_runs)
     if outcome is None:
         return
@@ -181,14 +182,12 @@ def finish_host_task(
         values["return_value"] = json.dumps(outcome.return_value)
     if not move_task(session, ti_id, [TaskState.NONE], outcome.state, **values):
         return
-    tis[task.task_id].state = outcome.state
+    ti.state = outcome.state
     kind = {TaskState.SUCCESS: "task_success", TaskState.FAILED: "task_failure"}.get(outcome.state)
     if kind is not None:
         request_task_callback(session, dag, ti_id, kind, outcome.error)
     if outcome.skip_downstream:
         for child in task.downstream_task_ids:
-            view = tis.get(child)
-            if view is not None and move_task(
-                session, view.id, [TaskState.NONE], TaskState.SKIPPED, end_date=now
-            ):
-                view.state = TaskState.SKIPPED
+            for view in tis.get(child, []):
+                if move_task(session, view.id, [TaskState.NONE], TaskState.SKIPPED, end_date=now):
+                    view.state = TaskState.SKIPPED

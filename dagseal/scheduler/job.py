@@ -58,6 +58,7 @@ class SchedulerSettings:
     stale_dag_threshold: float
     stale_dag_cleanup_interval: float
     task_queued_timeout: float
+    max_map_length: int = 1024  # [core] max_map_length
     data_intervals: DataIntervalSettings = DEFAULT_DATA_INTERVALS
 
     @classmethod
@@ -69,6 +70,7 @@ class SchedulerSettings:
             zombie_threshold=get("scheduler", "zombie_threshold"),
             stale_dag_threshold=get("scheduler", "stale_dag_threshold"),
             stale_dag_cleanup_interval=get("scheduler", "stale_dag_cleanup_interval"),
+            max_map_length=config.getint("core", "max_map_length"),
             task_queued_timeout=get("scheduler", "task_queued_timeout"),
             data_intervals=DataIntervalSettings.from_config(config),
         )
@@ -202,7 +204,9 @@ class SchedulerJob:
             start_queued_runs(session, self._bag, now)
             complete_backfills(session, now)
         with session_scope(self.factory) as session:
-            ended = schedule_running_runs(session, self._bag, now, self._new_runs)
+            ended = schedule_running_runs(
+                session, self._bag, now, self._new_runs, max_map_length=self.settings.max_map_length
+            )
             timed_out = time_out_runs(session, self._bag, now)
         self._committed(session, ("scheduler.run_end", ended), ("scheduler.run_timeout", timed_out))
         self._queue()

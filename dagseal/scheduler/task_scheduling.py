@@ -24,7 +24,9 @@ from dagseal.scheduler.concurrency import Candidate, QueueGate, Verdict
 from dagseal.scheduler.dag_bag import DagVersion, SerializedDagBag
 from dagseal.scheduler.end_callbacks import request_task_callback
 from dagseal.scheduler.host_tasks import NewRuns, finish_host_task
+from dagseal.scheduler.mapping_expansion import DEFAULT_MAX_MAP_LENGTH, expand_task
 from dagseal.scheduler.past_deps import past_depends_met
+from dagseal.scheduler.setup_teardown import setup_upstreams
 from dagseal.scheduler.trigger_rules import Decision, evaluate
 
 log = logging.getLogger(__name__)
@@ -47,53 +49,70 @@ class _Ti:
     id: int
     state: TaskState
     next_retry_at: datetime | None
+    map_index: int = -1
 
 
 def schedule_run(
-    session: Session, run: DagRunModel, version: DagVersion, now: datetime, new_runs: NewRuns
+    session: Session,
+    run: DagRunModel,
+    version: DagVersion,
+    now: datetime,
+    new_runs: NewRuns,
+    max_map_length: int = DEFAULT_MAX_MAP_LENGTH,
 ) -> DagRunState | None:
-    """One scheduling pass over a running run; returns its final state if this pass finished it."""
-    tis = {
-        task_id: _Ti(ti_id, task_state(state), next_retry_at)
-        for ti_id, task_id, state, next_retry_at in session.connection().execute(
-            select(
-                TaskInstanceModel.id,
-                TaskInstanceModel.task_id,
-                TaskInstanceModel.state,
-                TaskInstanceModel.next_retry_at,
-            ).where(TaskInstanceModel.dag_run_id == run.id)
+    """One scheduling pass over a running run; returns its final state if this pass finished it.
+
+    A task has one task instance, or one per map index once mapped (mapping_expansion.py); its
+    downstream tasks see the states of all of them."""
+    tis: dict[str, list[_Ti]] = {}
+    for ti_id, task_id, map_index, state, next_retry_at in session.connection().execute(
+        select(
+            TaskInstanceModel.id,
+            TaskInstanceModel.task_id,
+            TaskInstanceModel.map_index,
+            TaskInstanceModel.state,
+            TaskInstanceModel.next_retry_at,
         )
-    }
+        .where(TaskInstanceModel.dag_run_id == run.id)
+        .order_by(TaskInstanceModel.map_index)
+    ):
+        tis.setdefault(task_id, []).append(_Ti(ti_id, task_state(state), next_retry_at, map_index))
     for task_id in version.order:
-        ti = tis.get(task_id)
-        if ti is None:
-            continue
-        if ti.state in _WAITING and ti.next_retry_at is not None and ti.next_retry_at <= now:
-            if move_task(session, ti.id, [ti.state], TaskState.SCHEDULED, scheduled_dttm=now):
-                ti.state = TaskState.SCHEDULED
-            continue
-        if ti.state is not TaskState.NONE:
-            continue
         task = version.tasks[task_id]
-        upstream = [tis[up].state for up in task.upstream_task_ids if up in tis]
-        decision = evaluate(task.trigger_rule, upstream)
-        if decision is Decision.WAIT or (
-            decision is Decision.RUN and not past_depends_met(session, run, task)
-        ):
-            continue
-        if decision is Decision.RUN and task.host_operator is not None:
-            finish_host_task(session, run, version.dag, task, ti.id, tis, now, new_runs)
-            continue
-        target = _DECISION_STATE[decision]
-        extra = {"scheduled_dttm": now} if target is TaskState.SCHEDULED else {"end_date": now}
-        if move_task(session, ti.id, [TaskState.NONE], target, **extra):
-            ti.state = target
+        for ti in tis.get(task_id, []):
+            if ti.state in _WAITING and ti.next_retry_at is not None and ti.next_retry_at <= now:
+                if move_task(session, ti.id, [ti.state], TaskState.SCHEDULED, scheduled_dttm=now):
+                    ti.state = TaskState.SCHEDULED
+                continue
+            if ti.state is not TaskState.NONE:
+                continue
+            upstream = [up_ti.state for up in task.upstream_task_ids for up_ti in tis.get(up, [])]
+            setups = [up_ti.state for up in setup_upstreams(task, version.tasks) for up_ti in tis.get(up, [])]
+            decision = evaluate(task.trigger_rule, upstream, setups)
+            if decision is Decision.WAIT or (
+                decision is Decision.RUN and not past_depends_met(session, run, task)
+            ):
+                continue
+            if decision is Decision.RUN and task.expand_input is not None and ti.map_index == -1:
+                counts = {up: len(tis.get(up, [])) for up in task.upstream_task_ids}
+                expanded = expand_task(session, ti.id, task, version.tasks, counts, now, max_map_length)
+                if expanded is not None:
+                    tis[task_id] = [_Ti(i, state, None, index) for i, index, state in expanded]
+                break
+            if decision is Decision.RUN and task.host_operator is not None:
+                finish_host_task(session, run, version.dag, task, ti, tis, now, new_runs)
+                continue
+            target = _DECISION_STATE[decision]
+            extra = {"scheduled_dttm": now} if target is TaskState.SCHEDULED else {"end_date": now}
+            if move_task(session, ti.id, [TaskState.NONE], target, **extra):
+                ti.state = target
     session.connection().execute(
         update(DagRunModel).where(DagRunModel.id == run.id).values(last_scheduling_decision=now)
     )
-    if not all(ti.state in FINISHED_TASK_STATES for ti in tis.values()):
+    every = [ti for group in tis.values() for ti in group]
+    if not all(ti.state in FINISHED_TASK_STATES for ti in every):
         return None
-    leaves = [tis[task_id] for task_id in version.leaves if task_id in tis]
+    leaves = [ti for task_id in version.leaves for ti in tis.get(task_id, [])]
     failed = any(ti.state in (TaskState.FAILED, TaskState.UPSTREAM_FAILED) for ti in leaves)
     final = DagRunState.FAILED if failed else DagRunState.SUCCESS
     return final if finish_run(session, run, final, now) else None
@@ -114,7 +133,12 @@ def finish_run(session: Session, run: DagRunModel, final: DagRunState, now: date
 
 
 def schedule_running_runs(
-    session: Session, bag: SerializedDagBag, now: datetime, new_runs: NewRuns, limit: int = 100
+    session: Session,
+    bag: SerializedDagBag,
+    now: datetime,
+    new_runs: NewRuns,
+    limit: int = 100,
+    max_map_length: int = DEFAULT_MAX_MAP_LENGTH,
 ) -> int:
     """Schedule up to ``limit`` running runs (least recently decided first); returns runs finished;
     ``new_runs`` pins the runs host operators trigger.
@@ -132,7 +156,7 @@ def schedule_running_runs(
     finished = 0
     for run in runs:
         version = bag.version(session, run.dag_hash)
-        final = schedule_run(session, run, version, now, new_runs)
+        final = schedule_run(session, run, version, now, new_runs, max_map_length)
         if final is None:
             continue
         finished += 1

@@ -1,11 +1,15 @@
 """What DAG files import: DAG, @task, operators, trigger rules and the running task's context."""
 
-from dagseal.sdk.baseoperator import BaseOperator, chain
+from dagseal.sdk.baseoperator import BaseOperator, chain, cross_downstream
+from dagseal.sdk.branching import BaseBranchOperator, BranchPythonOperator, ShortCircuitOperator
 from dagseal.sdk.connection import Connection
 from dagseal.sdk.context import TaskContext, get_current_context
 from dagseal.sdk.dag import DAG
+from dagseal.sdk.dag_decorator import dag
 from dagseal.sdk.decorators import XComArg, task
+from dagseal.sdk.edges import Label
 from dagseal.sdk.exceptions import (
+    AirflowFailException,
     AirflowRescheduleException,
     AirflowSensorTimeout,
     AirflowSkipException,
@@ -16,6 +20,7 @@ from dagseal.sdk.exceptions import (
     DuplicateTaskIdError,
     InvalidScheduleError,
     SensorTimeout,
+    TaskFailedNoRetry,
     TaskRescheduled,
     TaskSkipped,
     XComNotSerializableError,
@@ -23,6 +28,7 @@ from dagseal.sdk.exceptions import (
 from dagseal.sdk.hooks import BaseHook
 from dagseal.sdk.host_operators import ExternalTaskSensor, LatestOnlyOperator, TriggerDagRunOperator
 from dagseal.sdk.operators import BashOperator, EmptyOperator, PythonOperator
+from dagseal.sdk.params import Param
 from dagseal.sdk.sensors import (
     BaseSensorOperator,
     BashSensor,
@@ -33,6 +39,8 @@ from dagseal.sdk.sensors import (
     PythonSensor,
     TimeDeltaSensor,
 )
+from dagseal.sdk.setup_teardown import setup, teardown
+from dagseal.sdk.task_group import TaskGroup, task_group
 from dagseal.sdk.timetables import (
     CronDataIntervalTimetable,
     CronTriggerTimetable,
@@ -45,15 +53,18 @@ from dagseal.sdk.xcom import ensure_json_serializable
 
 __all__ = [
     "DAG",
+    "AirflowFailException",
     "AirflowRescheduleException",
     "AirflowSensorTimeout",
     "AirflowSkipException",
+    "BaseBranchOperator",
     "BaseHook",
     "BaseOperator",
     "BaseSensorOperator",
     "BashCommandFailed",
     "BashOperator",
     "BashSensor",
+    "BranchPythonOperator",
     "Connection",
     "CronDataIntervalTimetable",
     "CronTriggerTimetable",
@@ -69,12 +80,17 @@ __all__ = [
     "ExternalTaskSensor",
     "FileSensor",
     "InvalidScheduleError",
+    "Label",
     "LatestOnlyOperator",
+    "Param",
     "PokeReturnValue",
     "PythonOperator",
     "PythonSensor",
     "SensorTimeout",
+    "ShortCircuitOperator",
     "TaskContext",
+    "TaskFailedNoRetry",
+    "TaskGroup",
     "TaskRescheduled",
     "TaskSkipped",
     "TimeDeltaSensor",
@@ -84,7 +100,12 @@ __all__ = [
     "XComArg",
     "XComNotSerializableError",
     "chain",
+    "cross_downstream",
+    "dag",
     "ensure_json_serializable",
     "get_current_context",
+    "setup",
     "task",
+    "task_group",
+    "teardown",
 ]

@@ -1,10 +1,11 @@
 """BaseOperator: task settings (with DAG default_args), dependency edges and the ``>>``/``<<``/chain API."""
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from dagseal.sdk.airflow_args import check_task_arguments
 from dagseal.sdk.assets import outlet_keys
 from dagseal.sdk.exceptions import DagDefinitionError
 from dagseal.sdk.task_scheduling import SCHEDULING_DEFAULTS, check_scheduling
@@ -36,8 +37,13 @@ OPERATOR_DEFAULTS: dict[str, Any] = {
     "on_success_callback": None,
     "on_failure_callback": None,
     "on_retry_callback": None,
+    "owner": "airflow",
+    "do_xcom_push": True,
+    "multiple_outputs": False,
     **SCHEDULING_DEFAULTS,
 }
+# Documentation arguments: stored and shown, never interpreted.
+DOC_ARGUMENTS = ("doc", "doc_md", "doc_json", "doc_yaml", "doc_rst")
 
 
 def _as_timedelta(value: Any, name: str, task_id: str) -> timedelta:
@@ -58,15 +64,57 @@ def dependency_roots(item: Any) -> list["BaseOperator"]:
     return roots()
 
 
+def dependency_leaves(item: Any) -> list["BaseOperator"]:
+    """Where edges leaving ``item`` start: a task group's leaves, otherwise its dependency roots."""
+    if isinstance(item, list | tuple | set):
+        return [op for element in item for op in dependency_leaves(element)]
+    leaves = getattr(item, "dependency_leaves", None)
+    return leaves() if leaves is not None else dependency_roots(item)
+
+
+def is_edge_modifier(item: Any) -> bool:
+    """A Label: ``task >> Label(...)`` must reach ``Label.__rrshift__``, so ``__rshift__`` steps aside."""
+    return getattr(item, "is_edge_modifier", False) is True
+
+
 def link(upstream: Any, downstream: Any) -> None:
     """Make every task in ``upstream`` an upstream of every task in ``downstream``."""
-    for up in dependency_roots(upstream):
+    for up in dependency_leaves(upstream):
         for down in dependency_roots(downstream):
             up.set_downstream(down)
 
 
-class BaseOperator:
-    """One task of a DAG; subclasses implement ``execute``, which only ever runs inside the sandbox."""
+class DependencyOperators:
+    """``a >> b``, ``a << b`` and their reflections for tasks and task groups (Labels step in)."""
+
+    def __rshift__(self, other: Any) -> Any:
+        if is_edge_modifier(other):
+            return NotImplemented
+        link(self, other)
+        return other
+
+    def __lshift__(self, other: Any) -> Any:
+        link(other, self)
+        return other
+
+    def __rrshift__(self, other: Any) -> Any:
+        link(other, self)
+        return self
+
+    def __rlshift__(self, other: Any) -> Any:
+        link(self, other)
+        return self
+
+
+class BaseOperator(DependencyOperators):
+    """One task of a DAG; subclasses implement ``execute(context)``, which only ever runs in the sandbox.
+
+    ``template_fields`` name attributes rendered with Jinja2 (in the sandbox) before ``execute``;
+    a string value ending in one of ``template_ext`` is the path of a template file.
+    """
+
+    template_fields: Sequence[str] = ()
+    template_ext: Sequence[str] = ()
 
     def __init__(
         self,
@@ -82,6 +130,12 @@ class BaseOperator:
         on_success_callback: Callback | None = NOTSET,
         on_failure_callback: Callback | None = NOTSET,
         on_retry_callback: Callback | None = NOTSET,
+        owner: str = NOTSET,
+        do_xcom_push: bool = NOTSET,
+        multiple_outputs: bool = NOTSET,
+        task_display_name: str | None = None,
+        task_group: Any = None,
+        params: dict[str, Any] | None = None,
         pool: str = NOTSET,
         pool_slots: int = NOTSET,
         max_active_tis_per_dag: int | None = NOTSET,
@@ -92,14 +146,33 @@ class BaseOperator:
         retry_exponential_backoff: bool = NOTSET,
         max_retry_delay: timedelta | float | None = NOTSET,
         outlets: Any = None,
+        **airflow_arguments: Any,
     ) -> None:
         from dagseal.sdk.dag import current_dag
+        from dagseal.sdk.task_group import current_group
 
-        owner = dag if dag is not None else current_dag()
-        if owner is None:
+        group = task_group if task_group is not None else current_group()
+        dag = dag if dag is not None else (group.dag if group is not None else current_dag())
+        if dag is None:
             raise DagDefinitionError(f"task {task_id!r} created outside a DAG; use `with DAG(...)` or dag=")
+        if group is not None:
+            task_id = group.child_id(task_id)
+        default_args = {**dag.default_args, **(group.default_args if group is not None else {})}
+        docs = {name: airflow_arguments.pop(name) for name in DOC_ARGUMENTS if name in airflow_arguments}
+        check_task_arguments(
+            airflow_arguments,
+            {name: value for name, value in default_args.items() if name not in OPERATOR_DEFAULTS},
+            task_id,
+        )
         self.task_id = task_id
-        self.dag = owner
+        self.dag = dag
+        self.task_group = group
+        self.docs: dict[str, str] = {name: str(value) for name, value in docs.items() if value is not None}
+        self.task_display_name = task_display_name
+        from dagseal.sdk.params import split_params
+
+        # Task params override the DAG's for this task (a trigger's conf overrides both).
+        self.params, self.param_schemas = split_params(dict(params or {}), f"task {task_id!r}")
         given = {
             "retries": retries,
             "retry_delay": retry_delay,
@@ -110,6 +183,9 @@ class BaseOperator:
             "on_success_callback": on_success_callback,
             "on_failure_callback": on_failure_callback,
             "on_retry_callback": on_retry_callback,
+            "owner": owner,
+            "do_xcom_push": do_xcom_push,
+            "multiple_outputs": multiple_outputs,
             "pool": pool,
             "pool_slots": pool_slots,
             "max_active_tis_per_dag": max_active_tis_per_dag,
@@ -121,7 +197,7 @@ class BaseOperator:
             "max_retry_delay": max_retry_delay,
         }
         settings = {
-            name: value if value is not NOTSET else owner.default_args.get(name, OPERATOR_DEFAULTS[name])
+            name: value if value is not NOTSET else default_args.get(name, OPERATOR_DEFAULTS[name])
             for name, value in given.items()
         }
         self.retries = self._check_retries(settings["retries"])
@@ -136,6 +212,12 @@ class BaseOperator:
         self.on_success_callback: Callback | None = settings["on_success_callback"]
         self.on_failure_callback: Callback | None = settings["on_failure_callback"]
         self.on_retry_callback: Callback | None = settings["on_retry_callback"]
+        self.owner = str(settings["owner"])
+        self.do_xcom_push = bool(settings["do_xcom_push"])
+        self.multiple_outputs = bool(settings["multiple_outputs"])
+        self.is_setup = False
+        self.is_teardown = False
+        self.on_failure_fail_dagrun = False
         scheduling = check_scheduling(task_id, {name: settings[name] for name in SCHEDULING_DEFAULTS})
         self.pool: str = scheduling["pool"]
         self.pool_slots: int = scheduling["pool_slots"]
@@ -149,7 +231,9 @@ class BaseOperator:
         self.outlets: list[dict[str, str]] = [] if outlets is None else outlet_keys(task_id, outlets)
         self.upstream_task_ids: set[str] = set()
         self.downstream_task_ids: set[str] = set()
-        owner.add_task(self)
+        dag.add_task(self)
+        if group is not None:
+            group.task_ids.append(task_id)
 
     def _check_retries(self, value: Any) -> int:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -171,6 +255,13 @@ class BaseOperator:
                 f"task {self.task_id!r}: unknown trigger_rule {value!r}; use one of {allowed}"
             ) from None
 
+    @classmethod
+    def partial(cls, **kwargs: Any) -> Any:
+        """``Operator.partial(task_id=..., **fixed).expand(**mapped)``: dynamic task mapping."""
+        from dagseal.sdk.mapping import partial
+
+        return partial(cls, **kwargs)
+
     @property
     def operator_name(self) -> str:
         return type(self).__name__
@@ -185,6 +276,74 @@ class BaseOperator:
 
         return XComArg(self)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """A template field given an XComArg (``values=other.output``) depends on its task, as in Airflow."""
+        object.__setattr__(self, name, value)  # not super(): this runs for every attribute a task sets
+        if name in self.template_fields and "upstream_task_ids" in self.__dict__:
+            from dagseal.sdk.xcom import find_xcom_args
+
+            for arg in find_xcom_args(value):
+                arg.operator.set_downstream(self)
+
+    def render_template(self, content: Any, context: Any) -> Any:
+        """Render ``content`` (a string, or strings inside lists and dicts) with this DAG's Jinja setup."""
+        from dagseal.sdk.templating import render_value
+
+        return render_value(self, content, context)
+
+    def as_setup(self) -> "BaseOperator":
+        """Mark this task a setup task (its teardowns run once it succeeded)."""
+        if self.is_teardown:
+            raise DagDefinitionError(f"task {self.task_id!r} cannot be both setup and teardown")
+        self.is_setup = True
+        return self
+
+    def as_teardown(self, setups: Any = None, on_failure_fail_dagrun: bool = False) -> "BaseOperator":
+        """Mark this task a teardown of ``setups``: it runs when its work is done, even failed."""
+        if self.is_setup:
+            raise DagDefinitionError(f"task {self.task_id!r} cannot be both setup and teardown")
+        self.is_teardown = True
+        self.on_failure_fail_dagrun = bool(on_failure_fail_dagrun)
+        self.trigger_rule = TriggerRule.ALL_DONE_SETUP_SUCCESS
+        if setups is not None:
+            for setup in dependency_leaves(setups):
+                setup.as_setup()
+                setup.set_downstream(self)
+        return self
+
+    def __enter__(self) -> "BaseOperator":
+        """``with teardown:`` / ``with setup:``: tasks made in the block run between the setups and
+        the teardown (Airflow's setup/teardown context manager)."""
+        if not (self.is_setup or self.is_teardown):
+            raise DagDefinitionError(
+                f"task {self.task_id!r}: only setup or teardown tasks can be used with 'with'"
+            )
+        self._tasks_before = set(self.dag.task_dict)
+        return self
+
+    def __exit__(self, exc_type: object, *exc_info: object) -> None:
+        if exc_type is not None:
+            return
+        made = [task for task_id, task in self.dag.task_dict.items() if task_id not in self._tasks_before]
+        ids = {task.task_id for task in made}
+        roots = [task for task in made if not task.upstream_task_ids & ids]
+        leaves = [task for task in made if not task.downstream_task_ids & ids]
+        setups = (
+            [self]
+            if self.is_setup
+            else [
+                self.dag.task_dict[up]
+                for up in sorted(self.upstream_task_ids)
+                if self.dag.task_dict[up].is_setup
+            ]
+        )
+        for setup in setups:
+            for root in roots:
+                setup.set_downstream(root)
+        if self.is_teardown:
+            for leaf in leaves:
+                leaf.set_downstream(self)
+
     def set_downstream(self, other: "BaseOperator") -> None:
         """Record the edge ``self -> other`` on both tasks."""
         if other.dag is not self.dag:
@@ -195,25 +354,9 @@ class BaseOperator:
         self.downstream_task_ids.add(other.task_id)
         other.upstream_task_ids.add(self.task_id)
 
-    def __rshift__(self, other: Any) -> Any:
-        link(self, other)
-        return other
-
-    def __lshift__(self, other: Any) -> Any:
-        link(other, self)
-        return other
-
-    def __rrshift__(self, other: Any) -> "BaseOperator":
-        link(other, self)
-        return self
-
-    def __rlshift__(self, other: Any) -> "BaseOperator":
-        link(self, other)
-        return self
-
-    def execute(self, context: "TaskContext", upstream_results: Mapping[str, Any]) -> Any:
-        """Run the task; called by the sandbox with upstream return values keyed by task_id."""
-        raise NotImplementedError(f"{self.operator_name} must implement execute(context, upstream_results)")
+    def execute(self, context: "TaskContext") -> Any:
+        """Run the task (its template fields already rendered); the return value is its XCom."""
+        raise NotImplementedError(f"{self.operator_name} must implement execute(context)")
 
     def __repr__(self) -> str:
         return f"<{self.operator_name} {self.dag.dag_id}.{self.task_id}>"
@@ -231,6 +374,11 @@ def chain(*tasks: "BaseOperator | Any | Sequence[Any]") -> None:
                 link(up, down)
         else:
             link(upstream, downstream)
+
+
+def cross_downstream(from_tasks: Sequence[Any], to_tasks: Sequence[Any]) -> None:
+    """Every task in ``from_tasks`` becomes an upstream of every task in ``to_tasks`` (as in Airflow)."""
+    link(list(from_tasks), list(to_tasks))
 
 
 def _is_list(item: Any) -> bool:

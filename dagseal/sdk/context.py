@@ -1,18 +1,23 @@
-"""The running task's context, reachable from user code through get_current_context()."""
+"""The running task's context: Airflow 3's keys (``ds``, ``ti``, ``params`` …) as a read-only mapping.
 
-from collections.abc import Iterator
+Built by the sandbox before it calls user code and reachable through get_current_context().
+The date keys are computed on first access, so a task that never looks pays nothing.
+"""
+
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
 
 from attrs import field, frozen
 
-from dagseal.sdk.task_instance import RuntimeTaskInstance
+from dagseal.sdk.xcom_channel import UpstreamResults, XComChannel
 
 
 @frozen
-class TaskContext:
-    """Identity and inputs of one task try; built by the sandbox before it calls user code."""
+class TaskContext(Mapping[str, Any]):
+    """Identity and inputs of one task try; also a mapping of Airflow's context keys."""
 
     dag_id: str
     task_id: str
@@ -21,13 +26,48 @@ class TaskContext:
     logical_date: str | None = None
     params: dict[str, Any] = field(factory=dict)
     conf: dict[str, Any] = field(factory=dict)
+    map_index: int = -1
+    data_interval_start: str | None = None
     data_interval_end: str | None = None
+    run_type: str | None = None
+    dag: Any = field(default=None, eq=False, repr=False)
+    task: Any = field(default=None, eq=False, repr=False)
+    xcom: XComChannel = field(factory=lambda: UpstreamResults({}), eq=False, repr=False)
     sensor_started_at: str | None = None  # reschedule-mode sensors: when the first poke started
+    extra: dict[str, Any] = field(factory=dict, eq=False, repr=False)
+    _values: dict[str, Any] = field(factory=dict, init=False, eq=False, repr=False)
+
+    def _mapping(self) -> dict[str, Any]:
+        if not self._values:
+            from dagseal.sdk.context_values import airflow_context
+
+            self._values.update(airflow_context(self))
+            self._values.update(self.extra)
+        return self._values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._mapping()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._mapping())
+
+    def __len__(self) -> int:
+        return len(self._mapping())
+
+    def with_extra(self, **values: Any) -> "TaskContext":
+        """A copy with more keys (e.g. ``templates_dict``), as Airflow operators add them."""
+        from attrs import evolve
+
+        return evolve(self, extra={**self.extra, **values})
 
     @property
-    def ti(self) -> RuntimeTaskInstance:
-        """The try's task instance: ``xcom_push``/``xcom_pull`` through the supervisor."""
-        return RuntimeTaskInstance(self.dag_id, self.task_id, self.run_id, self.try_number)
+    def logical_datetime(self) -> datetime | None:
+        return None if self.logical_date is None else datetime.fromisoformat(self.logical_date)
+
+    @property
+    def ti(self) -> Any:
+        """``context["ti"]``: ``xcom_push``/``xcom_pull`` through the supervisor."""
+        return self["ti"]
 
 
 _current: ContextVar[TaskContext | None] = ContextVar("dagseal_task_context", default=None)

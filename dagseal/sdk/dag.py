@@ -6,14 +6,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from dagseal.sdk.airflow_args import check_dag_arguments
 from dagseal.sdk.assets import asset_condition
 from dagseal.sdk.exceptions import DagCycleError, DagDefinitionError, DuplicateTaskIdError
+from dagseal.sdk.params import split_params
 from dagseal.sdk.schedule import ScheduleSpec, normalize_schedule
 from dagseal.sdk.timetables import Timetable
 from dagseal.sdk.timezones import timezone_name
 
 if TYPE_CHECKING:
     from dagseal.sdk.baseoperator import BaseOperator, Callback
+    from dagseal.sdk.task_group import TaskGroup
 
 _DAG_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,250}$")
 
@@ -60,6 +63,14 @@ def _utc(value: datetime | None, name: str, dag_id: str) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _free_id(base: str, taken: dict[str, Any]) -> str:
+    candidate, n = base, 0
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}__{n}"
+    return candidate
+
+
 class DAG:
     """A DAG definition as written in a DAG file; naive dates are taken as UTC.
 
@@ -83,6 +94,15 @@ class DAG:
         dagrun_timeout: timedelta | None = None,
         on_success_callback: "Callback | None" = None,
         on_failure_callback: "Callback | None" = None,
+        doc_md: str | None = None,
+        dag_display_name: str | None = None,
+        template_searchpath: str | list[str] | None = None,
+        user_defined_macros: dict[str, Any] | None = None,
+        user_defined_filters: dict[str, Any] | None = None,
+        render_template_as_native_obj: bool = False,
+        jinja_environment_kwargs: dict[str, Any] | None = None,
+        template_undefined: type | None = None,
+        **airflow_arguments: Any,
     ) -> None:
         if not isinstance(dag_id, str) or not _DAG_ID.match(dag_id):
             raise DagDefinitionError(f"invalid dag_id {dag_id!r}: use 1-250 letters, digits, '_', '.' or '-'")
@@ -90,6 +110,7 @@ class DAG:
             raise DagDefinitionError(f"DAG {dag_id!r}: dagrun_timeout must be a timedelta")
         if not isinstance(max_active_runs, int) or max_active_runs < 1:
             raise DagDefinitionError(f"DAG {dag_id!r}: max_active_runs must be a positive int")
+        check_dag_arguments(airflow_arguments, dag_id)
         if not isinstance(max_active_tasks, int) or max_active_tasks < 1:
             raise DagDefinitionError(f"DAG {dag_id!r}: max_active_tasks must be a positive int")
         self.dag_id = dag_id
@@ -99,14 +120,26 @@ class DAG:
         self.catchup = bool(catchup)
         self.description = description
         self.default_args = dict(default_args or {})
-        self.params = dict(params or {})
+        self.params, self.param_schemas = split_params(dict(params or {}), f"DAG {dag_id!r}")
         self.tags = sorted(tags or [])
         self.max_active_runs = max_active_runs
         self.max_active_tasks = max_active_tasks
         self.dagrun_timeout = dagrun_timeout
         self.on_success_callback = on_success_callback
         self.on_failure_callback = on_failure_callback
+        self.doc_md = doc_md
+        self.dag_display_name = dag_display_name
+        searchpath = [template_searchpath] if isinstance(template_searchpath, str) else template_searchpath
+        self.template_searchpath: list[str] = list(searchpath or [])
+        self.user_defined_macros = dict(user_defined_macros or {})
+        self.user_defined_filters = dict(user_defined_filters or {})
+        self.render_template_as_native_obj = bool(render_template_as_native_obj)
+        self.jinja_environment_kwargs = dict(jinja_environment_kwargs or {})
+        self.template_undefined = template_undefined
         self.task_dict: dict[str, BaseOperator] = {}
+        self.task_groups: dict[str, TaskGroup] = {}
+        # (upstream task_id, downstream task_id) -> label, from Label(...) in a dependency chain.
+        self.edge_labels: dict[tuple[str, str], str] = {}
 
     def __enter__(self) -> "DAG":
         _dag_stack.append(self)
@@ -134,11 +167,11 @@ class DAG:
 
     def free_task_id(self, base: str) -> str:
         """``base`` or the first free ``base__N`` (how repeated @task calls get distinct ids)."""
-        candidate, n = base, 0
-        while candidate in self.task_dict:
-            n += 1
-            candidate = f"{base}__{n}"
-        return candidate
+        return _free_id(base, self.task_dict)
+
+    def free_group_id(self, base: str) -> str:
+        """``base`` or the first free ``base__N`` among task group ids (repeated @task_group calls)."""
+        return _free_id(base, self.task_groups)
 
     def validate(self) -> "DAG":
         """Raise DagCycleError naming the cycle if the task graph is not acyclic."""

@@ -27,18 +27,33 @@ class XComNotSerializableError(TypeError):
     """A task returned a value that cannot travel as JSON to its downstream tasks."""
 
 
-class TaskSkipped(Exception):
+class TaskError(Exception):
+    """Base of errors a task raises on purpose (Airflow's ``AirflowException``)."""
+
+
+class TaskSkipped(TaskError):
     """Raise inside a task to finish it in state ``skipped`` instead of ``failed``."""
 
 
 AirflowSkipException = TaskSkipped
 
 
+class TaskFailedNoRetry(TaskError):
+    """Raise inside a task to fail it at once: its remaining retries are not used."""
+
+
+AirflowFailException = TaskFailedNoRetry
+
+
 class BashCommandFailed(RuntimeError):
     """A BashOperator's command exited non-zero."""
 
 
-class TaskRescheduled(Exception):
+class TemplateRenderError(TaskError):
+    """A template field could not be rendered at run time; the message names the task and field."""
+
+
+class TaskRescheduled(TaskError):
     """A reschedule-mode sensor's poke said "not yet": end this try and poke again at ``reschedule_date``."""
 
     def __init__(self, reschedule_date: datetime) -> None:
@@ -49,7 +64,7 @@ class TaskRescheduled(Exception):
 AirflowRescheduleException = TaskRescheduled
 
 
-class SensorTimeout(Exception):
+class SensorTimeout(TaskFailedNoRetry):
     """A sensor waited longer than its ``timeout``: the task fails without retrying."""
 
 

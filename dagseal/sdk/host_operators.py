@@ -8,7 +8,7 @@ latest scheduled one. Each is serialized as a ``host_operator`` spec that
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,7 +42,7 @@ class HostOperator(BaseOperator):
     def host_spec(self) -> dict[str, Any]:
         raise NotImplementedError(f"{self.operator_name} must describe itself in host_spec()")
 
-    def execute(self, context: TaskContext, upstream_results: Mapping[str, Any]) -> Any:
+    def execute(self, context: TaskContext) -> Any:
         raise RuntimeError(f"{self.operator_name} is carried out by the scheduler, never in a sandbox")
 
 

@@ -4,7 +4,7 @@ from enum import StrEnum
 
 
 class TriggerRule(StrEnum):
-    """The subset of Airflow's trigger rules dagseal's scheduler implements."""
+    """Airflow 3's trigger rules, all implemented by dagseal's scheduler."""
 
     ALL_SUCCESS = "all_success"
     ALL_FAILED = "all_failed"
@@ -13,3 +13,8 @@ class TriggerRule(StrEnum):
     ONE_FAILED = "one_failed"
     NONE_FAILED = "none_failed"
     NONE_SKIPPED = "none_skipped"
+    ALL_DONE_SETUP_SUCCESS = "all_done_setup_success"
+    ALL_SKIPPED = "all_skipped"
+    ONE_DONE = "one_done"
+    NONE_FAILED_MIN_ONE_SUCCESS = "none_failed_min_one_success"
+    ALWAYS = "always"

@@ -1,11 +1,11 @@
 """XComArg: a reference to an upstream task's return value, passed as JSON between sandboxes."""
 
 import json
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from dagseal.sdk.baseoperator import link
 from dagseal.sdk.exceptions import XComNotSerializableError
+from dagseal.sdk.xcom_channel import RETURN_VALUE, XComChannel
 
 if TYPE_CHECKING:
     from dagseal.sdk.baseoperator import BaseOperator
@@ -14,10 +14,17 @@ XCOM_KEY = "__xcom__"
 
 
 class XComArg:
-    """The future return value of ``operator``; becomes ``{"__xcom__": task_id}`` when serialized."""
+    """The future XCom ``key`` of ``operator``; becomes ``{"__xcom__": task_id[, "key": key]}`` serialized.
 
-    def __init__(self, operator: "BaseOperator") -> None:
+    ``arg["name"]`` is one key of a ``multiple_outputs`` task's returned dict.
+    """
+
+    def __init__(self, operator: "BaseOperator", key: str = RETURN_VALUE) -> None:
         self.operator = operator
+        self.key = key
+
+    def __getitem__(self, key: str) -> "XComArg":
+        return XComArg(self.operator, key)
 
     @property
     def task_id(self) -> str:
@@ -25,6 +32,21 @@ class XComArg:
 
     def dependency_roots(self) -> list["BaseOperator"]:
         return [self.operator]
+
+    def __enter__(self) -> "XComArg":
+        self.operator.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.operator.__exit__(*exc_info)
+
+    def as_setup(self) -> "XComArg":
+        self.operator.as_setup()
+        return self
+
+    def as_teardown(self, setups: Any = None, on_failure_fail_dagrun: bool = False) -> "XComArg":
+        self.operator.as_teardown(setups=setups, on_failure_fail_dagrun=on_failure_fail_dagrun)
+        return self
 
     def __rshift__(self, other: Any) -> Any:
         return self.operator >> other
@@ -41,7 +63,7 @@ class XComArg:
         return self
 
     def __repr__(self) -> str:
-        return f"XComArg({self.task_id!r})"
+        return f"XComArg({self.task_id!r}, {self.key!r})"
 
 
 def find_xcom_args(value: Any) -> list[XComArg]:
@@ -55,14 +77,14 @@ def find_xcom_args(value: Any) -> list[XComArg]:
     return []
 
 
-def resolve_xcom_args(value: Any, upstream_results: Mapping[str, Any]) -> Any:
-    """Replace XComArgs in ``value`` by the upstream return values (None if an upstream gave none)."""
+def resolve_xcom_args(value: Any, channel: XComChannel) -> Any:
+    """Replace XComArgs in ``value`` by the XComs they name (None if an upstream gave none)."""
     if isinstance(value, XComArg):
-        return upstream_results.get(value.task_id)
+        return channel.pull(value.task_id, value.key)
     if isinstance(value, list | tuple):
-        return type(value)(resolve_xcom_args(item, upstream_results) for item in value)
+        return type(value)(resolve_xcom_args(item, channel) for item in value)
     if isinstance(value, dict):
-        return {key: resolve_xcom_args(item, upstream_results) for key, item in value.items()}
+        return {key: resolve_xcom_args(item, channel) for key, item in value.items()}
     return value
 
 

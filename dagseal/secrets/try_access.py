@@ -32,7 +32,11 @@ class TryAccess:
     ) -> TryAccess:
         """The try's identity comes from the claimed row (``dag_folder`` is its team's directory)."""
         identity = TryIdentity(
-            team=team_of(dag_folder), dag_id=request.dag_id, run_id=request.run_id, task_id=request.task_id
+            team=team_of(dag_folder),
+            dag_id=request.dag_id,
+            run_id=request.run_id,
+            task_id=request.task_id,
+            map_index=request.map_index,
         )
         return cls(SupervisorAnswers.from_settings(identity, factory, settings))
 

@@ -15,9 +15,11 @@ from dagseal.serialization.errors import SerializationError
 from dagseal.serialization.schema import (
     SCHEMA_VERSION,
     CallableRef,
+    EdgeLabel,
     ScheduleSpec,
     SerializedDag,
     SerializedTask,
+    SerializedTaskGroup,
 )
 
 __all__ = [
@@ -26,10 +28,12 @@ __all__ = [
     "CallableRef",
     "CallbackRequest",
     "DagCallbackRequest",
+    "EdgeLabel",
     "ScheduleSpec",
     "SerializationError",
     "SerializedDag",
     "SerializedTask",
+    "SerializedTaskGroup",
     "SlaCallbackRequest",
     "TaskCallbackRequest",
     "callback_request_from_json",

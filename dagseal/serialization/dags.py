@@ -1,5 +1,6 @@
 """DAG object → SerializedDag → deterministic envelope and dag_hash (the DAG's version id)."""
 
+import json
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -8,12 +9,21 @@ from typing import Any
 from dagseal.sdk.baseoperator import BaseOperator
 from dagseal.sdk.dag import DAG
 from dagseal.sdk.host_operators import HostOperator
+from dagseal.sdk.mapping import MappedOperator
 from dagseal.sdk.operators import BashOperator, PythonCallMixin
 from dagseal.sdk.xcom import XCOM_KEY, XComArg
+from dagseal.sdk.xcom_channel import RETURN_VALUE
 from dagseal.serialization.canonical import canonical_json, sha256_hex
 from dagseal.serialization.converter import structure, unstructure
 from dagseal.serialization.errors import SerializationError
-from dagseal.serialization.schema import SCHEMA_VERSION, CallableRef, SerializedDag, SerializedTask
+from dagseal.serialization.schema import (
+    SCHEMA_VERSION,
+    CallableRef,
+    EdgeLabel,
+    SerializedDag,
+    SerializedTask,
+    SerializedTaskGroup,
+)
 
 VERSION_KEY = "__version"
 
@@ -27,10 +37,40 @@ def callable_ref(function: Callable[..., Any] | None) -> CallableRef | None:
     return CallableRef(module=module, qualname=qualname)
 
 
+def xcom_reference(arg: XComArg) -> dict[str, str]:
+    """``{"__xcom__": task_id}``, plus ``"key"`` for one output of a multiple_outputs task."""
+    if arg.key == RETURN_VALUE:
+        return {XCOM_KEY: arg.task_id}
+    return {XCOM_KEY: arg.task_id, "key": arg.key}
+
+
+def json_keys(value: Any) -> Any:
+    """Dict keys as JSON writes them (``{1: "a"}`` -> ``{"1": "a"}``), as Airflow stores param schemas."""
+    if isinstance(value, dict):
+        return {
+            key if isinstance(key, str) else json.dumps(key): json_keys(item) for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [json_keys(item) for item in value]
+    return value
+
+
+def _template_source(task: BaseOperator, where: str) -> dict[str, Any]:
+    """The unrendered template fields; a value that is not JSON is recorded by its repr."""
+    fields: dict[str, Any] = {}
+    for name in task.template_fields:
+        value = getattr(task, name, None)
+        try:
+            fields[name] = to_json_value(value, f"{where} template field {name!r}")
+        except SerializationError:
+            fields[name] = repr(value)
+    return fields
+
+
 def to_json_value(value: Any, where: str) -> Any:
     """A JSON-only copy of ``value`` (XComArg → ``{"__xcom__": task_id}``); ``where`` names it in errors."""
     if isinstance(value, XComArg):
-        return {XCOM_KEY: value.task_id}
+        return xcom_reference(value)
     if value is None or isinstance(value, str | bool | int):
         return value
     if isinstance(value, float):
@@ -77,6 +117,22 @@ def serialize_task(task: BaseOperator) -> SerializedTask:
         on_success_callback=callable_ref(task.on_success_callback),
         on_failure_callback=callable_ref(task.on_failure_callback),
         on_retry_callback=callable_ref(task.on_retry_callback),
+        owner=task.owner,
+        task_display_name=task.task_display_name,
+        docs=dict(sorted(task.docs.items())),
+        task_group=task.task_group.group_id if task.task_group is not None else None,
+        template_fields=_template_source(task, where),
+        multiple_outputs=task.multiple_outputs,
+        params=to_json_value(task.params, f"{where} params"),
+        do_xcom_push=task.do_xcom_push,
+        expand_input=(
+            {"kind": task.kind, "value": to_json_value(task.expand_input, f"{where} expand input")}
+            if isinstance(task, MappedOperator)
+            else None
+        ),
+        is_setup=task.is_setup,
+        is_teardown=task.is_teardown,
+        on_failure_fail_dagrun=task.on_failure_fail_dagrun,
         pool=task.pool,
         pool_slots=task.pool_slots,
         max_active_tis_per_dag=task.max_active_tis_per_dag,
@@ -110,6 +166,22 @@ def serialize_dag(dag: DAG, *, fileloc: str, source_digest: str) -> SerializedDa
         on_success_callback=callable_ref(dag.on_success_callback),
         on_failure_callback=callable_ref(dag.on_failure_callback),
         tasks=[serialize_task(dag.task_dict[task_id]) for task_id in sorted(dag.task_dict)],
+        doc_md=dag.doc_md,
+        dag_display_name=dag.dag_display_name,
+        param_schemas=to_json_value(json_keys(dag.param_schemas), f"DAG {dag.dag_id!r} param schemas"),
+        task_groups=[
+            SerializedTaskGroup(
+                group_id=group.group_id,
+                parent_group=group.parent_group.group_id if group.parent_group else None,
+                tooltip=group.tooltip,
+                group_display_name=group.group_display_name,
+            )
+            for _, group in sorted(dag.task_groups.items())
+        ],
+        edge_labels=[
+            EdgeLabel(upstream_task_id=up, downstream_task_id=down, label=label)
+            for (up, down), label in sorted(dag.edge_labels.items())
+        ],
     )
 
 

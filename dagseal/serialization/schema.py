@@ -8,7 +8,15 @@ from dagseal.sdk.schedule import ScheduleSpec
 
 SCHEMA_VERSION = 1
 
-__all__ = ["SCHEMA_VERSION", "CallableRef", "ScheduleSpec", "SerializedDag", "SerializedTask"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "CallableRef",
+    "EdgeLabel",
+    "ScheduleSpec",
+    "SerializedDag",
+    "SerializedTask",
+    "SerializedTaskGroup",
+]
 
 
 @frozen
@@ -39,6 +47,20 @@ class SerializedTask:
     on_success_callback: CallableRef | None = None
     on_failure_callback: CallableRef | None = None
     on_retry_callback: CallableRef | None = None
+    owner: str = "airflow"
+    task_display_name: str | None = None
+    docs: dict[str, str] = field(factory=dict)
+    task_group: str | None = None
+    # Every template field's value as written (unrendered), for custom operators too.
+    template_fields: dict[str, Any] = field(factory=dict)
+    multiple_outputs: bool = False
+    do_xcom_push: bool = True
+    params: dict[str, Any] = field(factory=dict)  # task params (override the DAG's)
+    # Dynamic task mapping: {"kind": "expand"|"expand_kwargs", "value": JSON with {"__xcom__": ..}}.
+    expand_input: dict[str, Any] | None = None
+    is_setup: bool = False
+    is_teardown: bool = False
+    on_failure_fail_dagrun: bool = False
     pool: str = "default_pool"
     pool_slots: int = 1
     max_active_tis_per_dag: int | None = None
@@ -50,6 +72,21 @@ class SerializedTask:
     max_retry_delay: float | None = None
     host_operator: dict[str, Any] | None = None  # operators the scheduler carries out (host_operators.py)
     outlets: list[dict[str, str]] = field(factory=list)  # asset keys {"name", "uri"} a success updates
+
+
+@frozen(kw_only=True)
+class SerializedTaskGroup:
+    group_id: str
+    parent_group: str | None = None
+    tooltip: str = ""
+    group_display_name: str | None = None
+
+
+@frozen(kw_only=True)
+class EdgeLabel:
+    upstream_task_id: str
+    downstream_task_id: str
+    label: str
 
 
 @frozen(kw_only=True)
@@ -70,6 +107,12 @@ class SerializedDag:
     on_success_callback: CallableRef | None = None
     on_failure_callback: CallableRef | None = None
     tasks: list[SerializedTask] = field(factory=list)
+    doc_md: str | None = None
+    dag_display_name: str | None = None
+    # name -> {"schema": JSON schema, "description": ...} of Param(...) params (host validates conf).
+    param_schemas: dict[str, dict[str, Any]] = field(factory=dict)
+    task_groups: list[SerializedTaskGroup] = field(factory=list)
+    edge_labels: list[EdgeLabel] = field(factory=list)
 
     def get_task(self, task_id: str) -> SerializedTask:
         for task in self.tasks:

@@ -16,6 +16,7 @@ from dagseal.db.models.dagseal_user import UserModel
 from dagseal.db.models.deployment import DeploymentModel
 from dagseal.db.models.import_error import ImportErrorModel
 from dagseal.db.models.job import JobModel, JobState, JobType
+from dagseal.db.models.rendered_task_instance_fields import RenderedTaskInstanceFieldsModel
 from dagseal.db.models.serialized_dag import SerializedDagModel
 from dagseal.db.models.slot_pool import SlotPoolModel
 from dagseal.db.models.task_instance import TaskInstanceModel
@@ -43,6 +44,7 @@ __all__ = [
     "JobModel",
     "JobState",
     "JobType",
+    "RenderedTaskInstanceFieldsModel",
     "SerializedDagModel",
     "SlotPoolModel",
     "TaskInstanceModel",

@@ -18,6 +18,7 @@ class TaskInstanceModel(Base):
     dag_id: Mapped[str] = mapped_column(String(250))
     run_id: Mapped[str] = mapped_column(String(250))
     task_id: Mapped[str] = mapped_column(String(250))
+    map_index: Mapped[int] = mapped_column(default=-1, server_default="-1")  # -1: not mapped (yet)
     state: Mapped[str | None] = mapped_column(String(20), index=True)  # NULL = none (not yet decided)
     try_number: Mapped[int] = mapped_column(default=0)
     max_tries: Mapped[int] = mapped_column(default=0)
@@ -41,6 +42,6 @@ class TaskInstanceModel(Base):
     executor_state: Mapped[str | None] = mapped_column(String(20))
 
     __table_args__ = (
-        UniqueConstraint("dag_id", "run_id", "task_id"),
+        UniqueConstraint("dag_id", "run_id", "task_id", "map_index"),
         Index("ix_task_instance_dag_run_id_state", "dag_run_id", "state"),
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -74,7 +73,7 @@ class BaseSensorOperator(BaseOperator):
     def poke(self, context: TaskContext) -> bool | PokeReturnValue:
         raise NotImplementedError(f"{self.operator_name} must implement poke(context)")
 
-    def execute(self, context: TaskContext, upstream_results: Mapping[str, Any]) -> Any:
+    def execute(self, context: TaskContext) -> Any:
         if self.deferrable:
             print(
                 f"[dagseal] {self.task_id}: deferrable=True needs a triggerer, which dagseal does not have; "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from dagseal.sdk.context import TaskContext
@@ -21,4 +22,5 @@ class BashSensor(BaseSensorOperator):
         self.env = None if env is None else {str(key): str(value) for key, value in env.items()}
 
     def poke(self, context: TaskContext) -> bool:
-        return run_bash(self.bash_command, self.env) == 0
+        returncode, _ = run_bash(self.bash_command, {**os.environ, **(self.env or {})})
+        return returncode == 0

@@ -38,6 +38,10 @@ TOOLS = (
     "/usr/bin/cat",
     "/usr/bin/id",
     "/usr/bin/true",
+    # used by Airflow's example DAGs (tests/integration/compat/airflow_examples.py)
+    "/usr/bin/date",
+    "/usr/bin/find",
+    "/usr/bin/wc",
 )
 STDLIB_SKIP = {
     "test",
@@ -51,7 +55,18 @@ STDLIB_SKIP = {
 }
 SITE = "/usr/lib/python3/dist-packages"
 IMAGE_SIDE = ("dagseal/__init__.py", "dagseal/sdk", "dagseal/serialization", "dagseal/sandbox")
-THIRD_PARTY = ("attr", "attrs", "cattr", "cattrs", "typing_extensions.py")
+THIRD_PARTY = (
+    "attr",
+    "attrs",
+    "cattr",
+    "cattrs",
+    "typing_extensions.py",
+    "jinja2",
+    "markupsafe",
+    "pendulum",
+    "dateutil",
+    "tzdata",
+)
 
 
 def _files(root: Path) -> Iterator[Path]:

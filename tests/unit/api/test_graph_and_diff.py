@@ -62,7 +62,8 @@ def test_svg_escapes_task_ids() -> None:
 def test_diff_names_added_changed_tasks_edges_and_source() -> None:
     diff = diff_versions(_diamond(), _diamond("echo B", extra=True), "x = 1\n", "x = 2\n")
     assert diff.tasks_added == ["e"] and diff.tasks_removed == []
-    assert [(c.task_id, c.fields) for c in diff.tasks_changed] == [("b", ["bash_command"])]
+    # bash_command is a template field: its unrendered source is serialized too
+    assert [(c.task_id, c.fields) for c in diff.tasks_changed] == [("b", ["bash_command", "template_fields"])]
     assert diff.edges_added == [("d", "e")] and diff.edges_removed == []
     assert "-x = 1" in diff.source_diff and "+x = 2" in diff.source_diff
     assert not diff.unchanged

@@ -45,7 +45,38 @@ CASES = [
     ("none_skipped", [S, F], RUN),
     ("none_skipped", [SK, R], SKIP),
     ("none_skipped", [S, N], WAIT),
+    ("all_skipped", [SK, SK], RUN),
+    ("all_skipped", [SK, R], WAIT),
+    ("all_skipped", [SK, S], SKIP),
+    ("all_skipped", [UF, SK], SKIP),
+    ("one_done", [S, R], RUN),
+    ("one_done", [F, N], RUN),
+    ("one_done", [UF, R], WAIT),
+    ("one_done", [UF, SK], SKIP),
+    ("none_failed_min_one_success", [S, SK], RUN),
+    ("none_failed_min_one_success", [SK, SK], SKIP),
+    ("none_failed_min_one_success", [S, R], WAIT),
+    ("none_failed_min_one_success", [UF, R], UPF),
+    ("always", [R, N], RUN),
+    ("always", [F, UF], RUN),
+    ("all_done_setup_success", [S, R], WAIT),
+    ("all_done_setup_success", [F, UF], RUN),  # no setup upstream: like all_done
 ]
+
+SETUP_CASES = [
+    ([S, F], [S], RUN),  # the work failed, its setup succeeded: the teardown runs
+    ([F, F], [F], UPF),
+    ([SK, S], [SK], SKIP),
+    ([S, S, F], [S, F], RUN),  # one setup succeeded is enough
+    ([S, R], [S], WAIT),
+]
+
+
+@pytest.mark.parametrize(("upstream", "setups", "expected"), SETUP_CASES)
+def test_all_done_setup_success_looks_at_the_setup_upstreams(
+    upstream: list[TaskState], setups: list[TaskState], expected: Decision
+) -> None:
+    assert evaluate("all_done_setup_success", upstream, setups) is expected
 
 
 @pytest.mark.parametrize(("rule", "upstream", "expected"), CASES)

@@ -32,7 +32,7 @@ def test_poke_mode_pokes_until_done_in_one_try() -> None:
     answers = iter([False, False, PokeReturnValue(True, {"rows": 3})])
     with DAG("s.poke"):
         sensor = PythonSensor(task_id="s", python_callable=lambda: next(answers), poke_interval=0)
-    assert sensor.execute(context(), {}) == {"rows": 3}
+    assert sensor.execute(context()) == {"rows": 3}
 
 
 def test_reschedule_mode_ends_the_try_with_the_next_poke_time() -> None:
@@ -40,7 +40,7 @@ def test_reschedule_mode_ends_the_try_with_the_next_poke_time() -> None:
         sensor = PythonSensor(task_id="s", python_callable=lambda: False, poke_interval=30, mode="reschedule")
     before = datetime.now(UTC)
     with pytest.raises(TaskRescheduled) as raised:
-        sensor.execute(context(), {})
+        sensor.execute(context())
     assert before + timedelta(seconds=29) < raised.value.reschedule_date < before + timedelta(seconds=31)
 
 
@@ -52,9 +52,9 @@ def test_timeout_counts_from_the_first_poke_and_fails_or_skips() -> None:
             task_id="soft", python_callable=lambda: False, timeout=60, mode="reschedule", soft_fail=True
         )
     with pytest.raises(SensorTimeout, match=r"sensor 'hard' timed out after 1\d\ds \(timeout 60s\)"):
-        hard.execute(context(sensor_started_at=first_poke), {})
+        hard.execute(context(sensor_started_at=first_poke))
     with pytest.raises(TaskSkipped, match="sensor 'soft' timed out"):
-        soft.execute(context(sensor_started_at=first_poke), {})
+        soft.execute(context(sensor_started_at=first_poke))
 
 
 def test_exponential_backoff_grows_and_is_capped_by_max_wait() -> None:
@@ -75,7 +75,7 @@ def test_deferrable_falls_back_to_reschedule_and_says_so(capsys: pytest.CaptureF
         sensor = PythonSensor(task_id="s", python_callable=lambda: False, deferrable=True)
     assert sensor.mode == "reschedule"
     with pytest.raises(TaskRescheduled):
-        sensor.execute(context(), {})
+        sensor.execute(context())
     assert "deferrable=True needs a triggerer" in capsys.readouterr().err
 
 
@@ -89,7 +89,7 @@ def test_task_sensor_decorator_makes_a_python_sensor() -> None:
         ready()
     sensor = dag.get_task("ready")
     assert isinstance(sensor, PythonSensor) and sensor.mode == "reschedule" and sensor.poke_interval == 5
-    assert sensor.execute(context(), {}) is None
+    assert sensor.execute(context()) is None
 
 
 def test_time_sensors(tmp_path) -> None:

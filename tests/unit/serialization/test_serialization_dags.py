@@ -40,6 +40,32 @@ with DAG("t.hash", schedule="@daily", start_date=datetime(2026, 1, 1),
     load(extract(), mode="full") >> BashOperator(task_id="report", bash_command="echo done")
 """
 
+AIRFLOW_DAG_FILE = """
+from datetime import datetime
+from airflow.sdk import DAG, Label, Param, TaskGroup, setup, task, teardown
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.python import BranchPythonOperator
+
+with DAG("t.hash", schedule=None, start_date=datetime(2026, 1, 1), doc_md="# doc",
+         params={"n": Param(1, type="integer", minimum=0), "m": Param("x", enum=["x", "y"])}):
+    pick = BranchPythonOperator(task_id="pick", python_callable=lambda: "g.a")
+    with TaskGroup("g", default_args={"retries": 2}) as group:
+        for name in "dcba":
+            BashOperator(task_id=name, bash_command="echo {{ ds }} " + name)
+    pick >> Label("maybe") >> group >> BashOperator(task_id="report", bash_command="echo done")
+
+    @setup
+    def up():
+        return 1
+
+    @teardown
+    def down():
+        return 1
+
+    made = up()
+    made >> group >> down().as_teardown(setups=made)
+"""
+
 HASH_SCRIPT = """
 import sys
 from dagseal.sandbox.parse import parse_file
@@ -59,15 +85,16 @@ def _hash_in_fresh_process(folder: Path) -> str:
 
 
 @pytest.mark.fresh_interpreter
-def test_same_file_same_hash_in_two_processes_and_one_char_changes_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("source", [DAG_FILE, AIRFLOW_DAG_FILE], ids=["dagseal", "airflow"])
+def test_same_file_same_hash_in_two_processes_and_one_char_changes_it(tmp_path: Path, source: str) -> None:
     first, second = tmp_path / "one", tmp_path / "two"
     for folder in (first, second):
         folder.mkdir()
-        (folder / "hashme.py").write_text(DAG_FILE)
+        (folder / "hashme.py").write_text(source)
     hashes = {_hash_in_fresh_process(first), _hash_in_fresh_process(second)}
     assert len(hashes) == 1
     assert len(next(iter(hashes))) == 64
-    (second / "hashme.py").write_text(DAG_FILE.replace("echo done", "echo dune"))
+    (second / "hashme.py").write_text(source.replace("echo done", "echo dune"))
     assert _hash_in_fresh_process(second) not in hashes
 
 

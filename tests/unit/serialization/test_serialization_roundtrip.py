@@ -9,9 +9,11 @@ from dagseal.sandbox import protocol
 from dagseal.serialization import (
     CallableRef,
     DagCallbackRequest,
+    EdgeLabel,
     ScheduleSpec,
     SerializedDag,
     SerializedTask,
+    SerializedTaskGroup,
     SlaCallbackRequest,
     TaskCallbackRequest,
     callback_request_from_json,
@@ -63,6 +65,27 @@ tasks = st.builds(
     on_success_callback=maybe(callable_refs),
     on_failure_callback=maybe(callable_refs),
     on_retry_callback=maybe(callable_refs),
+    owner=names,
+    task_display_name=maybe(names),
+    docs=st.dictionaries(st.sampled_from(["doc", "doc_md", "doc_rst"]), names, max_size=2),
+    task_group=maybe(names),
+    template_fields=json_objects,
+    multiple_outputs=st.booleans(),
+    do_xcom_push=st.booleans(),
+    is_setup=st.booleans(),
+    is_teardown=st.booleans(),
+    on_failure_fail_dagrun=st.booleans(),
+)
+task_groups = st.builds(
+    SerializedTaskGroup,
+    group_id=names,
+    parent_group=maybe(names),
+    tooltip=names,
+    group_display_name=maybe(names),
+)
+edge_labels = st.builds(EdgeLabel, upstream_task_id=names, downstream_task_id=names, label=names)
+param_schemas = st.dictionaries(
+    names, st.fixed_dictionaries({"schema": json_objects, "description": maybe(names)}), max_size=2
 )
 dags = st.builds(
     SerializedDag,
@@ -80,6 +103,11 @@ dags = st.builds(
     on_success_callback=maybe(callable_refs),
     on_failure_callback=maybe(callable_refs),
     tasks=st.lists(tasks, max_size=3),
+    doc_md=maybe(names),
+    dag_display_name=maybe(names),
+    param_schemas=param_schemas,
+    task_groups=st.lists(task_groups, max_size=2),
+    edge_labels=st.lists(edge_labels, max_size=2),
 )
 
 
@@ -155,6 +183,10 @@ messages = st.one_of(
         params=json_objects,
         conf=json_objects,
         upstream_results=json_objects,
+        map_index=st.integers(-1, 1024),
+        data_interval_start=maybe(names),
+        data_interval_end=maybe(names),
+        run_type=maybe(st.sampled_from(["manual", "scheduled"])),
     ),
     st.builds(
         protocol.RunCallbacksRequest,
@@ -182,6 +214,8 @@ messages = st.one_of(
         state=st.sampled_from(["success", "failed", "skipped"]),
         return_value=json_values,
         error=maybe(names),
+        rendered_fields=json_objects,
+        skip_task_ids=st.lists(names, max_size=3),
     ),
     st.builds(
         protocol.CallbacksResult,
