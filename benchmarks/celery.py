@@ -291,7 +291,7 @@ def main() -> None:
             processor.run_once()
         scheduler = SchedulerSettings.from_config(config)
         print(
-            f"dagseal celery benchmark: {args.tasks} no-op tasks, process runtime, PostgreSQL, "
+            f"dagseal celery benchmark: {args.tasks} no-op tasks, PostgreSQL, "
             f"{os.cpu_count()} CPUs, load average before {_load()}"
         )
         figures: dict[str, list[float]] = {}
