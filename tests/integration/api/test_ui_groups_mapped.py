@@ -102,6 +102,9 @@ def test_run_page_shows_the_mapped_count_and_state(browser_session: Client, grou
     assert 'class="node state-running mapped" data-task-id="fan"' in html
     assert f"&#215;{grouped}</text>" in html
     assert 'class="node state-failed" data-task-id="etl.inner.load"' in html
+    listed = html.split('<table')[1]  # the task instance list: one row per map index once they exist
+    assert listed.count('/tasks/fan">fan</a>') == grouped
+    assert ('<small class="muted">[2]</small>' in listed) == MAPPED
 
 
 def test_grid_nests_groups_and_collapses_the_mapped_task(browser_session: Client, grouped: int) -> None:
