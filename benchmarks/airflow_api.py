@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from http_server import wait_healthy
 
 AIRFLOW_VERSION = "3.3.2"
 PASSWORD = "bench-password"
@@ -69,19 +70,6 @@ def _write_dags(folder: Path, dags: int) -> None:
         (folder / f"{dag_id.replace('.', '_')}.py").write_text(DAG_FILE.format(dag_id=dag_id))
 
 
-def _wait_up(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    for _ in range(1200):
-        if server.poll() is not None:
-            sys.exit(f"airflow api-server exited {server.returncode}:\n{log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/api/v2/monitor/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    sys.exit("airflow api-server did not answer within 120 s")
-
-
 @contextmanager
 def airflow_api_server(venv: Path, pg_url: str, dags: int, port: int) -> Iterator[tuple[str, str]]:
     """Airflow's API server over ``dags`` serialized DAGs in database ``pg_url`` (a psycopg2 URL):
@@ -114,7 +102,7 @@ def airflow_api_server(venv: Path, pg_url: str, dags: int, port: int) -> Iterato
             server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_up(base, server, log)
+            wait_healthy(base, server, 120, "airflow api-server", log)
             answer = httpx.post(
                 f"{base}/auth/token", json={"username": "bench", "password": PASSWORD}, timeout=30
             )

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,7 @@ from pathlib import Path
 
 import httpx
 from airflow_api import airflow_api_server
+from http_server import free_port, wait_healthy
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
@@ -182,25 +182,6 @@ def _digest_map() -> dict:
     return {"schema_version": 1, "repos": repos}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_up(base: str, server: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
-        if server.poll() is not None:
-            sys.exit(f"api-server exited {server.returncode}")
-        try:
-            if httpx.get(f"{base}/api/v2/monitor/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    sys.exit("api-server did not answer within 30 s")
-
-
 def measure(
     base: str, token: str, paths: dict[str, str], clients: int, requests: int
 ) -> dict[str, list[float]]:
@@ -278,7 +259,7 @@ def main() -> int:
             ]
             server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             base = f"http://127.0.0.1:{port}"
-            wait_up(base, server)
+            wait_healthy(base, server, 30, "api-server")
             run_path = f"/api/v2/dags/{dag_id}/dagRuns/scheduled__{T0.isoformat()}"
             paths = {
                 "DAG list (GET /api/v2/dags)": "/api/v2/dags",

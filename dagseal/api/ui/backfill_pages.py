@@ -76,10 +76,10 @@ def backfill_create(
     return attempt(session, f"{back}?", create, back)
 
 
-@router.post("/{backfill_id}/{action}", dependencies=[CsrfChecked])
+@router.post("/{backfill_id:int}/{action}", dependencies=[CsrfChecked])
 def backfill_action(
     dag_id: str,
-    backfill_id: int,
+    backfill_id: backfills.BackfillId,
     action: Literal["pause", "unpause", "cancel"],
     session: Session,
     user: PageUser,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,7 +26,7 @@ from dagseal.db.models import (
 )
 from dagseal.db.session import session_scope
 from dagseal.sdk import DAG, BashOperator, EmptyOperator
-from dagseal.serialization import canonical_json, dag_envelope, dag_hash, serialize_dag, sha256_hex
+from dagseal.serialization import canonical_json, dag_envelope, serialize_dag, sha256_hex
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 PASSWORD = "correct horse battery"
@@ -42,25 +43,33 @@ class Seeded:
 
 
 def add_version(session: Session, dag: DAG, team: str, source: str) -> str:
+    """A parsed version of ``dag`` in ``team``'s directory, made the DAG's latest; its dag_hash."""
     digest = sha256_hex(source)
     serialized = serialize_dag(dag, fileloc=f"{dag.dag_id}.py", source_digest=digest)
-    version = dag_hash(serialized)
-    session.merge(DagCodeModel(source_digest=digest, relative_fileloc=f"{dag.dag_id}.py", source=source))
+    return add_envelope(session, dag.dag_id, dag_envelope(serialized), team, source)
+
+
+def add_envelope(session: Session, dag_id: str, envelope: dict[str, Any], team: str, source: str) -> str:
+    """A serialized DAG as stored JSON (any shape, e.g. a later schema's), made the DAG's latest."""
+    digest = sha256_hex(source)
+    data = canonical_json(envelope)
+    version = sha256_hex(data)
+    session.merge(DagCodeModel(source_digest=digest, relative_fileloc=f"{dag_id}.py", source=source))
     session.merge(
         SerializedDagModel(
             dag_hash=version,
-            dag_id=dag.dag_id,
+            dag_id=dag_id,
             processor_subdir=f"{ROOT}/{team}",
-            data=canonical_json(dag_envelope(serialized)),
+            data=data,
             source_digest=digest,
             created_at=T0 + timedelta(minutes=len(source)),
         )
     )
     session.merge(
         DagModel(
-            dag_id=dag.dag_id,
-            fileloc=f"{ROOT}/{team}/{dag.dag_id}.py",
-            relative_fileloc=f"{dag.dag_id}.py",
+            dag_id=dag_id,
+            fileloc=f"{ROOT}/{team}/{dag_id}.py",
+            relative_fileloc=f"{dag_id}.py",
             processor_subdir=f"{ROOT}/{team}",
             is_active=True,
             is_paused=False,

@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from api_seed import ROOT, T0
+from api_seed import T0, add_envelope
 from fastapi.testclient import TestClient
 from grouped_dag import grouped_envelope
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.db.models import DagCodeModel, DagModel, DagRunModel, SerializedDagModel, TaskInstanceModel
+from dagseal.db.models import DagRunModel, TaskInstanceModel
 from dagseal.db.session import session_scope
-from dagseal.serialization import canonical_json, sha256_hex
 
 Client = Callable[[str], TestClient]
 MAPPED = hasattr(TaskInstanceModel, "map_index")  # one row per map_index once the compat migration is in
@@ -22,38 +21,9 @@ MAPPED = hasattr(TaskInstanceModel, "map_index")  # one row per map_index once t
 @pytest.fixture
 def grouped(seeded: object, session_factory: sessionmaker[Session]) -> int:
     """team_x's ``x_grouped`` with one running run; returns how many ``fan`` task instances it has."""
-    data = canonical_json(grouped_envelope("x_grouped"))
-    version = sha256_hex(data)
     fans = 3 if MAPPED else 1
     with session_scope(session_factory) as session:
-        session.add(
-            DagCodeModel(source_digest="0" * 64, relative_fileloc="x_grouped.py", source="# grouped\n")
-        )
-        session.add(
-            SerializedDagModel(
-                dag_hash=version,
-                dag_id="x_grouped",
-                processor_subdir=f"{ROOT}/team_x",
-                data=data,
-                source_digest="0" * 64,
-                created_at=T0,
-            )
-        )
-        session.add(
-            DagModel(
-                dag_id="x_grouped",
-                fileloc=f"{ROOT}/team_x/x_grouped.py",
-                relative_fileloc="x_grouped.py",
-                processor_subdir=f"{ROOT}/team_x",
-                is_active=True,
-                is_paused=False,
-                last_parsed_time=T0,
-                latest_dag_hash=version,
-                tags=[],
-                schedule_description="None",
-            )
-        )
-        session.flush()  # the run's foreign keys need the rows above
+        version = add_envelope(session, "x_grouped", grouped_envelope("x_grouped"), "team_x", "# grouped\n")
         run = DagRunModel(
             dag_id="x_grouped",
             run_id="r1",
@@ -102,6 +72,9 @@ def test_run_page_shows_the_mapped_count_and_state(browser_session: Client, grou
     assert 'class="node state-running mapped" data-task-id="fan"' in html
     assert f"&#215;{grouped}</text>" in html
     assert 'class="node state-failed" data-task-id="etl.inner.load"' in html
+    listed = html.split("<table")[1]  # the task instance list: one row per map index once they exist
+    assert listed.count('/tasks/fan">fan</a>') == grouped
+    assert ('<small class="muted">[2]</small>' in listed) == MAPPED
 
 
 def test_grid_nests_groups_and_collapses_the_mapped_task(browser_session: Client, grouped: int) -> None:

@@ -65,6 +65,8 @@ def test_backfill_form_refusal_is_shown(browser_session: Client, daily: str) -> 
     location = post_form(x, page, page, from_date="yesterday", to_date=TO)
     assert location.startswith(f"{page}?error=") and "from_date" in location
     assert "No backfills of this DAG." in x.get(page).text
+    huge = x.post(f"{page}/{2**40}/pause", data={"csrf_token": csrf_of(x, page)})
+    assert huge.status_code == 422 and "backfill_id" in huge.text
 
 
 def test_other_team_and_viewer_on_backfill_pages(browser_session: Client, daily: str) -> None:
