@@ -65,6 +65,7 @@ THIRD_PARTY = (
     "markupsafe",
     "pendulum",
     "dateutil",
+    "six.py",  # the host's python-dateutil (2.9, pinned by celery) imports it; the SDK lock's 4.0 does not
     "tzdata",
 )
 
