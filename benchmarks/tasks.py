@@ -13,7 +13,10 @@ Runs the real scheduler loop, LocalExecutor and supervisors with the process run
 - "exited -> success recorded": ``exited_at`` (sandbox gone) → the supervisor's ``LocalTaskJob``
   end, which it writes only after the transaction recording the try's result committed, so the
   figure includes that commit;
-- "sandbox run": the sandbox process from spawn to exit (``duration``).
+- "sandbox run": the sandbox process from spawn to exit (``duration``);
+- host CPU per task: user + system CPU of this process (the scheduler loop) and of every process
+  it waited for (fork server, supervisors, sandbox zygote, sandboxes) during the run, divided by
+  the tasks. On a busy machine throughput swings with the load; this figure much less.
 
 Prints each repeat and the median over repeats; asserts nothing about timings.
 Usage: ``python benchmarks/tasks.py [--repeat N] [--parallelism P]``
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -85,6 +89,7 @@ class Figures:
     tasks: int
     succeeded: int
     tasks_per_second: float
+    cpu_ms_per_task: float
     latencies: dict[str, tuple[float, float]]
 
 
@@ -97,7 +102,13 @@ def _ready_times(tries: list[tuple[TaskInstanceModel, datetime]], parallelism: i
     ]
 
 
-def measure(factory: sessionmaker[Session], run_id: int, parallelism: int) -> Figures:
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of the children it waited for, so far."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def measure(factory: sessionmaker[Session], run_id: int, parallelism: int, cpu: float) -> Figures:
     with session_scope(factory) as session:
         tries = [
             (ti, job_end)
@@ -123,12 +134,16 @@ def measure(factory: sessionmaker[Session], run_id: int, parallelism: int) -> Fi
         tasks=len(tis),
         succeeded=sum(ti.state == "success" for ti in tis),
         tasks_per_second=len(tis) / span,
+        cpu_ms_per_task=cpu * 1000 / len(tis),
         latencies={label: (statistics.median(v), percentile(v, 0.95)) for label, v in samples.items()},
     )
 
 
 def print_figures(title: str, figures: Figures) -> None:
-    print(f"{title}: {figures.succeeded}/{figures.tasks} succeeded, {figures.tasks_per_second:.1f} tasks/s")
+    print(
+        f"{title}: {figures.succeeded}/{figures.tasks} succeeded, {figures.tasks_per_second:.1f} tasks/s, "
+        f"host CPU {figures.cpu_ms_per_task:.0f} ms/task"
+    )
     for label, (median, p95) in figures.latencies.items():
         print(f"  {label:<40} median {median:8.1f} ms   p95 {p95:8.1f} ms")
 
@@ -138,6 +153,7 @@ def median_figures(runs: list[Figures]) -> Figures:
         tasks=runs[0].tasks,
         succeeded=min(f.succeeded for f in runs),
         tasks_per_second=statistics.median(f.tasks_per_second for f in runs),
+        cpu_ms_per_task=statistics.median(f.cpu_ms_per_task for f in runs),
         latencies={
             label: (
                 statistics.median(f.latencies[label][0] for f in runs),
@@ -218,10 +234,11 @@ def main() -> None:
     results: dict[str, list[Figures]] = {"bench.wide": [], "bench.chain": []}
     for repeat in range(1, args.repeat + 1):
         for dag_id, runs in results.items():
-            started = time.monotonic()
+            started, cpu = time.monotonic(), cpu_seconds()
             run_id = run_dag(factory, dag_id, args.parallelism, settings, scheduler_settings, placement)
+            cpu = cpu_seconds() - cpu  # the executor ended: its fork server and zygote were waited for
             print(f"(wall {time.monotonic() - started:.1f} s including scheduler start)", file=sys.stderr)
-            runs.append(measure(factory, run_id, args.parallelism))
+            runs.append(measure(factory, run_id, args.parallelism, cpu))
             print_figures(f"{dag_id} #{repeat}", runs[-1])
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\nmedian of {args.repeat} runs (load average after {load}):")

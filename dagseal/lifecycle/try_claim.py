@@ -199,7 +199,8 @@ def load_claimed(session: Session, ti_id: int, job_id: int) -> ClaimedTry | None
     upstream = upstream_results(
         session, NO_ROW if row is None else run.id, ["upstream"] if row is None else task.upstream_task_ids
     )
-    started = sensor_started_at(session, ti_id)
+    # a task instance's first try has no poke before it (try numbers only grow, clearing included)
+    started = sensor_started_at(session, ti_id) if row is None or ti.try_number > 1 else None
     if row is None:
         return None
     image_ref, image_error = _image_ref(digest_map, run)

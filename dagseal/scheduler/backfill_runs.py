@@ -72,13 +72,17 @@ class BackfillGate:
 
 
 def complete_backfills(session: Session, now: datetime) -> int:
-    """Mark backfills without queued or running runs completed; returns how many."""
+    """Mark backfills without queued or running runs completed; returns how many.
+
+    A read finds them first: an UPDATE in every pass would take SQLite's one write lock each
+    time, making the supervisors' claims and records wait for the scheduler."""
+    done = ~exists().where(DagRunModel.backfill_id == BackfillModel.id, DagRunModel.state.in_(_ACTIVE))
+    ids = session.scalars(select(BackfillModel.id).where(BackfillModel.completed_at.is_(None), done)).all()
+    if not ids:
+        return 0
     return session.execute(
         update(BackfillModel)
-        .where(
-            BackfillModel.completed_at.is_(None),
-            ~exists().where(DagRunModel.backfill_id == BackfillModel.id, DagRunModel.state.in_(_ACTIVE)),
-        )
+        .where(BackfillModel.id.in_(ids), BackfillModel.completed_at.is_(None), done)
         .values(completed_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -51,23 +51,27 @@ class QueueGate:
         if is_postgres(session):
             query = query.with_for_update()
         self._pool_size = dict(session.execute(query).all())
-        self._pool_used = Counter(
-            self._grouped(session, TaskInstanceModel.pool, total=TaskInstanceModel.pool_slots)
+        self._pool_used: Counter[str] = Counter()
+        self._per_dag: Counter[str] = Counter()
+        self._per_task: Counter[tuple[str, str]] = Counter()
+        self._per_run_task: Counter[tuple[int, str]] = Counter()
+        # one grouped read of the holding tries feeds every limit (only the tries in flight)
+        keys = (
+            TaskInstanceModel.pool,
+            TaskInstanceModel.dag_id,
+            TaskInstanceModel.dag_run_id,
+            TaskInstanceModel.task_id,
         )
-        self._per_dag = Counter(self._grouped(session, TaskInstanceModel.dag_id))
-        self._per_task = Counter(self._grouped(session, TaskInstanceModel.dag_id, TaskInstanceModel.task_id))
-        self._per_run_task = Counter(
-            self._grouped(session, TaskInstanceModel.dag_run_id, TaskInstanceModel.task_id)
-        )
-
-    @staticmethod
-    def _grouped(session: Session, *keys: object, total: object = None) -> dict[object, int]:
-        """Queued and running tries (or their ``total``) per ``keys``."""
-        amount = func.count() if total is None else func.sum(total)
         rows = session.execute(
-            select(*keys, amount).where(TaskInstanceModel.state.in_(_HOLDING)).group_by(*keys)  # type: ignore[arg-type]
-        ).all()
-        return {(row[0] if len(keys) == 1 else tuple(row[:-1])): int(row[-1]) for row in rows}
+            select(*keys, func.count(), func.sum(TaskInstanceModel.pool_slots))
+            .where(TaskInstanceModel.state.in_(_HOLDING))
+            .group_by(*keys)
+        )
+        for pool, dag_id, dag_run_id, task_id, count, slots in rows:
+            self._pool_used[pool] += int(slots)
+            self._per_dag[dag_id] += count
+            self._per_task[(dag_id, task_id)] += count
+            self._per_run_task[(dag_run_id, task_id)] += count
 
     def verdict(self, candidate: Candidate, dag: SerializedDag, task: SerializedTask) -> tuple[Verdict, str]:
         """Whether ``candidate`` may be queued now, and if not, why (for the log or the failed try)."""

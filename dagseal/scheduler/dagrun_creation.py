@@ -162,6 +162,8 @@ def create_scheduled_runs(
     created = 0
     timed = ("once", "cron", "timedelta")  # "none" never runs by itself; "assets" runs on asset updates
     scheduled = [dag for dag in dags if bag.get(session, dag.latest_dag_hash).schedule.kind in timed]
+    if not scheduled:
+        return 0
     last_runs = _last_scheduled(session, [dag.dag_id for dag in scheduled])
     active_runs = _active_runs(session, [dag.dag_id for dag in scheduled])
     for dag in scheduled:

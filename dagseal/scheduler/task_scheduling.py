@@ -178,7 +178,6 @@ def queue_scheduled(
     if limit <= 0:
         return []
     bag = bag or SerializedDagBag()
-    gate = QueueGate(session)
     rows = (
         session.connection()
         .execute(
@@ -210,6 +209,9 @@ def queue_scheduled(
         )
         .all()
     )
+    if not rows:  # most passes: no pool lock and no counting
+        return []
+    gate = QueueGate(session)
     queued: list[QueuedTry] = []
     for *fields, dag_hash in rows:
         if len(queued) >= limit:
