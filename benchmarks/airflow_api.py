@@ -22,9 +22,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from airflow_venv import AIRFLOW_VERSION, airflow_python
 from http_server import wait_healthy
 
-AIRFLOW_VERSION = "3.3.2"
 PASSWORD = "bench-password"
 DAG_FILE = """\
 from datetime import datetime
@@ -35,26 +35,6 @@ from airflow.sdk import DAG
 with DAG({dag_id!r}, schedule="@daily", start_date=datetime(2026, 1, 1), catchup=False):
     EmptyOperator(task_id="extract") >> EmptyOperator(task_id="transform") >> EmptyOperator(task_id="load")
 """
-
-
-def airflow_python(venv: Path) -> Path:
-    """The Python of a throwaway virtualenv with Airflow and its PostgreSQL drivers, made when missing."""
-    python = venv / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run(
-            [
-                str(python),
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                f"apache-airflow=={AIRFLOW_VERSION}",
-                "psycopg2-binary",
-            ],
-            check=True,
-        )
-    return python
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:

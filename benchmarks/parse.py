@@ -35,6 +35,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from airflow_venv import AIRFLOW_VERSION, airflow_python
+
 from dagseal.runtime.base import SandboxRuntime, SandboxSpec, WarmSandbox
 from dagseal.runtime.process import ProcessRuntime
 
@@ -80,7 +82,6 @@ with DAG("bench.dag_{index}", schedule="@daily", start_date=datetime(2026, 1, 1)
 """
 
 TEMPLATES = {"dagseal": TEMPLATE, "airflow": AIRFLOW_TEMPLATE}
-AIRFLOW_VERSION = "3.3.2"
 PROCESSES = 2  # parsing_processes of both DAG processors
 
 
@@ -96,17 +97,6 @@ def generate(
         (folder / name).write_text(TEMPLATES[style].format(index=index, python_tasks=max(tasks - 2, 0)))
         names.append(name)
     return names
-
-
-def airflow_python(venv: Path) -> Path:
-    """The Python of a throwaway virtualenv with Airflow, created (pip install) when missing."""
-    python = venv / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", f"apache-airflow=={AIRFLOW_VERSION}"], check=True
-        )
-    return python
 
 
 def _children_cpu() -> float:

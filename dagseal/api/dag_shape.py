@@ -1,24 +1,17 @@
 """The shape of one DAG version that the graph and the grid draw: tasks in topological order,
-their task groups, edge labels and which tasks are mapped.
-
-Read from the stored JSON (``serialized_dag.data``), not through :class:`SerializedDag`, so the
-pages draw groups, labels and mapped tasks from any schema that carries them (``task_groups``,
-``edge_labels``, a task's ``task_group`` and ``expand_input``, as the Airflow-compat branch
-writes them) and simply draw none from one that does not.
+their task groups, edge labels and which tasks are mapped, taken from the decoded
+:class:`SerializedDag` (the server's one :data:`~dagseal.api.serialized.DAG_BAG`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from graphlib import TopologicalSorter
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dagseal.db.models import SerializedDagModel
-from dagseal.scheduler.dag_bag import MissingDagVersionError
+from dagseal.api.serialized import DAG_BAG
+from dagseal.scheduler.dag_bag import DagVersion
 
 __all__ = ["DAG_SHAPES", "DagShape", "ShapeGroup", "ShapeTask"]
 
@@ -48,33 +41,32 @@ class DagShape:
     labels: Mapping[tuple[str, str], str]  # (upstream, downstream) → edge label
 
     @classmethod
-    def of_json(cls, dag: Mapping[str, Any]) -> DagShape:
-        """From a serialized DAG's ``dag`` object (the envelope's inside)."""
+    def of(cls, version: DagVersion) -> DagShape:
+        """From a decoded DAG version (its topological order is already computed)."""
         tasks = {
-            task["task_id"]: ShapeTask(
-                task_id=task["task_id"],
-                operator=task["operator"],
-                upstream=tuple(task.get("upstream_task_ids", ())),
-                downstream=tuple(task.get("downstream_task_ids", ())),
-                group=task.get("task_group"),
-                mapped=task.get("expand_input") is not None,
+            task_id: ShapeTask(
+                task_id=task_id,
+                operator=task.operator,
+                upstream=tuple(task.upstream_task_ids),
+                downstream=tuple(task.downstream_task_ids),
+                group=task.task_group,
+                mapped=task.expand_input is not None,
             )
-            for task in dag.get("tasks", ())
+            for task_id, task in ((t, version.tasks[t]) for t in version.order)
         }
-        order = TopologicalSorter({t: set(task.upstream) for t, task in tasks.items()}).static_order()
         groups = {
-            group["group_id"]: ShapeGroup(
-                group_id=group["group_id"],
-                parent=group.get("parent_group"),
-                label=group.get("group_display_name") or group["group_id"].rsplit(".", 1)[-1],
+            group.group_id: ShapeGroup(
+                group_id=group.group_id,
+                parent=group.parent_group,
+                label=group.group_display_name or group.group_id.rsplit(".", 1)[-1],
             )
-            for group in dag.get("task_groups", ())
+            for group in version.dag.task_groups
         }
         labels = {
-            (label["upstream_task_id"], label["downstream_task_id"]): label["label"]
-            for label in dag.get("edge_labels", ())
+            (label.upstream_task_id, label.downstream_task_id): label.label
+            for label in version.dag.edge_labels
         }
-        return cls(dag["dag_id"], {t: tasks[t] for t in order}, groups, labels)
+        return cls(version.dag.dag_id, tasks, groups, labels)
 
     def group_path(self, task_id: str) -> tuple[str, ...]:
         """The task's groups, outermost first (empty for a task outside every group)."""
@@ -88,7 +80,7 @@ class DagShape:
 
 
 class DagShapes:
-    """Shapes by dag_hash; a ``serialized_dag`` row never changes, so each is read once."""
+    """Shapes by dag_hash; a ``serialized_dag`` row never changes, so each is derived once."""
 
     def __init__(self) -> None:
         self._by_hash: dict[str, DagShape] = {}
@@ -96,10 +88,7 @@ class DagShapes:
     def get(self, session: Session, dag_hash: str) -> DagShape:
         cached = self._by_hash.get(dag_hash)
         if cached is None:
-            row = session.get(SerializedDagModel, dag_hash)
-            if row is None:
-                raise MissingDagVersionError(f"serialized DAG {dag_hash} is not in the database")
-            cached = self._by_hash[dag_hash] = DagShape.of_json(json.loads(row.data)["dag"])
+            cached = self._by_hash[dag_hash] = DagShape.of(DAG_BAG.version(session, dag_hash))
         return cached
 
 

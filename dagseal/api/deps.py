@@ -64,11 +64,12 @@ Paging = Annotated[Page, Depends(_page)]
 
 
 def paginate(
-    session: OrmSession, model: type[_M], condition: Any, order_by: Any, page: Page
+    session: OrmSession, model: type[_M], condition: Any, order_by: Any, page: Page, *then_by: Any
 ) -> tuple[list[_M], int]:
-    """One page of ``model`` rows matching ``condition``, and how many match in all."""
+    """One page of ``model`` rows matching ``condition`` (ordered by ``order_by``, then ``then_by``),
+    and how many match in all."""
     total = session.scalar(select(func.count()).select_from(model).where(condition))
     rows = session.scalars(
-        select(model).where(condition).order_by(order_by).limit(page.limit).offset(page.offset)
+        select(model).where(condition).order_by(order_by, *then_by).limit(page.limit).offset(page.offset)
     ).all()
     return list(rows), total or 0

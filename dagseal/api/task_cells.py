@@ -49,11 +49,6 @@ class Cell:
         return Cell(self.counts + other.counts, self.mapped or other.mapped)
 
 
-def _map_index(ti: TaskInstanceModel) -> int:
-    # map_index arrives with the Airflow-compat migration; before it every task instance is unmapped
-    return getattr(ti, "map_index", -1)
-
-
 def cells_of(tis: Iterable[TaskInstanceModel]) -> dict[tuple[str, int], Cell]:
     """(task_id, dag_run row id) → the collapsed cell of that task's instances in that run."""
     counts: dict[tuple[str, int], Counter[str]] = {}
@@ -61,7 +56,7 @@ def cells_of(tis: Iterable[TaskInstanceModel]) -> dict[tuple[str, int], Cell]:
     for ti in tis:
         key = (ti.task_id, ti.dag_run_id)
         counts.setdefault(key, Counter())[ti.state or "none"] += 1
-        if _map_index(ti) >= 0:
+        if ti.map_index >= 0:
             mapped.add(key)
     return {key: Cell(count, key in mapped) for key, count in counts.items()}
 

@@ -4,22 +4,22 @@ rows of a reschedule-mode sensor) and its rendered template fields.
 The schema keeps one ``task_instance`` row per task (the latest try) and no
 ``task_instance_history``, so an earlier try has its number, its pokes, its rendered fields and
 its log, not its own state. Rendered fields live in ``rendered_task_instance_fields`` (Airflow's
-table name), which only databases migrated by the Airflow-compat branch have: it is read when it
-exists, by name, so this module works before and after that migration.
+table name), one row per try that had templates.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dagseal.db.models import TaskInstanceModel, TaskRescheduleModel
-
-RENDERED_TABLE = "rendered_task_instance_fields"
+from dagseal.db.models import (
+    RenderedTaskInstanceFieldsModel,
+    TaskInstanceModel,
+    TaskRescheduleModel,
+)
 
 
 @dataclass(frozen=True)
@@ -31,14 +31,13 @@ class TryDetails:
 
 
 def rendered_fields(session: Session, ti_id: int) -> dict[int, dict[str, Any]]:
-    """try_number → the template fields as the sandbox rendered them (empty without the table)."""
-    if not inspect(session.connection()).has_table(RENDERED_TABLE):
-        return {}
+    """try_number → the template fields as the sandbox rendered them (tries without templates absent)."""
     rows = session.execute(
-        text(f"SELECT try_number, rendered_fields FROM {RENDERED_TABLE} WHERE ti_id = :ti_id"),
-        {"ti_id": ti_id},
+        select(
+            RenderedTaskInstanceFieldsModel.try_number, RenderedTaskInstanceFieldsModel.rendered_fields
+        ).where(RenderedTaskInstanceFieldsModel.ti_id == ti_id)
     )
-    return {number: json.loads(value) if isinstance(value, str) else value for number, value in rows}
+    return {number: fields for number, fields in rows}
 
 
 def try_history(session: Session, ti: TaskInstanceModel) -> list[TryDetails]:

@@ -1,19 +1,20 @@
-"""``/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances``: list, get, mark; and
-``/api/v2/dags/{dag_id}/clearTaskInstances`` (the host's ``tasks clear``)."""
+"""``/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances``: list, get, mark (a mapped task's
+instances by ``/{task_id}/{map_index}``, as Airflow 3); and ``/api/v2/dags/{dag_id}/clearTaskInstances``
+(the host's ``tasks clear``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import Field
 from sqlalchemy import select
 
 from dagseal.api.access import not_found, visible_run
 from dagseal.api.database import Session
 from dagseal.api.deps import Actor, Paging, User, paginate
-from dagseal.api.models import ERROR_RESPONSES, RequestBody, ResponseBody
+from dagseal.api.models import DB_INT_MAX, ERROR_RESPONSES, RequestBody, ResponseBody
 from dagseal.api.routes.dag_runs import ClearedTaskInstancesResponse
 from dagseal.db.models import TaskInstanceModel
 from dagseal.lifecycle.marking import mark_task
@@ -23,6 +24,7 @@ from dagseal.timeutil import utcnow
 
 router = APIRouter(prefix="/api/v2/dags/{dag_id}", tags=["TaskInstance"], responses=ERROR_RESPONSES)
 RUN_TIS = "/dagRuns/{dag_run_id}/taskInstances"
+MapIndex = Annotated[int, Path(ge=0, le=DB_INT_MAX, description="one instance of a mapped task")]
 
 
 class TaskInstanceResponse(ResponseBody):
@@ -64,17 +66,38 @@ class ClearTaskInstancesBody(RequestBody):
 
 
 def visible_task_instance(
-    session: Session, user: User, dag_id: str, dag_run_id: str, task_id: str
+    session: Session, user: User, dag_id: str, dag_run_id: str, task_id: str, map_index: int = -1
 ) -> TaskInstanceModel:
+    """The task instance at ``map_index`` (-1: an unmapped task's only one), or 404 saying which."""
     run = visible_run(session, user, dag_id, dag_run_id)
     ti = session.scalar(
         select(TaskInstanceModel).where(
-            TaskInstanceModel.dag_run_id == run.id, TaskInstanceModel.task_id == task_id
+            TaskInstanceModel.dag_run_id == run.id,
+            TaskInstanceModel.task_id == task_id,
+            TaskInstanceModel.map_index == map_index,
         )
     )
-    if ti is None:
-        raise not_found(f"task instance {task_id!r} of run {dag_run_id!r}")
-    return ti
+    if ti is not None:
+        return ti
+    if map_index < 0 and _is_mapped(session, run.id, task_id):
+        raise not_found(f"task {task_id!r} of run {dag_run_id!r} is mapped: add its map_index to the URL")
+    where = f"map index {map_index} of task {task_id!r}" if map_index >= 0 else f"task instance {task_id!r}"
+    raise not_found(f"{where} of run {dag_run_id!r}")
+
+
+def _is_mapped(session: Session, dag_run_id: int, task_id: str) -> bool:
+    return (
+        session.scalar(
+            select(TaskInstanceModel.id)
+            .where(
+                TaskInstanceModel.dag_run_id == dag_run_id,
+                TaskInstanceModel.task_id == task_id,
+                TaskInstanceModel.map_index >= 0,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 @router.get(RUN_TIS, response_model=TaskInstanceCollectionResponse)
@@ -83,7 +106,9 @@ def list_task_instances(
 ) -> TaskInstanceCollectionResponse:
     run = visible_run(session, user, dag_id, dag_run_id)
     condition = TaskInstanceModel.dag_run_id == run.id
-    tis, total = paginate(session, TaskInstanceModel, condition, TaskInstanceModel.task_id, page)
+    tis, total = paginate(
+        session, TaskInstanceModel, condition, TaskInstanceModel.task_id, page, TaskInstanceModel.map_index
+    )
     return TaskInstanceCollectionResponse(
         task_instances=[TaskInstanceResponse.model_validate(ti) for ti in tis], total_entries=total
     )
@@ -98,11 +123,46 @@ def get_task_instance(
     )
 
 
+@router.get(RUN_TIS + "/{task_id}/{map_index}", response_model=TaskInstanceResponse)
+def get_mapped_task_instance(
+    dag_id: str, dag_run_id: str, task_id: str, map_index: MapIndex, session: Session, user: User
+) -> TaskInstanceResponse:
+    return TaskInstanceResponse.model_validate(
+        visible_task_instance(session, user, dag_id, dag_run_id, task_id, map_index)
+    )
+
+
 @router.patch(RUN_TIS + "/{task_id}", response_model=TaskInstanceResponse)
 def patch_task_instance(
     dag_id: str, dag_run_id: str, task_id: str, body: PatchTaskInstanceBody, session: Session, user: Actor
 ) -> TaskInstanceResponse:
-    ti = visible_task_instance(session, user, dag_id, dag_run_id, task_id)
+    return mark_task_instance(session, user, dag_id, dag_run_id, task_id, -1, body)
+
+
+@router.patch(RUN_TIS + "/{task_id}/{map_index}", response_model=TaskInstanceResponse)
+def patch_mapped_task_instance(
+    dag_id: str,
+    dag_run_id: str,
+    task_id: str,
+    map_index: MapIndex,
+    body: PatchTaskInstanceBody,
+    session: Session,
+    user: Actor,
+) -> TaskInstanceResponse:
+    return mark_task_instance(session, user, dag_id, dag_run_id, task_id, map_index, body)
+
+
+def mark_task_instance(
+    session: Session,
+    user: User,
+    dag_id: str,
+    dag_run_id: str,
+    task_id: str,
+    map_index: int,
+    body: PatchTaskInstanceBody,
+) -> TaskInstanceResponse:
+    """Both PATCH routes and the task page's mark buttons."""
+    ti = visible_task_instance(session, user, dag_id, dag_run_id, task_id, map_index)
     mark_task(session, ti, TaskState(body.new_state), utcnow())
     return TaskInstanceResponse.model_validate(ti)
 

@@ -37,8 +37,9 @@ def get_log(
     token: Annotated[
         str | None, Query(max_length=200, description="continuation_token of the last piece")
     ] = None,
+    map_index: Annotated[int, Query(ge=-1, le=DB_INT_MAX, description="-1: an unmapped task")] = -1,
 ) -> TaskInstancesLogResponse:
-    ti = visible_task_instance(session, user, dag_id, dag_run_id, task_id)
+    ti = visible_task_instance(session, user, dag_id, dag_run_id, task_id, map_index)
     if try_number > ti.try_number:
         raise not_found(f"try {try_number} of task instance {task_id!r} (it has {ti.try_number})")
     try:
@@ -46,7 +47,8 @@ def get_log(
     except BadContinuationToken as exc:
         raise HTTPException(400, f"token: {exc}") from None
     live = try_number == ti.try_number and ti.state in LIVE_STATES
-    path = try_log_path(request.app.state.settings.base_log_folder, dag_id, dag_run_id, task_id, try_number)
+    folder = request.app.state.settings.base_log_folder
+    path = try_log_path(folder, dag_id, dag_run_id, task_id, try_number, map_index)
     piece = read_piece(path, offset, final=not live)
     return TaskInstancesLogResponse(
         content=piece.lines,

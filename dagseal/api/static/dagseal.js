@@ -17,7 +17,9 @@ function logViewer() {
   let generation = 0;
   async function poll(tryNumber, mine) {
     if (mine !== generation) return;
-    const url = pre.dataset.logUrl + tryNumber + (token ? "?token=" + encodeURIComponent(token) : "");
+    const query = new URLSearchParams({ map_index: pre.dataset.mapIndex });
+    if (token) query.set("token", token);
+    const url = pre.dataset.logUrl + tryNumber + "?" + query;
     const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
     if (mine !== generation) return;
     if (!response.ok) {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
@@ -16,7 +16,7 @@ from dagseal.api.graph import render_svg
 from dagseal.api.routes.dag_runs import DAGRunClearBody, clear_dag_run
 from dagseal.api.routes.task_instances import (
     PatchTaskInstanceBody,
-    patch_task_instance,
+    mark_task_instance,
     visible_task_instance,
 )
 from dagseal.api.serialized import DAG_BAG
@@ -47,12 +47,23 @@ def run_page(request: Request, dag_id: str, run_id: str, session: Session, user:
 
 @router.get("/tasks/{task_id}", response_class=HTMLResponse)
 def task_page(
-    request: Request, dag_id: str, run_id: str, task_id: str, session: Session, user: PageUser
+    request: Request,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    session: Session,
+    user: PageUser,
+    map_index: Annotated[int | None, Query(ge=-1, description="a mapped task's instance")] = None,
 ) -> HTMLResponse:
-    ti = visible_task_instance(session, user, dag_id, run_id, task_id)
     run = visible_run(session, user, dag_id, run_id)
-    task = next((t for t in DAG_BAG.get(session, run.dag_hash).tasks if t.task_id == task_id), None)
-    history = try_history(session, ti)
+    indexes = session.scalars(
+        select(TaskInstanceModel.map_index)
+        .where(TaskInstanceModel.dag_run_id == run.id, TaskInstanceModel.task_id == task_id)
+        .order_by(TaskInstanceModel.map_index)
+    ).all()
+    chosen = map_index if map_index is not None else (indexes[0] if indexes else -1)
+    ti = visible_task_instance(session, user, dag_id, run_id, task_id, chosen)
+    task = DAG_BAG.version(session, run.dag_hash).tasks.get(task_id)
     return render(
         request,
         "task.html",
@@ -60,8 +71,9 @@ def task_page(
         run=run,
         ti=ti,
         task=task,
+        map_indexes=[i for i in indexes if i >= 0],
         tries=range(1, ti.try_number + 1),
-        history=history,
+        history=try_history(session, ti),
     )
 
 
@@ -82,7 +94,10 @@ def mark(
     session: Session,
     user: PageUser,
     new_state: Annotated[str, Form()],
+    map_index: Annotated[int, Form(ge=-1)] = -1,
 ) -> RedirectResponse:
     forbid_viewer(user)
-    patch_task_instance(dag_id, run_id, task_id, PatchTaskInstanceBody(new_state=new_state), session, user)
-    return back_to(f"/dags/{dag_id}/runs/{run_id}/tasks/{task_id}")
+    body = PatchTaskInstanceBody(new_state=new_state)
+    mark_task_instance(session, user, dag_id, run_id, task_id, map_index, body)
+    mapped = f"?map_index={map_index}" if map_index >= 0 else ""
+    return back_to(f"/dags/{dag_id}/runs/{run_id}/tasks/{task_id}{mapped}")

@@ -1,6 +1,5 @@
 """A task try's page: every try with its sensor pokes (``task_reschedule``) and rendered template
-fields (``rendered_task_instance_fields``, the Airflow-compat branch's table: created here with its
-shape when this database's migrations do not have it yet)."""
+fields (``rendered_task_instance_fields``)."""
 
 from __future__ import annotations
 
@@ -9,32 +8,14 @@ from datetime import timedelta
 
 from api_seed import T0
 from fastapi.testclient import TestClient
-from sqlalchemy import JSON, Column, ForeignKey, Integer, MetaData, Table, inspect, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dagseal.api.try_history import RENDERED_TABLE
-from dagseal.db.models import TaskInstanceModel, TaskRescheduleModel
+from dagseal.db.models import RenderedTaskInstanceFieldsModel, TaskInstanceModel, TaskRescheduleModel
 from dagseal.db.session import session_scope
 
 Client = Callable[[str], TestClient]
 LOAD_PAGE = "/dags/x_etl/runs/run_new/tasks/load"
-
-
-def _rendered_table(session: Session) -> Table:
-    """The compat branch's table (0008_compat), made here if this database has no such migration."""
-    metadata = MetaData()
-    Table("task_instance", metadata, Column("id", Integer, primary_key=True))
-    table = Table(
-        RENDERED_TABLE,
-        metadata,
-        Column("id", Integer, primary_key=True),
-        Column("ti_id", Integer, ForeignKey("task_instance.id", ondelete="CASCADE")),
-        Column("try_number", Integer),
-        Column("rendered_fields", JSON),
-    )
-    if not inspect(session.connection()).has_table(RENDERED_TABLE):
-        table.create(session.connection())
-    return table
 
 
 def _load_ti(session: Session) -> TaskInstanceModel:
@@ -65,17 +46,17 @@ def test_each_try_shows_its_pokes_and_rendered_fields(
                     reschedule_date=start + timedelta(minutes=5),
                 )
             )
-        table = _rendered_table(session)
-        session.execute(
-            table.insert(),
+        session.add_all(
             [
-                {"ti_id": ti.id, "try_number": 1, "rendered_fields": {"bash_command": "echo first"}},
-                {
-                    "ti_id": ti.id,
-                    "try_number": 2,
-                    "rendered_fields": {"bash_command": "echo 2026-11-01", "env": {"A": "1"}},
-                },
-            ],
+                RenderedTaskInstanceFieldsModel(
+                    ti_id=ti.id, try_number=1, rendered_fields={"bash_command": "echo first"}
+                ),
+                RenderedTaskInstanceFieldsModel(
+                    ti_id=ti.id,
+                    try_number=2,
+                    rendered_fields={"bash_command": "echo 2026-11-01", "env": {"A": "1"}},
+                ),
+            ]
         )
     html = browser_session("x_op").get(LOAD_PAGE).text
     latest, earlier = html.split('<section class="try" data-try="2">')[1].split(

@@ -8,8 +8,9 @@ from dagseal.api.dag_shape import DagShape
 from dagseal.api.graph import NODE_H, NODE_W, layout, render_svg
 from dagseal.api.task_cells import Cell
 from dagseal.api.version_diff import diff_versions
+from dagseal.scheduler.dag_bag import DagVersion
 from dagseal.sdk import DAG, BashOperator, EmptyOperator
-from dagseal.serialization import SerializedDag, dag_envelope, serialize_dag
+from dagseal.serialization import SerializedDag, serialize_dag
 
 
 def _serialized(dag: DAG) -> SerializedDag:
@@ -17,7 +18,7 @@ def _serialized(dag: DAG) -> SerializedDag:
 
 
 def _shape(dag: SerializedDag) -> DagShape:
-    return DagShape.of_json(dag_envelope(dag)["dag"])
+    return DagShape.of(DagVersion.of(dag))
 
 
 def _diamond(command: str = "echo b", extra: bool = False) -> SerializedDag:

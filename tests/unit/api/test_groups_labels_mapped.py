@@ -1,10 +1,11 @@
 """Task groups, edge labels and mapped tasks in the graph and the grid, from a serialized DAG that
-carries them (the compat branch's shape) and collapsed cells of mapped task instances."""
+carries them, and collapsed cells of mapped task instances."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
 
 from grouped_dag import grouped_envelope
 
@@ -12,8 +13,15 @@ from dagseal.api.dag_shape import DagShape
 from dagseal.api.graph import NODE_H, NODE_W, layout, render_svg
 from dagseal.api.grid_rows import grid_rows
 from dagseal.api.task_cells import Cell, merged
+from dagseal.scheduler.dag_bag import DagVersion
+from dagseal.serialization import dag_from_envelope
 
-SHAPE = DagShape.of_json(grouped_envelope()["dag"])
+
+def _shape(envelope: dict[str, Any]) -> DagShape:
+    return DagShape.of(DagVersion.of(dag_from_envelope(envelope)))
+
+
+SHAPE = _shape(grouped_envelope())
 
 
 def test_shape_reads_groups_labels_and_mapping() -> None:
@@ -54,7 +62,7 @@ def test_each_group_box_encloses_its_tasks_and_inner_groups() -> None:
 def test_edge_label_and_mapped_marker_are_drawn() -> None:
     svg = render_svg(SHAPE)
     assert re.search(r'class="edge-label"[^>]*>daily</text>', svg)
-    assert 'class="node state-none mapped" data-task-id="fan"' in svg and "EmptyOperator [ ]" in svg
+    assert 'class="node state-none mapped" data-task-id="fan"' in svg and "BashOperator [ ]" in svg
 
 
 def test_a_runs_mapped_cell_shows_its_count_and_worst_state() -> None:
@@ -90,7 +98,8 @@ def test_grid_rows_nest_tasks_under_groups() -> None:
 
 
 def test_grid_rows_add_tasks_only_older_versions_have() -> None:
-    older = DagShape.of_json(grouped_envelope()["dag"] | {"tasks": []})
+    envelope = grouped_envelope()
+    older = _shape(envelope | {"dag": envelope["dag"] | {"tasks": []}})
     assert grid_rows([older, SHAPE])[0].id == "start"
-    newer = DagShape.of_json({"dag_id": "grouped", "tasks": []})
+    newer = _shape(envelope | {"dag": envelope["dag"] | {"tasks": [], "task_groups": []}})
     assert [r.id for r in grid_rows([newer, SHAPE])][:2] == ["start", "etl"]
