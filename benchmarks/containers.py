@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import os
 import statistics
 import subprocess
@@ -51,6 +52,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 from parse import generate, parse_all  # benchmarks/parse.py: the same DAG files, parsed the same way
@@ -158,12 +160,30 @@ def print_parse(files: int, walls: dict[str, list[float]]) -> None:
     )
 
 
-def bare_loop(image: str, count: int, parallelism: int) -> float:
-    """`count` bare `docker run`s, `parallelism` at a time; the wall time of all of them."""
-    started = time.perf_counter()
-    with ThreadPoolExecutor(parallelism) as pool:
-        list(pool.map(lambda _: bare_docker_run(image), range(count)))
-    return time.perf_counter() - started
+class BareLoops:
+    """`count` bare `docker run`s, `parallelism` at a time; keeps the engine's and the containers'
+    CPU per run of every loop (the docker CLI's own CPU is in this process's children)."""
+
+    def __init__(self, image: str) -> None:
+        self.image, self.cpu = image, HostCpu()
+        self.cpu_per_run: list[list[float]] = []
+
+    def loop(self, count: int, parallelism: int) -> float:
+        before, cli, started = self.cpu.sample(), cpu_seconds(), time.perf_counter()
+        with ThreadPoolExecutor(parallelism) as pool:
+            list(pool.map(lambda _: bare_docker_run(self.image), range(count)))
+        wall = time.perf_counter() - started
+        engine, contained = HostCpu.since(before, self.cpu.sample())[1:]
+        cli = cpu_seconds() - cli
+        self.cpu_per_run.append([value * 1000 / count for value in (cli, engine, contained)])
+        return wall
+
+    def print_cpu(self) -> None:
+        cli, engine, contained = (statistics.median(run[i] for run in self.cpu_per_run) for i in range(3))
+        print(
+            f"  host CPU per bare docker run: CLI {cli:.0f} ms, engine {engine:.0f} ms, "
+            f"container {contained:.0f} ms = {cli + engine + contained:.0f} ms"
+        )
 
 
 def warm_median(repeat: int, measure_once: Callable[[], float]) -> float:
@@ -177,17 +197,26 @@ def _load() -> str:
 
 
 def db_phases(factory: sessionmaker[Session], run_id: int) -> dict[str, float]:
-    """Medians (ms) of the phases around each try that the rows' timestamps give."""
+    """Medians (ms) of the phases around each try that the rows' timestamps give. In a chain the
+    next try's decision waits for the previous try's record; in a wide DAG "decision -> queued"
+    is mostly the wait for a free slot."""
     with session_scope(factory) as session:
         rows = session.execute(
-            select(TaskInstanceModel, JobModel.start_date)
+            select(TaskInstanceModel, JobModel.start_date, JobModel.end_date)
             .join(JobModel, JobModel.id == TaskInstanceModel.job_id)
             .where(TaskInstanceModel.dag_run_id == run_id)
+            .order_by(TaskInstanceModel.scheduled_dttm)
         ).all()
     phases = {
-        "decision -> queued": [(ti.queued_dttm - ti.scheduled_dttm) for ti, _job in rows],
-        "queued -> supervisor start": [(job - ti.queued_dttm) for ti, job in rows],
-        "supervisor start -> claimed": [(ti.start_date - job) for ti, job in rows],
+        "decision -> queued": [ti.queued_dttm - ti.scheduled_dttm for ti, _s, _e in rows],
+        "queued -> supervisor start": [job - ti.queued_dttm for ti, job, _e in rows],
+        "supervisor start -> claimed": [ti.start_date - job for ti, job, _e in rows],
+        "claimed -> sandbox start (supervisor)": [
+            ti.exited_at - timedelta(seconds=ti.duration) - ti.start_date for ti, _s, _e in rows
+        ],
+        "previous recorded -> next decision": [
+            later.scheduled_dttm - end for (_ti, _s, end), (later, _s2, _e2) in itertools.pairwise(rows)
+        ],
     }
     return {
         label: statistics.median(d.total_seconds() * 1000 for d in deltas) for label, deltas in phases.items()
@@ -243,6 +272,8 @@ class ContainerDags:
         figures = [f for f, _p, _c in runs]
         print(f"  {dag_id}: per try, median of {len(runs)} runs")
         for label in runs[0][1]:
+            if label == "previous recorded -> next decision" and dag_id != "bench.chain":
+                continue  # the wide DAG's tries do not wait for each other
             print(f"    {label:<40} {statistics.median(p[label] for _f, p, _c in runs):8.1f} ms")
         for label in ("exited -> success recorded", "sandbox run (spawn to exit)"):
             print(f"    {label:<40} {statistics.median(f.latencies[label][0] for f in figures):8.1f} ms")
@@ -258,10 +289,10 @@ def end_to_end(args: argparse.Namespace, image: str) -> None:
     """Part 5: the chain and the wide DAG against the bare loops, and their ratios."""
     with tempfile.TemporaryDirectory(prefix="dagseal-bench-e2e-") as tmp:
         dags = ContainerDags(Path(tmp), image, args.chain, args.wide, args.dag_parallelism)
-        p = args.dag_parallelism
-        bare_chain = warm_median(args.repeat, lambda: bare_loop(image, args.chain, 1))
+        p, bare = args.dag_parallelism, BareLoops(image)
+        bare_chain = warm_median(args.repeat, lambda: bare.loop(args.chain, 1))
         chain = warm_median(args.repeat, lambda: dags.run("bench.chain"))
-        bare_wide = warm_median(args.repeat, lambda: bare_loop(image, args.wide, p))
+        bare_wide = warm_median(args.repeat, lambda: bare.loop(args.wide, p))
         wide = warm_median(args.repeat, lambda: dags.run("bench.wide"))
         dags.factory.kw["bind"].dispose()
     print(f"end to end, Docker runtime, median of {args.repeat} after one warm-up (load average {_load()}):")
@@ -275,6 +306,7 @@ def end_to_end(args: argparse.Namespace, image: str) -> None:
         f"  dagseal {args.wide} independent tasks at P={p}:     {wide:6.2f} s"
         f"  -> {wide / bare_wide:.2f}x bare (goal <= 1.2x)"
     )
+    bare.print_cpu()
     for dag_id in ("bench.chain", "bench.wide"):
         dags.print_phases(dag_id)
 
