@@ -14,6 +14,24 @@
 3. 100 no-op task tries through DockerRuntime.run_task, 4 at a time (the executor's share of an
    end-to-end run; scheduling and DB writes are not in this figure).
 
+4. Per-phase breakdown of one task try (``--task-samples`` tries in sequence, so each phase's host
+   CPU is its own): every DockerEngine call of DockerRuntime.run_task, timed by wrapping the
+   engine object's methods in this process only (leftover check by name, create, attach, start,
+   wait, inspect, removal), and the protocol's hello (the sandbox's imports) and run_task -> result,
+   with wall time, this process's CPU, the engine's (dockerd + containerd, /proc/<pid>/stat) and
+   the containers' (cgroup cpuacct of ``docker/``). Short-lived shims and runc are not counted.
+5. End to end, trigger -> success, Docker runtime: the real scheduler loop and LocalExecutor
+   (benchmarks/tasks.py's DAGs and loop) on a fresh SQLite file, a ``--chain`` (default 40) task
+   chain and ``--wide`` (default 100) independent tasks at ``--dag-parallelism`` (default 4), one
+   warm-up then the median of ``--repeat`` (default 3) runs; beside them the bare loop of as many
+   `docker run`s in sequence and at ``--dag-parallelism`` at a time (same warm-up and median), and
+   the ratios. Also the DB-timed phases around each try (decision -> queued -> supervisor start,
+   exited -> recorded) and host CPU per try (scheduler, supervisors, engine, containers).
+
+``--quick``: fewer samples by default (``--files 40 --runs 1 --task-samples 3 --tasks 20 --repeat 1``;
+options given explicitly still win) for a loaded machine; ``--skip-parse`` leaves out part 1.
+The load average is printed at the start and with the end-to-end figures.
+
 Every figure is the median of `--runs` (or `--task-samples`) runs. Without `--image` it uses the
 test image of tests/integration/docker (built from this checkout by `docker import`); pass a
 Bazel image id (`bazel run //dag_repos/team_x:load` prints it) to measure a team image.
@@ -24,6 +42,8 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
+import os
 import statistics
 import subprocess
 import sys
@@ -32,10 +52,20 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 from parse import generate, parse_all  # benchmarks/parse.py: the same DAG files, parsed the same way
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from tasks import DAG_FILE, Figures, cpu_seconds, loop_settings, measure, run_dag  # benchmarks/tasks.py
+from try_phases import HostCpu, PhaseClock
 
+from dagseal.config import load_config
+from dagseal.db.models import JobModel, TaskInstanceModel
+from dagseal.db.session import create_engine_from_conn, migrate, session_factory, session_scope
+from dagseal.placement import Placement, PlacementSettings
+from dagseal.processor import DagProcessorManager
 from dagseal.runtime.base import SandboxRuntime, SandboxSpec
 from dagseal.runtime.docker import DockerRuntime
 from dagseal.runtime.docker_engine import DockerEngine
@@ -121,6 +151,166 @@ class NoopTasks:
         return time.perf_counter() - started
 
 
+def print_parse(files: int, walls: dict[str, list[float]]) -> None:
+    process_wall, docker_wall = (statistics.median(walls[kind]) for kind in ("process", "docker"))
+    print(f"parse, process runtime:  {files / process_wall:7.1f} files/s ({process_wall:.2f}s)")
+    print(
+        f"parse, warm containers:  {files / docker_wall:7.1f} files/s ({docker_wall:.2f}s)"
+        f"  -> {docker_wall / process_wall:.2f}x the process runtime's time (goal <= 1.3x)"
+    )
+
+
+class BareLoops:
+    """`count` bare `docker run`s, `parallelism` at a time; keeps the engine's and the containers'
+    CPU per run of every loop (the docker CLI's own CPU is in this process's children)."""
+
+    def __init__(self, image: str) -> None:
+        self.image, self.cpu = image, HostCpu()
+        self.cpu_per_run: list[list[float]] = []
+
+    def loop(self, count: int, parallelism: int) -> float:
+        before, cli, started = self.cpu.sample(), cpu_seconds(), time.perf_counter()
+        with ThreadPoolExecutor(parallelism) as pool:
+            list(pool.map(lambda _: bare_docker_run(self.image), range(count)))
+        wall = time.perf_counter() - started
+        engine, contained = HostCpu.since(before, self.cpu.sample())[1:]
+        cli = cpu_seconds() - cli
+        self.cpu_per_run.append([value * 1000 / count for value in (cli, engine, contained)])
+        return wall
+
+    def print_cpu(self) -> None:
+        cli, engine, contained = (statistics.median(run[i] for run in self.cpu_per_run) for i in range(3))
+        print(
+            f"  host CPU per bare docker run: CLI {cli:.0f} ms, engine {engine:.0f} ms, "
+            f"container {contained:.0f} ms = {cli + engine + contained:.0f} ms"
+        )
+
+
+def warm_median(repeat: int, measure_once: Callable[[], float]) -> float:
+    """One warm-up, then the median of `repeat` runs."""
+    measure_once()
+    return median_of(repeat, measure_once)
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def db_phases(factory: sessionmaker[Session], run_id: int) -> dict[str, float]:
+    """Medians (ms) of the phases around each try that the rows' timestamps give. In a chain the
+    next try's decision waits for the previous try's record; in a wide DAG "decision -> queued"
+    is mostly the wait for a free slot."""
+    with session_scope(factory) as session:
+        rows = session.execute(
+            select(TaskInstanceModel, JobModel.start_date, JobModel.end_date)
+            .join(JobModel, JobModel.id == TaskInstanceModel.job_id)
+            .where(TaskInstanceModel.dag_run_id == run_id)
+            .order_by(TaskInstanceModel.scheduled_dttm)
+        ).all()
+    phases = {
+        "decision -> queued": [ti.queued_dttm - ti.scheduled_dttm for ti, _s, _e in rows],
+        "queued -> supervisor start": [job - ti.queued_dttm for ti, job, _e in rows],
+        "supervisor start -> claimed": [ti.start_date - job for ti, job, _e in rows],
+        "claimed -> sandbox start (supervisor)": [
+            ti.exited_at - timedelta(seconds=ti.duration) - ti.start_date for ti, _s, _e in rows
+        ],
+        "previous recorded -> next decision": [
+            later.scheduled_dttm - end for (_ti, _s, end), (later, _s2, _e2) in itertools.pairwise(rows)
+        ],
+    }
+    return {
+        label: statistics.median(d.total_seconds() * 1000 for d in deltas) for label, deltas in phases.items()
+    }
+
+
+class ContainerDags:
+    """benchmarks/tasks.py's chain and wide DAGs pinned to `image`, run end to end through the real
+    scheduler loop and LocalExecutor with the Docker runtime on a fresh SQLite file."""
+
+    def __init__(self, work: Path, image: str, chain: int, wide: int, parallelism: int) -> None:
+        work.chmod(0o755)  # the DAG folder is mounted into containers that run as uid 1000
+        folder = work / "dags"
+        folder.mkdir(mode=0o755)
+        (folder / "bench.py").write_text(DAG_FILE.format(wide=wide, chain=chain))
+        (folder / "runtime.yaml").write_text(f"image: {image}\n")
+        self.url = f"sqlite:///{work / 'bench.db'}"
+        migrate(self.url)
+        self.factory = session_factory(create_engine_from_conn(self.url))
+        env = {
+            "DAGSEAL_HOME": str(work),
+            "DAGSEAL__CORE__SQL_ALCHEMY_CONN": self.url,
+            "DAGSEAL__CORE__TASK_EXECUTION_RUNTIME": "docker",
+            "DAGSEAL__DOCKER_RUNTIME__LABELS": "io.dagseal.test=1",
+            "DAGSEAL__LOGGING__BASE_LOG_FOLDER": str(work / "logs"),
+        }
+        config = load_config(env, work)
+        self.placement = Placement(PlacementSettings.from_config(config))  # pins runs to runtime.yaml
+        with DagProcessorManager.from_config(config, self.placement, folder, self.factory) as processor:
+            processor.run_once()
+        self.settings, self.scheduler = loop_settings(self.url, work, self.placement)
+        self.parallelism = parallelism
+        self.cpu = HostCpu()
+        self.runs: dict[str, list[tuple[Figures, dict[str, float], list[float]]]] = {}
+
+    def run(self, dag_id: str) -> float:
+        """One run, trigger -> success; returns its seconds from the first decision to the last record."""
+        before, own = self.cpu.sample(), cpu_seconds()
+        run_id = run_dag(
+            self.factory, dag_id, self.parallelism, self.settings, self.scheduler, self.placement
+        )
+        engine_cpu = HostCpu.since(before, self.cpu.sample())[1:]
+        figures = measure(self.factory, run_id, self.parallelism, cpu_seconds() - own)
+        if figures.succeeded != figures.tasks:
+            raise RuntimeError(f"{dag_id}: {figures.succeeded}/{figures.tasks} tries succeeded")
+        cpu_per_try = [value * 1000 / figures.tasks for value in engine_cpu]
+        self.runs.setdefault(dag_id, []).append((figures, db_phases(self.factory, run_id), cpu_per_try))
+        return figures.tasks / figures.tasks_per_second
+
+    def print_phases(self, dag_id: str) -> None:
+        """Medians over the measured runs (the warm-up's left out) of the DB-timed phases and CPU."""
+        runs = self.runs[dag_id][1:]
+        figures = [f for f, _p, _c in runs]
+        print(f"  {dag_id}: per try, median of {len(runs)} runs")
+        for label in runs[0][1]:
+            if label == "previous recorded -> next decision" and dag_id != "bench.chain":
+                continue  # the wide DAG's tries do not wait for each other
+            print(f"    {label:<40} {statistics.median(p[label] for _f, p, _c in runs):8.1f} ms")
+        for label in ("exited -> success recorded", "sandbox run (spawn to exit)"):
+            print(f"    {label:<40} {statistics.median(f.latencies[label][0] for f in figures):8.1f} ms")
+        own = statistics.median(f.cpu_ms_per_task for f in figures)
+        engine, contained = (statistics.median(c[i] for _f, _p, c in runs) for i in (0, 1))
+        print(
+            f"    host CPU per try: scheduler + supervisors {own:.0f} ms, engine {engine:.0f} ms, "
+            f"containers {contained:.0f} ms = {own + engine + contained:.0f} ms"
+        )
+
+
+def end_to_end(args: argparse.Namespace, image: str) -> None:
+    """Part 5: the chain and the wide DAG against the bare loops, and their ratios."""
+    with tempfile.TemporaryDirectory(prefix="dagseal-bench-e2e-") as tmp:
+        dags = ContainerDags(Path(tmp), image, args.chain, args.wide, args.dag_parallelism)
+        p, bare = args.dag_parallelism, BareLoops(image)
+        bare_chain = warm_median(args.repeat, lambda: bare.loop(args.chain, 1))
+        chain = warm_median(args.repeat, lambda: dags.run("bench.chain"))
+        bare_wide = warm_median(args.repeat, lambda: bare.loop(args.wide, p))
+        wide = warm_median(args.repeat, lambda: dags.run("bench.wide"))
+        dags.factory.kw["bind"].dispose()
+    print(f"end to end, Docker runtime, median of {args.repeat} after one warm-up (load average {_load()}):")
+    print(f"  bare docker run x{args.chain} in sequence:         {bare_chain:6.2f} s")
+    print(
+        f"  dagseal {args.chain}-task chain, trigger -> success: {chain:6.2f} s"
+        f"  -> {chain / bare_chain:.2f}x bare (goal <= 1.2x)"
+    )
+    print(f"  bare docker run x{args.wide}, {p} at a time:        {bare_wide:6.2f} s")
+    print(
+        f"  dagseal {args.wide} independent tasks at P={p}:     {wide:6.2f} s"
+        f"  -> {wide / bare_wide:.2f}x bare (goal <= 1.2x)"
+    )
+    bare.print_cpu()
+    for dag_id in ("bench.chain", "bench.wide"):
+        dags.print_phases(dag_id)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -132,7 +322,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--task-samples", type=int, default=10)
     parser.add_argument("--tasks", type=int, default=100)
     parser.add_argument("--task-parallelism", type=int, default=4)
+    parser.add_argument("--chain", type=int, default=40, help="tasks in the end-to-end chain")
+    parser.add_argument("--wide", type=int, default=100, help="independent tasks end to end")
+    parser.add_argument("--dag-parallelism", type=int, default=4, help="LocalExecutor slots end to end")
+    parser.add_argument("--repeat", type=int, default=3, help="end-to-end runs after the warm-up")
+    parser.add_argument("--quick", action="store_true", help="fewer samples (see above)")
+    parser.add_argument("--skip-parse", action="store_true", help="leave out the parse throughput")
     args = parser.parse_args(argv)
+    if args.quick:  # new defaults: sizes given on the command line still win
+        parser.set_defaults(files=40, runs=1, task_samples=3, tasks=20, repeat=1)
+        args = parser.parse_args(argv)
 
     engine = DockerEngine(SOCKET)
     engine.ping()
@@ -150,17 +349,16 @@ def main(argv: list[str] | None = None) -> int:
         docker_spec = SandboxSpec(dag_folder=str(folder), image=image, labels=LABELS, memory=1024**3)
         process_spec = SandboxSpec(dag_folder=str(folder))
 
-        print(f"image {image}; {args.files} files; P={args.parallelism}; median of {args.runs} runs")
+        print(
+            f"image {image}{'' if args.image else ' (the test image)'}; {args.files} files; "
+            f"P={args.parallelism}; median of {args.runs} runs; load average {_load()}"
+        )
         walls: dict[str, list[float]] = {"process": [], "docker": []}
-        for _ in range(args.runs):
+        for _ in range(0 if args.skip_parse else args.runs):
             walls["process"].append(parse_all(process_runtime, process_spec, names, args.parallelism, 60)[0])
             walls["docker"].append(parse_all(docker_runtime, docker_spec, names, args.parallelism, 60)[0])
-        process_wall, docker_wall = (statistics.median(walls[kind]) for kind in ("process", "docker"))
-        print(f"parse, process runtime:  {args.files / process_wall:7.1f} files/s ({process_wall:.2f}s)")
-        print(
-            f"parse, warm containers:  {args.files / docker_wall:7.1f} files/s ({docker_wall:.2f}s)"
-            f"  -> {docker_wall / process_wall:.2f}x the process runtime's time (goal <= 1.3x)"
-        )
+        if not args.skip_parse:
+            print_parse(args.files, walls)
 
         bare = median_of(args.task_samples, lambda: bare_docker_run(image))
         docker_tasks = NoopTasks(docker_runtime, docker_spec)
@@ -179,6 +377,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.tasks} no-op task tries at parallelism {args.task_parallelism}: {batch:.2f}s"
             f" ({args.tasks / batch:.1f} tasks/s)"
         )
+        clock = PhaseClock(HostCpu())
+        with clock.installed(docker_runtime):
+            for _ in range(args.task_samples):
+                docker_tasks.run_one()
+        clock.print(args.task_samples)
+    end_to_end(args, image)
     for container in engine.containers(LABELS):
         engine.remove(container["Id"])
     return 0
