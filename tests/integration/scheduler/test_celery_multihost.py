@@ -296,7 +296,10 @@ def _run_both_teams(cluster: Cluster, published: dict[str, str], registry: Contr
         assert published[dag_id.split(".")[0]].endswith(f"@{dag_run.image_digest}"), dag_id
 
     tis = [ti for ti in env.tis() if ti.dag_id in TEAM_DAGS]
-    assert len(tis) >= 12 and all(ti.state == "success" for ti in tis)
+    assert len(tis) >= 12
+    # team_y's branch is within budget, so it skips page_oncall; every other task succeeded
+    assert {(ti.task_id, ti.state) for ti in tis if ti.state != "success"} == {("page_oncall", "skipped")}
+    tis = [ti for ti in tis if ti.state == "success"]  # the tries that ran
     addresses = {cluster.hosts.address(host) for host in WORKERS}
     assert {ti.hostname for ti in tis} == addresses, "tries did not land on both worker hosts"
     for host in WORKERS:  # each engine pulled what its tries needed, by digest, from the control host
@@ -319,7 +322,7 @@ def _run_both_teams(cluster: Cluster, published: dict[str, str], registry: Contr
         shown = cluster.on_ctl("tasks", "logs", dag_id, "tabulate_version", f"mh_{dag_id}")
         assert version in shown.splitlines(), shown
     for address in sorted(addresses):
-        ti = next(ti for ti in tis if ti.hostname == address)
+        ti = next(ti for ti in tis if ti.hostname == address and ti.map_index == -1)
         shown = cluster.on_ctl("tasks", "logs", ti.dag_id, ti.task_id, ti.run_id)
         assert shown.startswith(f"[dagseal] {ti.dag_id}.{ti.task_id} run {ti.run_id} try 1\n")
 
