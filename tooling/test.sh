@@ -17,4 +17,4 @@ bash tooling/check_reproducible.sh
 
 # pytest exits 5 when it collects nothing: with `set -e` that fails the run, as it should.
 pytest tests/unit -q
-pytest tests/integration -q
+pytest tests/integration -q --durations=40  # the slowest, to keep the run short
