@@ -9,6 +9,7 @@ from dagseal.sdk.airflow_args import check_task_arguments
 from dagseal.sdk.assets import outlet_keys
 from dagseal.sdk.exceptions import DagDefinitionError
 from dagseal.sdk.task_scheduling import SCHEDULING_DEFAULTS, check_scheduling
+from dagseal.sdk.params import split_params
 from dagseal.sdk.trigger_rule import TriggerRule
 
 if TYPE_CHECKING:
@@ -84,6 +85,51 @@ def link(upstream: Any, downstream: Any) -> None:
             up.set_downstream(down)
 
 
+def _check_retries(task_id: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise DagDefinitionError(f"task {task_id!r}: retries must be an int >= 0, got {value!r}")
+    return value
+
+
+def _check_queue(task_id: str, value: Any) -> str | None:
+    """The Celery queue of this task's tries (None: ``[celery] default_queue``)."""
+    if value is None or (isinstance(value, str) and value and not any(c.isspace() for c in value)):
+        return value
+    raise DagDefinitionError(f"task {task_id!r}: queue must be a name without spaces, got {value!r}")
+
+
+def _check_trigger_rule(task_id: str, value: Any) -> TriggerRule:
+    try:
+        return TriggerRule(value)
+    except ValueError:
+        allowed = ", ".join(rule.value for rule in TriggerRule)
+        raise DagDefinitionError(
+            f"task {task_id!r}: unknown trigger_rule {value!r}; use one of {allowed}"
+        ) from None
+
+
+_DEFAULT_SCHEDULING = check_scheduling("default", SCHEDULING_DEFAULTS)
+
+
+def _scheduling(task_id: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """The task's checked scheduling settings; all defaults (the common case) were checked once."""
+    if all(settings[name] is value for name, value in SCHEDULING_DEFAULTS.items()):
+        return dict(_DEFAULT_SCHEDULING)
+    return check_scheduling(task_id, {name: settings[name] for name in SCHEDULING_DEFAULTS})
+
+
+def _current_dag() -> "DAG | None":
+    from dagseal.sdk.dag import current_dag  # dag imports this module
+
+    return current_dag()
+
+
+def _current_group() -> Any:
+    from dagseal.sdk.task_group import current_group  # task_group imports this module
+
+    return current_group()
+
+
 class DependencyOperators:
     """``a >> b``, ``a << b`` and their reflections for tasks and task groups (Labels step in)."""
 
@@ -148,31 +194,20 @@ class BaseOperator(DependencyOperators):
         outlets: Any = None,
         **airflow_arguments: Any,
     ) -> None:
-        from dagseal.sdk.dag import current_dag
-        from dagseal.sdk.task_group import current_group
-
-        group = task_group if task_group is not None else current_group()
-        dag = dag if dag is not None else (group.dag if group is not None else current_dag())
+        group = task_group if task_group is not None else _current_group()
+        dag = dag if dag is not None else (group.dag if group is not None else _current_dag())
         if dag is None:
             raise DagDefinitionError(f"task {task_id!r} created outside a DAG; use `with DAG(...)` or dag=")
         if group is not None:
             task_id = group.child_id(task_id)
         default_args = {**dag.default_args, **(group.default_args if group is not None else {})}
         docs = {name: airflow_arguments.pop(name) for name in DOC_ARGUMENTS if name in airflow_arguments}
-        check_task_arguments(
-            airflow_arguments,
-            {name: value for name, value in default_args.items() if name not in OPERATOR_DEFAULTS},
-            task_id,
-        )
-        self.task_id = task_id
-        self.dag = dag
-        self.task_group = group
-        self.docs: dict[str, str] = {name: str(value) for name, value in docs.items() if value is not None}
-        self.task_display_name = task_display_name
-        from dagseal.sdk.params import split_params
-
-        # Task params override the DAG's for this task (a trigger's conf overrides both).
-        self.params, self.param_schemas = split_params(dict(params or {}), f"task {task_id!r}")
+        if airflow_arguments or default_args:
+            check_task_arguments(
+                airflow_arguments,
+                {name: value for name, value in default_args.items() if name not in OPERATOR_DEFAULTS},
+                task_id,
+            )
         given = {
             "retries": retries,
             "retry_delay": retry_delay,
@@ -197,63 +232,45 @@ class BaseOperator(DependencyOperators):
             "max_retry_delay": max_retry_delay,
         }
         settings = {
-            name: value if value is not NOTSET else default_args.get(name, OPERATOR_DEFAULTS[name])
-            for name, value in given.items()
+            **OPERATOR_DEFAULTS,
+            **{name: value for name, value in default_args.items() if name in OPERATOR_DEFAULTS},
+            **{name: value for name, value in given.items() if value is not NOTSET},
         }
-        self.retries = self._check_retries(settings["retries"])
-        self.retry_delay = _as_timedelta(settings["retry_delay"], "retry_delay", task_id)
         timeout = settings["execution_timeout"]
-        self.execution_timeout = (
-            None if timeout is None else _as_timedelta(timeout, "execution_timeout", task_id)
+        # Plain writes: during __init__ no base attribute can add an edge (``__setattr__`` waits for
+        # ``upstream_task_ids``), and skipping the hook per attribute made a 200-task DAG file
+        # several times slower to load in every try.
+        self.__dict__.update(
+            task_id=task_id,
+            dag=dag,
+            task_group=group,
+            docs={name: str(value) for name, value in docs.items() if value is not None},
+            task_display_name=task_display_name,
+            retries=_check_retries(task_id, settings["retries"]),
+            retry_delay=_as_timedelta(settings["retry_delay"], "retry_delay", task_id),
+            execution_timeout=None if timeout is None else _as_timedelta(timeout, "execution_timeout", task_id),
+            trigger_rule=_check_trigger_rule(task_id, settings["trigger_rule"]),
+            priority_weight=int(settings["priority_weight"]),
+            queue=_check_queue(task_id, settings["queue"]),
+            on_success_callback=settings["on_success_callback"],
+            on_failure_callback=settings["on_failure_callback"],
+            on_retry_callback=settings["on_retry_callback"],
+            owner=str(settings["owner"]),
+            do_xcom_push=bool(settings["do_xcom_push"]),
+            multiple_outputs=bool(settings["multiple_outputs"]),
+            is_setup=False,
+            is_teardown=False,
+            on_failure_fail_dagrun=False,
+            outlets=[] if outlets is None else outlet_keys(task_id, outlets),
         )
-        self.trigger_rule = self._check_trigger_rule(settings["trigger_rule"])
-        self.priority_weight = int(settings["priority_weight"])
-        self.queue = self._check_queue(settings["queue"])
-        self.on_success_callback: Callback | None = settings["on_success_callback"]
-        self.on_failure_callback: Callback | None = settings["on_failure_callback"]
-        self.on_retry_callback: Callback | None = settings["on_retry_callback"]
-        self.owner = str(settings["owner"])
-        self.do_xcom_push = bool(settings["do_xcom_push"])
-        self.multiple_outputs = bool(settings["multiple_outputs"])
-        self.is_setup = False
-        self.is_teardown = False
-        self.on_failure_fail_dagrun = False
-        scheduling = check_scheduling(task_id, {name: settings[name] for name in SCHEDULING_DEFAULTS})
-        self.pool: str = scheduling["pool"]
-        self.pool_slots: int = scheduling["pool_slots"]
-        self.max_active_tis_per_dag: int | None = scheduling["max_active_tis_per_dag"]
-        self.max_active_tis_per_dagrun: int | None = scheduling["max_active_tis_per_dagrun"]
-        self.weight_rule: str = scheduling["weight_rule"]
-        self.depends_on_past: bool = scheduling["depends_on_past"]
-        self.wait_for_downstream: bool = scheduling["wait_for_downstream"]
-        self.retry_exponential_backoff: bool = scheduling["retry_exponential_backoff"]
-        self.max_retry_delay: timedelta | None = scheduling["max_retry_delay"]
-        self.outlets: list[dict[str, str]] = [] if outlets is None else outlet_keys(task_id, outlets)
+        # Task params override the DAG's for this task (a trigger's conf overrides both).
+        self.params, self.param_schemas = split_params(dict(params or {}), f"task {task_id!r}")
+        self.__dict__.update(_scheduling(task_id, settings))
         self.upstream_task_ids: set[str] = set()
         self.downstream_task_ids: set[str] = set()
         dag.add_task(self)
         if group is not None:
             group.task_ids.append(task_id)
-
-    def _check_retries(self, value: Any) -> int:
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise DagDefinitionError(f"task {self.task_id!r}: retries must be an int >= 0, got {value!r}")
-        return value
-
-    def _check_queue(self, value: Any) -> str | None:
-        """The Celery queue of this task's tries (None: ``[celery] default_queue``)."""
-        if value is None or (isinstance(value, str) and value and not any(c.isspace() for c in value)):
-            return value
-        raise DagDefinitionError(f"task {self.task_id!r}: queue must be a name without spaces, got {value!r}")
-
-    def _check_trigger_rule(self, value: Any) -> TriggerRule:
-        try:
-            return TriggerRule(value)
-        except ValueError:
-            allowed = ", ".join(rule.value for rule in TriggerRule)
-            raise DagDefinitionError(
-                f"task {self.task_id!r}: unknown trigger_rule {value!r}; use one of {allowed}"
-            ) from None
 
     @classmethod
     def partial(cls, **kwargs: Any) -> Any:

@@ -10,7 +10,7 @@ from dagseal.sdk.baseoperator import BaseOperator
 from dagseal.sdk.callable_args import call_with_context
 from dagseal.sdk.context import TaskContext
 from dagseal.sdk.exceptions import BashCommandFailed, DagDefinitionError, TaskSkipped
-from dagseal.sdk.xcom import find_xcom_args, resolve_xcom_args
+from dagseal.sdk.xcom import resolve_xcom_args
 
 
 class EmptyOperator(BaseOperator):
@@ -54,8 +54,6 @@ class PythonCallMixin:
         if templates_exts is not None:
             self.template_ext = tuple(templates_exts)
         self.show_return_value_in_logs = show_return_value_in_logs
-        for arg in find_xcom_args([self.op_args, self.op_kwargs]):
-            arg.operator.set_downstream(self)
 
     def _call(self, context: TaskContext) -> Any:
         args = resolve_xcom_args(self.op_args, context.xcom)
