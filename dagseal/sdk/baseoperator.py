@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from dagseal.sdk.airflow_args import check_task_arguments
 from dagseal.sdk.assets import outlet_keys
 from dagseal.sdk.exceptions import DagDefinitionError
-from dagseal.sdk.task_scheduling import SCHEDULING_DEFAULTS, check_scheduling
 from dagseal.sdk.params import split_params
+from dagseal.sdk.task_scheduling import SCHEDULING_DEFAULTS, check_scheduling
 from dagseal.sdk.trigger_rule import TriggerRule
 
 if TYPE_CHECKING:
@@ -237,6 +237,7 @@ class BaseOperator(DependencyOperators):
             **{name: value for name, value in given.items() if value is not NOTSET},
         }
         timeout = settings["execution_timeout"]
+        timeout = None if timeout is None else _as_timedelta(timeout, "execution_timeout", task_id)
         # Plain writes: during __init__ no base attribute can add an edge (``__setattr__`` waits for
         # ``upstream_task_ids``), and skipping the hook per attribute made a 200-task DAG file
         # several times slower to load in every try.
@@ -248,7 +249,7 @@ class BaseOperator(DependencyOperators):
             task_display_name=task_display_name,
             retries=_check_retries(task_id, settings["retries"]),
             retry_delay=_as_timedelta(settings["retry_delay"], "retry_delay", task_id),
-            execution_timeout=None if timeout is None else _as_timedelta(timeout, "execution_timeout", task_id),
+            execution_timeout=timeout,
             trigger_rule=_check_trigger_rule(task_id, settings["trigger_rule"]),
             priority_weight=int(settings["priority_weight"]),
             queue=_check_queue(task_id, settings["queue"]),
