@@ -24,6 +24,7 @@ its socket and directory itself (also when the executor was killed and could not
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import os
 import select
@@ -45,9 +46,8 @@ from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.supervisor import supervise
 from dagseal.lifecycle.try_record import rehearse
 from dagseal.placement import Placement
-from dagseal.runtime.base import RunTaskRequest
 from dagseal.sandbox.fork_loop import ForkLoop, tell
-from dagseal.sandbox.protocol import encode
+from dagseal.sandbox.protocol import warm_codecs
 from dagseal.sdk import DAG, EmptyOperator
 from dagseal.serialization import (
     dag_envelope,
@@ -63,12 +63,12 @@ class ForkServerUnavailable(DagsealError):
 
 
 def _warm_converters() -> None:
-    """cattrs generates its hooks for the pinned DAG and the ``run_task`` request on first use."""
+    """cattrs generates its hooks for the pinned DAG and the protocol messages on first use."""
     with DAG("fork-server-warm-up", schedule=None) as dag:
         EmptyOperator(task_id="noop")
     envelope = json.loads(json.dumps(dag_envelope(serialize_dag(dag, fileloc="warm.py", source_digest="0"))))
     dag_from_envelope(envelope)
-    encode(RunTaskRequest(id=0, dag_folder="", file="", source="", dag_id="", task_id="", run_id=""))
+    warm_codecs()
 
 
 class _Server(ForkLoop):
@@ -84,6 +84,9 @@ class _Server(ForkLoop):
         self.engine: Engine = create_engine_from_conn(settings.sql_alchemy_conn)
         rehearse(session_factory(self.engine))
         self.engine.dispose()  # no connection may cross a fork
+        # What the server holds now is never collected: a child's GC pass would otherwise write to
+        # every inherited object and so copy the server's whole heap (it did, once warm-up grew it).
+        gc.freeze()
         super().__init__(socket_path)
 
     def read_request(self, conn: socket.socket) -> int:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from attrs import field, frozen
 
-from dagseal.serialization.converter import JsonMessage, decode_tagged, loads, unstructure
+from dagseal.serialization.converter import JsonMessage, converter, decode_tagged, loads, unstructure
 from dagseal.serialization.errors import SerializationError
 
 PROTOCOL_VERSION = 3
@@ -291,3 +291,12 @@ def decode_reply(line: bytes | str) -> Reply | Hello:
 def decode_supervisor_request(line: bytes | str | dict[str, Any]) -> SupervisorRequest:
     data = line if isinstance(line, dict) else loads(line)
     return decode_tagged(data, SUPERVISOR_REQUEST_TYPES)
+
+
+def warm_codecs() -> None:
+    """Have cattrs generate the hooks of every protocol message now. It builds (and compiles) them
+    on first use, so a process that forks one child per try (the sandbox zygote, the supervisor
+    fork server) would otherwise leave ~7 ms of CPU to every child."""
+    for cls in {*REQUEST_TYPES.values(), *REPLY_TYPES.values(), *SUPERVISOR_REQUEST_TYPES.values()}:
+        converter.get_structure_hook(cls)
+        converter.get_unstructure_hook(cls)

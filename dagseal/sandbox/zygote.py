@@ -20,6 +20,7 @@ outlive the executor still learn how their sandbox ended; it then removes its so
 private directory holding it (also when the executor was killed and could not).
 """
 
+import gc
 import json
 import os
 import socket
@@ -27,6 +28,7 @@ import sys
 import traceback
 
 from dagseal.sandbox.fork_loop import ForkLoop, tell
+from dagseal.sandbox.protocol import warm_codecs
 from dagseal.sandbox.server import serve_stdio
 
 _MAX_FD = os.sysconf("SC_OPEN_MAX")
@@ -86,5 +88,7 @@ class Zygote(ForkLoop):
 
 
 def serve_zygote(socket_path: str) -> int:
+    warm_codecs()
+    gc.freeze()  # what the zygote holds now is never collected: children do not copy it on a GC pass
     Zygote(socket_path).serve()
     return 0
