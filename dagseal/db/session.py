@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.errors import DagsealError
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 __all__ = [
     "SchemaNotCurrentError",
@@ -77,7 +76,13 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+# Alembic is imported by the functions that use it: it is ~150 ms of imports that a supervisor,
+# the fork server and ``tasks test`` never need.
+
+
 def _alembic_config(engine: Engine) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig(str(MIGRATIONS_DIR / "alembic.ini"))
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
@@ -86,18 +91,24 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
 
 def head_revision() -> str:
     """The newest migration revision shipped with this dagseal."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
     assert head is not None, "dagseal ships at least one migration"
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def migrate(url: str) -> str:
     """Bring the database at ``url`` to the newest schema (idempotent); returns the revision."""
+    from alembic import command
+
     engine = create_engine_from_conn(url)
     try:
         command.upgrade(_alembic_config(engine), "head")
@@ -108,6 +119,8 @@ def migrate(url: str) -> str:
 
 def reset(url: str) -> str:
     """Drop every dagseal table and migrate again: all data is lost. Returns the revision."""
+    from alembic import command
+
     engine = create_engine_from_conn(url)
     try:
         config = _alembic_config(engine)

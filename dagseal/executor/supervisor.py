@@ -33,7 +33,6 @@ from dagseal.db.session import session_scope
 from dagseal.deploy.errors import DeployError
 from dagseal.errors import DagsealError
 from dagseal.executor.capped_log import CappedLog
-from dagseal.executor.orphan_containers import host_label
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.lifecycle.commit_points import committed
 from dagseal.lifecycle.states import TaskState
@@ -114,6 +113,8 @@ def _sandbox(placement: Placement, claimed: ClaimedTry) -> tuple[SandboxSpec, st
         return placement.task_sandbox(claimed.dag_folder, file, None, timeout), None
     if claimed.image_error is not None:  # a deployed run whose deployment lost its image
         raise DeployError(claimed.image_error)
+    from dagseal.executor.orphan_containers import host_label  # the Docker SDK: container tries only
+
     pinned = placement.pinned_task_image(claimed.image_digest, claimed.deployment_id, claimed.image_ref)
     spec = placement.task_sandbox(claimed.dag_folder, file, pinned, timeout)
     # a worker that restarts finds (and removes) what its dead supervisors left
