@@ -99,6 +99,8 @@ def _check_queue(task_id: str, value: Any) -> str | None:
 
 
 def _check_trigger_rule(task_id: str, value: Any) -> TriggerRule:
+    if isinstance(value, TriggerRule):
+        return value
     try:
         return TriggerRule(value)
     except ValueError:
@@ -161,6 +163,10 @@ class BaseOperator(DependencyOperators):
 
     template_fields: Sequence[str] = ()
     template_ext: Sequence[str] = ()
+    params: dict[str, Any]
+    param_schemas: dict[str, dict[str, Any]]
+    upstream_task_ids: set[str]
+    downstream_task_ids: set[str]
 
     def __init__(
         self,
@@ -201,7 +207,11 @@ class BaseOperator(DependencyOperators):
         if group is not None:
             task_id = group.child_id(task_id)
         default_args = {**dag.default_args, **(group.default_args if group is not None else {})}
-        docs = {name: airflow_arguments.pop(name) for name in DOC_ARGUMENTS if name in airflow_arguments}
+        docs = (
+            {name: airflow_arguments.pop(name) for name in DOC_ARGUMENTS if name in airflow_arguments}
+            if airflow_arguments
+            else {}
+        )
         if airflow_arguments or default_args:
             check_task_arguments(
                 airflow_arguments,
@@ -265,10 +275,14 @@ class BaseOperator(DependencyOperators):
             outlets=[] if outlets is None else outlet_keys(task_id, outlets),
         )
         # Task params override the DAG's for this task (a trigger's conf overrides both).
-        self.params, self.param_schemas = split_params(dict(params or {}), f"task {task_id!r}")
-        self.__dict__.update(_scheduling(task_id, settings))
-        self.upstream_task_ids: set[str] = set()
-        self.downstream_task_ids: set[str] = set()
+        task_params, param_schemas = split_params(dict(params), f"task {task_id!r}") if params else ({}, {})
+        self.__dict__.update(
+            _scheduling(task_id, settings),
+            params=task_params,
+            param_schemas=param_schemas,
+            upstream_task_ids=set(),
+            downstream_task_ids=set(),
+        )
         dag.add_task(self)
         if group is not None:
             group.task_ids.append(task_id)

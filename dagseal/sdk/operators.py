@@ -10,7 +10,7 @@ from dagseal.sdk.baseoperator import BaseOperator
 from dagseal.sdk.callable_args import call_with_context
 from dagseal.sdk.context import TaskContext
 from dagseal.sdk.exceptions import BashCommandFailed, DagDefinitionError, TaskSkipped
-from dagseal.sdk.xcom import resolve_xcom_args
+from dagseal.sdk.xcom import find_xcom_args, resolve_xcom_args
 
 
 class EmptyOperator(BaseOperator):
@@ -47,13 +47,17 @@ class PythonCallMixin:
     ) -> None:
         check_callable(task_id, python_callable)
         super().__init__(task_id=task_id, **kwargs)  # the operator base class that follows in the MRO
-        self.python_callable = python_callable
-        self.op_args = list(op_args or [])
-        self.op_kwargs = dict(op_kwargs or {})
-        self.templates_dict = templates_dict
+        self.__dict__.update(  # one write, then the edges: what ``__setattr__`` would do, per field
+            python_callable=python_callable,
+            op_args=list(op_args or []),
+            op_kwargs=dict(op_kwargs or {}),
+            templates_dict=templates_dict,
+            show_return_value_in_logs=show_return_value_in_logs,
+        )
+        for arg in find_xcom_args([self.op_args, self.op_kwargs, templates_dict]):
+            arg.operator.set_downstream(self)
         if templates_exts is not None:
             self.template_ext = tuple(templates_exts)
-        self.show_return_value_in_logs = show_return_value_in_logs
 
     def _call(self, context: TaskContext) -> Any:
         args = resolve_xcom_args(self.op_args, context.xcom)
