@@ -6,9 +6,10 @@ manual run per DAG started (10,000 task instances), then 900 of those runs marke
 their tasks, which leaves 100 running runs and 1,000 open task instances.
 
 - pass time: one scheduler pass over that database (create scheduled runs, start queued runs,
-  decide the running runs, time-outs, queue up to ``--parallelism`` tries), measured ``--passes``
-  times with no executor, so nothing finishes between passes; the first pass, which schedules the
-  100 runs' root tasks, is printed apart from the median of the others;
+  decide the ``[scheduler] max_dagruns_per_loop_to_schedule`` (20) least recently decided running
+  runs, time-outs, queue up to ``--parallelism`` tries), measured ``--passes`` times with no
+  executor, so nothing finishes between passes; the first pass is printed apart from the median of
+  the others (the first five each schedule 20 runs' root tasks);
 - tasks/s: the real scheduler loop, LocalExecutor and supervisors (process runtime, ``--parallelism``)
   run the 100 runs' 1,000 no-op tasks: tasks / (last success recorded - first dependencies met);
 - side by side, in the same database and run: the 200-task wide DAG of ``benchmarks/tasks.py``.

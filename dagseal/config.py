@@ -84,6 +84,7 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
             "scheduler_heartbeat_sec": "1.0",
             "processor_loop_sleep": "1.0",
             "task_queued_timeout": "600",
+            "max_dagruns_per_loop_to_schedule": "20",
         },
         "logging": {
             "base_log_folder": "logs",

@@ -60,6 +60,7 @@ class SchedulerSettings:
     stale_dag_cleanup_interval: float
     task_queued_timeout: float
     max_map_length: int = 1024  # [core] max_map_length
+    max_dagruns_per_loop_to_schedule: int = 20  # running runs decided per pass, least recent first
     data_intervals: DataIntervalSettings = DEFAULT_DATA_INTERVALS
 
     @classmethod
@@ -72,6 +73,7 @@ class SchedulerSettings:
             stale_dag_threshold=get("scheduler", "stale_dag_threshold"),
             stale_dag_cleanup_interval=get("scheduler", "stale_dag_cleanup_interval"),
             max_map_length=config.getint("core", "max_map_length"),
+            max_dagruns_per_loop_to_schedule=config.getint("scheduler", "max_dagruns_per_loop_to_schedule"),
             task_queued_timeout=get("scheduler", "task_queued_timeout"),
             data_intervals=DataIntervalSettings.from_config(config),
         )
@@ -219,7 +221,12 @@ class SchedulerJob:
         timed_out = self._upkeep_runs(now) if self._run_upkeep.due() or self._runs_ended else 0
         with session_scope(self.factory) as session:
             ended = schedule_running_runs(
-                session, self._bag, now, self._new_runs, max_map_length=self.settings.max_map_length
+                session,
+                self._bag,
+                now,
+                self._new_runs,
+                limit=self.settings.max_dagruns_per_loop_to_schedule,
+                max_map_length=self.settings.max_map_length,
             )
         self._committed(session, ("scheduler.run_end", ended))
         self._runs_ended = ended + timed_out > 0

@@ -137,11 +137,12 @@ def schedule_running_runs(
     bag: SerializedDagBag,
     now: datetime,
     new_runs: NewRuns,
-    limit: int = 100,
+    limit: int = 20,
     max_map_length: int = DEFAULT_MAX_MAP_LENGTH,
 ) -> int:
-    """Schedule up to ``limit`` running runs (least recently decided first); returns runs finished;
-    ``new_runs`` pins the runs host operators trigger.
+    """Schedule up to ``limit`` running runs (least recently decided first; ``[scheduler]
+    max_dagruns_per_loop_to_schedule``, 20 as in Airflow); returns runs finished; ``new_runs`` pins
+    the runs host operators trigger.
 
     A finished run's DAG callback request is added to the same transaction as its end."""
     runs = session.scalars(
