@@ -41,10 +41,23 @@ def _structure_optional_factory(type_: Any, converter: Converter) -> StructureHo
     return structure_optional
 
 
+_JSON_TYPES = (dict[str, Any], list[Any])
+
+
+def _json_as_is(value: Any) -> Any:
+    return value
+
+
 def make_converter() -> Converter:
-    """A strict converter: unknown keys are errors, so a schema drift never passes silently."""
+    """A strict converter: unknown keys are errors, so a schema drift never passes silently.
+
+    Fields typed ``dict[str, Any]`` / ``list[Any]`` hold JSON values already (serialized DAGs,
+    params, contexts) and are passed through: cattrs would otherwise dispatch on every nested value,
+    which was most of a DAG file's parse time (a parse result carries whole serialized DAGs).
+    """
     converter = Converter(forbid_extra_keys=True)
     converter.register_structure_hook_factory(_is_optional, _structure_optional_factory)
+    converter.register_unstructure_hook_func(lambda type_: type_ in _JSON_TYPES, _json_as_is)
     return converter
 
 
