@@ -67,23 +67,48 @@ def _template_source(task: BaseOperator, where: str) -> dict[str, Any]:
     return fields
 
 
+class _NotJson(Exception):
+    """A value ``to_json_value`` cannot copy; ``path`` gathers the ``[index]`` parts on the way out."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.path: list[str] = []
+
+
 def to_json_value(value: Any, where: str) -> Any:
-    """A JSON-only copy of ``value`` (XComArg → ``{"__xcom__": task_id}``); ``where`` names it in errors."""
+    """A JSON-only copy of ``value`` (XComArg → ``{"__xcom__": task_id}``); ``where`` names it in errors,
+    with the path to the offending item (built only then: parsing copies every task's arguments)."""
+    try:
+        return _json_copy(value)
+    except _NotJson as exc:
+        raise SerializationError(f"{where}{''.join(reversed(exc.path))}: {exc.reason}") from None
+
+
+def _json_copy(value: Any) -> Any:
     if isinstance(value, XComArg):
         return xcom_reference(value)
     if value is None or isinstance(value, str | bool | int):
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise SerializationError(f"{where}: {value!r} is not valid JSON")
+            raise _NotJson(f"{value!r} is not valid JSON")
         return value
     if isinstance(value, list | tuple):
-        return [to_json_value(item, f"{where}[{index}]") for index, item in enumerate(value)]
+        return [_json_item(item, index) for index, item in enumerate(value)]
     if isinstance(value, dict):
         if not all(isinstance(key, str) for key in value):
-            raise SerializationError(f"{where}: dict keys must be strings")
-        return {key: to_json_value(item, f"{where}[{key!r}]") for key, item in value.items()}
-    raise SerializationError(f"{where}: {type(value).__name__} is not JSON-serializable")
+            raise _NotJson("dict keys must be strings")
+        return {key: _json_item(item, key) for key, item in value.items()}
+    raise _NotJson(f"{type(value).__name__} is not JSON-serializable")
+
+
+def _json_item(item: Any, key: int | str) -> Any:
+    try:
+        return _json_copy(item)
+    except _NotJson as exc:
+        exc.path.append(f"[{key!r}]" if isinstance(key, str) else f"[{key}]")
+        raise
 
 
 def _seconds(value: timedelta | None) -> float | None:
