@@ -24,7 +24,6 @@ its socket and directory itself (also when the executor was killed and could not
 from __future__ import annotations
 
 import functools
-import gc
 import json
 import os
 import select
@@ -84,9 +83,6 @@ class _Server(ForkLoop):
         self.engine: Engine = create_engine_from_conn(settings.sql_alchemy_conn)
         rehearse(session_factory(self.engine))
         self.engine.dispose()  # no connection may cross a fork
-        # What the server holds now is never collected: a child's GC pass would otherwise write to
-        # every inherited object and so copy the server's whole heap (it did, once warm-up grew it).
-        gc.freeze()
         super().__init__(socket_path)
 
     def read_request(self, conn: socket.socket) -> int:

@@ -11,6 +11,7 @@ removes the socket's directory (also when its starter was killed and could not).
 """
 
 import contextlib
+import gc
 import os
 import selectors
 import socket
@@ -82,6 +83,9 @@ class ForkLoop(ABC):
         print("ready", flush=True)
 
     def serve(self) -> None:
+        # What the server holds now (imports, warm-ups) lives as long as it does: frozen, no child's
+        # garbage collection writes to those inherited objects and so copies the server's heap.
+        gc.freeze()
         self.announce_ready()
         while self.accepting or self.children:
             for key, _events in self.selector.select():

@@ -20,7 +20,6 @@ outlive the executor still learn how their sandbox ended; it then removes its so
 private directory holding it (also when the executor was killed and could not).
 """
 
-import gc
 import json
 import os
 import socket
@@ -89,6 +88,5 @@ class Zygote(ForkLoop):
 
 def serve_zygote(socket_path: str) -> int:
     warm_codecs()
-    gc.freeze()  # what the zygote holds now is never collected: children do not copy it on a GC pass
     Zygote(socket_path).serve()
     return 0

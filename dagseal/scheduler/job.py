@@ -44,7 +44,11 @@ from dagseal.scheduler.data_intervals import DEFAULT_DATA_INTERVALS, DataInterva
 from dagseal.scheduler.host_tasks import NewRuns
 from dagseal.scheduler.single_scheduler import check_single_scheduler
 from dagseal.scheduler.stale_dags import deactivate_stale_dags
-from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
+from dagseal.scheduler.task_scheduling import (
+    MAX_DAGRUNS_PER_LOOP,
+    queue_scheduled,
+    schedule_running_runs,
+)
 from dagseal.scheduler.zombies import handle_zombies, requeue_stranded
 from dagseal.timeutil import utcnow
 
@@ -60,7 +64,7 @@ class SchedulerSettings:
     stale_dag_cleanup_interval: float
     task_queued_timeout: float
     max_map_length: int = 1024  # [core] max_map_length
-    max_dagruns_per_loop_to_schedule: int = 20  # running runs decided per pass, least recent first
+    max_dagruns_per_loop_to_schedule: int = MAX_DAGRUNS_PER_LOOP  # runs decided per pass
     data_intervals: DataIntervalSettings = DEFAULT_DATA_INTERVALS
 
     @classmethod

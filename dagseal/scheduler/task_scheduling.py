@@ -30,6 +30,7 @@ from dagseal.scheduler.setup_teardown import setup_upstreams
 from dagseal.scheduler.trigger_rules import Decision, evaluate
 
 log = logging.getLogger(__name__)
+MAX_DAGRUNS_PER_LOOP = 20  # [scheduler] max_dagruns_per_loop_to_schedule's default, as in Airflow
 _CANDIDATES = 512  # scheduled tries looked at per pass, so tries blocked by a limit do not starve others
 
 # Waiting until next_retry_at: a retry's delay, or a reschedule-mode sensor's next poke.
@@ -137,12 +138,12 @@ def schedule_running_runs(
     bag: SerializedDagBag,
     now: datetime,
     new_runs: NewRuns,
-    limit: int = 20,
+    limit: int = MAX_DAGRUNS_PER_LOOP,
     max_map_length: int = DEFAULT_MAX_MAP_LENGTH,
 ) -> int:
     """Schedule up to ``limit`` running runs (least recently decided first; ``[scheduler]
-    max_dagruns_per_loop_to_schedule``, 20 as in Airflow); returns runs finished; ``new_runs`` pins
-    the runs host operators trigger.
+    max_dagruns_per_loop_to_schedule``); returns runs finished; ``new_runs`` pins the runs host
+    operators trigger.
 
     A finished run's DAG callback request is added to the same transaction as its end."""
     runs = session.scalars(

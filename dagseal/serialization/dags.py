@@ -107,7 +107,7 @@ def _json_item(item: Any, key: int | str) -> Any:
     try:
         return _json_copy(item)
     except _NotJson as exc:
-        exc.path.append(f"[{key!r}]" if isinstance(key, str) else f"[{key}]")
+        exc.path.append(f"[{key!r}]")
         raise
 
 
