@@ -1,4 +1,4 @@
-"""The supervisor fork server: the warm process the LocalExecutor forks each try's supervisor from.
+"""The supervisor fork server: the warm process the LocalExecutor's supervisors are forked from.
 
 A supervisor is host code on the hot path of every try: a fresh interpreter costs hundreds of ms
 of imports, and even a forked one used to spend ~20 ms compiling the same dozen SQL statements
@@ -11,22 +11,30 @@ child. It closes its connections before it prints ``ready``: no connection ever 
 each child drops the inherited (empty) pool and connects itself.
 
 Per connection on its Unix socket (private 0700 directory) the executor sends one line
-``{"ti_id": N}``; the server forks a child that becomes its own session, writes ``pid <n>``,
-then a ``callback`` line (no payload) for a callback request its try's record committed, runs
-``supervise`` and exits 0 (1 if it raised).
-After reaping it the server writes ``exit <code>`` (negative: killed by that signal), so the
-executor learns how every supervisor ended. Children write only before they exit and the server
-only after, so lines never interleave. When its stdin closes the server stops accepting and exits
-after its last child, so supervisors outliving the executor still run to the end; it then removes
-its socket and directory itself (also when the executor was killed and could not).
+``{"ti_id": N}``. The server hands it to an idle supervisor (over their control socketpair, with the
+connection's descriptor) or forks a new one, which becomes its own session. Per try a supervisor
+writes ``pid <n>``, then a ``callback`` line (no payload) for a callback request its try's record
+committed, runs ``supervise``, closes its copy of the connection and says ``ended`` on its control
+socket; the server then writes ``exit 0`` and the supervisor waits for its next try. A supervisor
+that dies during a try (or exits 1 because ``supervise`` raised) is reaped and the server writes
+``exit <code>`` (negative: killed by that signal), so the executor learns how every try's
+supervisor ended. Reuse saves the fork, the new database connection (for PostgreSQL its
+authentication and a new backend's catalog cache) and the copy-on-write faults: about half of a
+no-op try's host CPU. A supervisor runs no user code, and each try still gets its own job, heartbeat,
+log and sandbox. Supervisors write only during a try and the server only at its end, so lines never
+interleave. When its stdin closes the server stops accepting, retires its idle supervisors and
+exits after its last child, so supervisors outliving the executor still run to the end; it then
+removes its socket and directory itself (also when the executor was killed and could not).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import select
+import selectors
 import shutil
 import signal
 import socket
@@ -36,7 +44,9 @@ import tempfile
 import time
 import traceback
 
+import attrs
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 import dagseal.runtime.process  # noqa: F401  (Placement imports it lazily; the import is the point)
 from dagseal.db.session import create_engine_from_conn, session_factory
@@ -55,6 +65,10 @@ from dagseal.serialization import (
 )
 
 START_TIMEOUT_SECONDS = 60.0
+#: A supervisor serves this many tries, then exits (what its heap gathered goes back).
+MAX_TRIES_PER_SUPERVISOR = 200
+#: A supervisor with no try for this long exits: an idle executor keeps no supervisors around.
+IDLE_SUPERVISOR_SECONDS = 30.0
 
 
 class ForkServerUnavailable(DagsealError):
@@ -70,8 +84,19 @@ def _warm_converters() -> None:
     warm_codecs()
 
 
+@attrs.define
+class _Supervisor:
+    """A forked supervisor as the server sees it: its end of their control socket, its pidfd, and
+    since when it has waited for a try (None: running one)."""
+
+    control: socket.socket
+    pidfd: int = -1
+    idle_since: float | None = None
+
+
 class _Server(ForkLoop):
-    """Forks one supervisor per connection (``ForkLoop``); the child reports its own ``pid``."""
+    """Hands a request to an idle supervisor, or forks one (``ForkLoop``); the supervisor reports
+    its own ``pid``."""
 
     name = "dagseal supervisor fork server"
     request_errors = (OSError, ValueError, KeyError, TypeError)
@@ -84,20 +109,81 @@ class _Server(ForkLoop):
         rehearse(session_factory(self.engine))
         self.engine.dispose()  # no connection may cross a fork
         super().__init__(socket_path)
+        self.supervisors: dict[int, _Supervisor] = {}  # by pid
+        self.idle: list[int] = []  # pids of supervisors waiting for a try, the latest idle last
 
     def read_request(self, conn: socket.socket) -> int:
         with conn.makefile("rb") as reader:
             return int(json.loads(reader.readline())["ti_id"])
 
+    def dispatch(self, conn: socket.socket, request: int) -> None:
+        while self.idle:
+            supervisor = self.supervisors[self.idle.pop()]
+            try:
+                socket.send_fds(supervisor.control, [f"{request}\n".encode()], [conn.fileno()])
+            except OSError:  # it is exiting: its reap follows
+                continue
+            supervisor.idle_since = None
+            self.children[supervisor.pidfd] = conn
+            return
+        pid = self.fork(conn, request)
+        self.supervisors[pid].pidfd = self.track(pid, conn)
+
     def fork(self, conn: socket.socket, request: int) -> int:
+        ours, theirs = socket.socketpair()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            self._child(conn, request)
+            ours.close()
+            self._child(conn, request, theirs)
+        theirs.close()
+        self.supervisors[pid] = _Supervisor(ours)
+        self.selector.register(ours, selectors.EVENT_READ, lambda _key: self._try_ended(pid))
         return pid
 
-    def _child(self, conn: socket.socket, ti_id: int) -> None:
-        """In the forked child: own session, only its connection open, then the try. Never returns."""
+    def _try_ended(self, pid: int) -> None:
+        """The supervisor ended its try and waits for the next: the executor is told ``exit 0``, as
+        by a supervisor that exited. End of file: it is exiting (its reap follows)."""
+        supervisor = self.supervisors[pid]
+        if not supervisor.control.recv(64):
+            self._retire(pid)
+            return
+        conn = self.children[supervisor.pidfd]
+        if conn is not None:
+            tell(conn, "exit 0\n")
+            conn.close()
+        self.children[supervisor.pidfd] = None
+        if not self.accepting:
+            self._retire(pid)
+            return
+        supervisor.idle_since = time.monotonic()
+        self.idle.append(pid)
+
+    def _retire(self, pid: int) -> None:
+        """Close the control socket: an idle supervisor exits when it reads the end."""
+        supervisor = self.supervisors[pid]
+        if supervisor.control.fileno() >= 0:
+            self.selector.unregister(supervisor.control)
+            supervisor.control.close()
+        with contextlib.suppress(ValueError):
+            self.idle.remove(pid)
+
+    def reaped(self, pid: int) -> None:
+        self._retire(pid)
+        del self.supervisors[pid]
+
+    def stopping(self) -> None:
+        for pid in list(self.idle):
+            self._retire(pid)
+
+    def tick(self) -> None:
+        expired = time.monotonic() - IDLE_SUPERVISOR_SECONDS
+        for pid in [pid for pid in self.idle if (self.supervisors[pid].idle_since or 0.0) < expired]:
+            self._retire(pid)
+
+    def _child(self, conn: socket.socket, ti_id: int, control: socket.socket) -> None:
+        """In the forked child: own session, then tries one after the other (the next arrives on
+        ``control`` with its connection) until the server retires it. Never returns."""
         code = 1
         try:
             os.setsid()  # Ctrl-C on the terminal goes to the scheduler, which stops supervisors itself
@@ -106,17 +192,34 @@ class _Server(ForkLoop):
                 self.listener.close()
             for pidfd, other in self.children.items():
                 os.close(pidfd)
-                other.close()
+                if other is not None:
+                    other.close()
+            for supervisor in self.supervisors.values():
+                supervisor.control.close()
             self.engine.dispose(close=False)  # a fresh pool: this child opens its own connections
-            tell(conn, f"pid {os.getpid()}\n")  # even if the executor died: the try runs all the same
-            notice = functools.partial(tell, conn, "callback\n")  # a callback request was committed
-            supervise(self.settings, self.placement, session_factory(self.engine), ti_id, notice)
+            factory = session_factory(self.engine)
+            for served in range(1, MAX_TRIES_PER_SUPERVISOR + 1):
+                self._supervise(conn, ti_id, factory)
+                if served == MAX_TRIES_PER_SUPERVISOR:
+                    break  # exits: the server tells the executor
+                control.sendall(b"ended\n")
+                message, fds, _flags, _address = socket.recv_fds(control, 64, 1)
+                if not message:
+                    break  # retired
+                conn, ti_id = socket.socket(fileno=fds[0]), int(message)
             code = 0
         except BaseException:  # whatever happened, the child must not return into the server loop
             traceback.print_exc()
         finally:
             sys.stderr.flush()
             os._exit(code)
+
+    def _supervise(self, conn: socket.socket, ti_id: int, factory: sessionmaker[Session]) -> None:
+        """One try, reported on ``conn`` (then closed: the server's copy says how it ended)."""
+        tell(conn, f"pid {os.getpid()}\n")  # even if the executor died: the try runs all the same
+        notice = functools.partial(tell, conn, "callback\n")  # a callback request was committed
+        supervise(self.settings, self.placement, factory, ti_id, notice)
+        conn.close()
 
     def announce_ready(self) -> None:
         super().announce_ready()

@@ -2,10 +2,11 @@
 
 A fresh ``python -m dagseal tasks run --local`` interpreter costs hundreds of milliseconds of
 imports (SQLAlchemy, the runtime); forking the supervisor fork server (``fork_server.py``), which
-imported the supervisor and compiled its SQL once, costs a few. Likewise, with the process runtime
-each sandbox is forked by a warm sandbox zygote (``dagseal.runtime.zygote``) instead of importing
-the SDK again. Each try still has its own supervisor process (own pid, own ``LocalTaskJob``
-heartbeat, own connections, killable alone) and its own sandbox process in its own process group.
+imported the supervisor and compiled its SQL once, costs a few, and handing the try to a supervisor
+that ended its last one costs nothing of that (nor a new DB connection). Likewise, with the process
+runtime each sandbox is forked by a warm sandbox zygote (``dagseal.runtime.zygote``) instead of
+importing the SDK again. A try has a supervisor process to itself while it runs (own pid, own
+``LocalTaskJob`` heartbeat, killable alone) and its own fresh sandbox process in its own process group.
 Supervisors survive a scheduler that dies: they finish their try and record it, and a restarted
 scheduler carries on from the DB.
 """

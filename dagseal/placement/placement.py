@@ -124,10 +124,16 @@ class Placement:
         """The engine that runs (and pulls the images of) task containers."""
         return self.settings.task_docker.socket_path
 
+    @cached_property
+    def _task_docker_runtime(self) -> SandboxRuntime:
+        return _docker_runtime(self.settings.task_docker)
+
     def task_runtime(self, zygote: str | None = None) -> SandboxRuntime:
-        """`zygote`: the socket of a sandbox zygote the process runtime forks tries from (or None)."""
+        """`zygote`: the socket of a sandbox zygote the process runtime forks tries from (or None).
+        With Docker, one runtime per process: a supervisor's later tries reuse its engine
+        connection and the images it already checked."""
         if self.tasks_in_containers:
-            return _docker_runtime(self.settings.task_docker)
+            return self._task_docker_runtime
         from dagseal.runtime.process import ProcessRuntime
 
         return ProcessRuntime(zygote=zygote)

@@ -3,6 +3,7 @@ protocol on stdin/stdout, or over a connection to the host's Unix socket SOCKET 
 fork one sandbox per connection on SOCKET (see ``zygote.py``)."""
 
 import argparse
+import os
 import sys
 
 from dagseal.sandbox.protocol import PROTOCOL_VERSION
@@ -25,4 +26,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Served: every reply was sent. Skip the interpreter's teardown (module finalization, user
+    # code's atexit hooks and leftover non-daemon threads), as a zygote-forked sandbox does: a
+    # container's exit is on every try's critical path, and the engine waits for it.
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code)

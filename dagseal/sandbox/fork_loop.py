@@ -37,7 +37,8 @@ class ForkLoop(ABC):
         self.selector.register(self.listener, selectors.EVENT_READ, self._accept)
         self.selector.register(0, selectors.EVENT_READ, self._control)
         self.accepting = True
-        self.children: dict[int, socket.socket] = {}  # pidfd → the child's connection
+        # pidfd → the connection the child serves (None: between requests, for a subclass's reused child)
+        self.children: dict[int, socket.socket | None] = {}
 
     @abstractmethod
     def read_request(self, conn: socket.socket) -> Any:
@@ -54,6 +55,7 @@ class ForkLoop(ABC):
             self.listener.close()
             os.unlink(self.socket_path)
             self.accepting = False
+            self.stopping()
 
     def _accept(self, _key: selectors.SelectorKey) -> None:
         if not self.accepting:
@@ -65,18 +67,37 @@ class ForkLoop(ABC):
             print(f"{self.name}: bad request: {exc}", file=sys.stderr)
             conn.close()
             return
-        pid = self.fork(conn, request)
+        self.dispatch(conn, request)
+
+    def dispatch(self, conn: socket.socket, request: Any) -> None:
+        """Serve ``request`` in a new child (a subclass may hand it to one it already has)."""
+        self.track(self.fork(conn, request), conn)
+
+    def track(self, pid: int, conn: socket.socket) -> int:
+        """Watch child ``pid``, serving ``conn``, until it exits; returns its pidfd."""
         pidfd = os.pidfd_open(pid)
         self.children[pidfd] = conn
         self.selector.register(pidfd, selectors.EVENT_READ, lambda _key: self._reap(pid, pidfd))
+        return pidfd
 
     def _reap(self, pid: int, pidfd: int) -> None:
         self.selector.unregister(pidfd)
         os.close(pidfd)
         conn = self.children.pop(pidfd)
         _, status = os.waitpid(pid, 0)
-        tell(conn, f"exit {os.waitstatus_to_exitcode(status)}\n")
-        conn.close()
+        if conn is not None:
+            tell(conn, f"exit {os.waitstatus_to_exitcode(status)}\n")
+            conn.close()
+        self.reaped(pid)
+
+    def reaped(self, pid: int) -> None:  # noqa: B027  (a hook: nothing by default)
+        """Called once child ``pid`` exited and its connection (if any) was told how."""
+
+    def stopping(self) -> None:  # noqa: B027
+        """Called once when stdin closed: no more requests will come."""
+
+    def tick(self) -> None:  # noqa: B027
+        """Called after each round of events, and at least once a second (a subclass's timers)."""
 
     def announce_ready(self) -> None:
         """Tell the starter (reading our stdout) that the socket accepts connections."""
@@ -88,8 +109,9 @@ class ForkLoop(ABC):
         gc.freeze()
         self.announce_ready()
         while self.accepting or self.children:
-            for key, _events in self.selector.select():
+            for key, _events in self.selector.select(timeout=1.0):
                 key.data(key)
+            self.tick()
         with contextlib.suppress(OSError):  # the starter may have removed it first
             os.rmdir(os.path.dirname(self.socket_path))
 

@@ -207,6 +207,50 @@ def test_local_executor_forks_supervisors_that_report_back_and_survives_a_dead_f
     assert ti(session_factory, consume).state == "success"
 
 
+def test_a_supervisor_that_ended_its_try_runs_the_next_and_exits_with_the_executor(
+    dag_dir: Path, tmp_path: Path, session_factory: sessionmaker[Session], migrated_db_url: str
+) -> None:
+    """Tries one after the other go to the same idle supervisor: the same pid, each with its own
+    job and its own ``exit 0``; a supervisor killed during its try is reported killed and the next
+    try gets a fresh one; stopping the executor ends the idle supervisor."""
+    executor = LocalExecutor(1, settings(tmp_path, migrated_db_url))
+    executor.start()
+
+    def run(ti_id: int, task_id: str, kill: bool = False) -> int | None:
+        executor.execute(QueuedTry(ti_id, "sup", "r1", task_id))
+        handle = executor._running[ti_id]
+        if kill:
+            handle.read(10, until_pid=True)
+            assert handle.pid is not None
+            time.sleep(0.5)  # sleepy is sleeping: the supervisor waits on its sandbox
+            os.kill(handle.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            executor.wait(1.0)
+            for finished in executor.sync():
+                return finished.exit_code
+        raise AssertionError(f"{task_id} did not finish")
+
+    try:
+        queued = queue_ready(session_factory)
+        produce, sleepy, boom = queued["produce"], queued["sleepy"], queued["boom"]
+        assert run(produce, "produce") == 0
+        consume = queue_ready(session_factory)["consume"]
+        assert run(consume, "consume") == 0
+        first, second = ti(session_factory, produce), ti(session_factory, consume)
+        assert (first.state, second.state) == ("success", "success")
+        assert first.pid == second.pid and first.job_id != second.job_id
+        assert run(sleepy, "sleepy", kill=True) is None  # killed by a signal
+        assert ti(session_factory, sleepy).state == "running"  # the scheduler's zombie check ends it
+        assert run(boom, "boom") == 0
+        assert ti(session_factory, boom).state == "up_for_retry"
+        assert ti(session_factory, boom).pid not in (first.pid, ti(session_factory, sleepy).pid)
+    finally:
+        executor.end()
+    with pytest.raises(ProcessLookupError):
+        os.kill(ti(session_factory, boom).pid, 0)
+
+
 def test_rehearse_compiles_every_statement_a_claim_and_its_record_run(
     dag_dir: Path, tmp_path: Path, session_factory: sessionmaker[Session], migrated_db_url: str
 ) -> None:
