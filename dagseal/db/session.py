@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +28,9 @@ __all__ = [
 ]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: The newest migration's revision (a unit test holds it to Alembic's head). Every CLI command that
+#: opens the database compares the schema with it, without importing Alembic (~170 ms).
+SCHEMA_REVISION = "0008_compat"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -99,10 +102,11 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
+    """The revision in Alembic's ``alembic_version`` table; None before the first migration."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def migrate(url: str) -> str:
@@ -134,7 +138,7 @@ def reset(url: str) -> str:
 def check_schema_current(engine: Engine) -> None:
     """Fail with a one-line hint when the DB has not been migrated to this dagseal's schema."""
     revision = current_revision(engine)
-    if revision != head_revision():
+    if revision != SCHEMA_REVISION:
         where = engine.url.render_as_string(hide_password=True)
         state = "has no dagseal schema" if revision is None else f"is at revision {revision}"
         raise SchemaNotCurrentError(f"database {where} {state}; run `dagseal db migrate`")

@@ -1,8 +1,9 @@
-"""``dagseal celery worker``: consumes ``execute_try`` messages and forks a supervisor for each.
+"""``dagseal celery worker``: consumes ``execute_try`` messages and runs a supervisor for each.
 
 The worker owns one warm supervisor fork server (and, with the process runtime, one sandbox
-zygote) and runs Celery's thread pool: each of ``-c N`` threads hands one message to a freshly
-forked supervisor (``executor/supervisor.py``, as ``tasks run --local`` does) and waits for it.
+zygote) and runs Celery's thread pool: each of ``-c N`` threads hands one message to a supervisor
+of that server, idle or newly forked (``executor/supervisor.py``, as ``tasks run --local`` does),
+and waits for it.
 The supervisor claims the try with a conditional update, so a redelivered or duplicated message
 finds it not queued and ends at once; with the Docker runtime it pulls the run's pinned image by
 digest from the run's deployment registry on first use and runs it on this host's engine. Task

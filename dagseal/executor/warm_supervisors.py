@@ -1,8 +1,9 @@
 """A warm supervisor fork server (and, with the process runtime, a sandbox zygote) for one host.
 
-Both the LocalExecutor and each ``dagseal celery worker`` start tries the same way: one forked
-supervisor per try, from a server that imported and compiled everything once. A server that died
-is replaced on the next fork (the supervisors it forked still run to their end).
+Both the LocalExecutor and each ``dagseal celery worker`` start tries the same way: one supervisor
+per try, forked from a server that imported and compiled everything once, or an idle one that
+ended its last try. A server that died is replaced on the next fork (the supervisors it forked
+still run to their end).
 """
 
 from __future__ import annotations

@@ -13,9 +13,11 @@ import dagseal.db.models  # noqa: F401  (all tables on Base.metadata)
 from dagseal.db.base import Base
 from dagseal.db.models import CallbackRequestModel, CallbackType, DagModel
 from dagseal.db.session import (
+    SCHEMA_REVISION,
     SchemaNotCurrentError,
     check_schema_current,
     create_engine_from_conn,
+    current_revision,
     head_revision,
     migrate,
     reset,
@@ -41,10 +43,12 @@ CONTRACT_TABLES = {
 
 
 def test_migrate_is_idempotent_and_matches_the_models(db_url: str) -> None:
-    assert migrate(db_url) == head_revision()
-    assert migrate(db_url) == head_revision()
     engine = create_engine_from_conn(db_url)
+    assert current_revision(engine) is None  # nothing migrated yet: no alembic_version table
+    assert migrate(db_url) == head_revision() == SCHEMA_REVISION  # what the CLI's schema check expects
+    assert migrate(db_url) == head_revision()
     try:
+        assert current_revision(engine) == SCHEMA_REVISION
         check_schema_current(engine)
         assert set(inspect(engine).get_table_names()) >= CONTRACT_TABLES
         with engine.connect() as connection:
