@@ -1,4 +1,4 @@
-"""Pools, max_active_tasks, max_active_tis_per_dag, priority weight rules, depends_on_past and
+"""Pools, max_active_tasks, max_active_tis_per_dag(run), priority weight rules, depends_on_past and
 retry backoff, on SQLite and PostgreSQL (and two schedulers queueing at once on PostgreSQL)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dagseal.scheduler.dagrun_creation import start_queued_runs, trigger_dag
 from dagseal.scheduler.host_tasks import NewRuns
 from dagseal.scheduler.pools import PoolError, delete_pool, set_pool
 from dagseal.scheduler.task_scheduling import queue_scheduled, schedule_running_runs
-from dagseal.sdk import DAG, DagDefinitionError, EmptyOperator
+from dagseal.sdk import DAG, DagDefinitionError, EmptyOperator, task
 from dagseal.serialization import SerializedTask, dag_envelope, serialize_dag
 from tests.callback_rows import take_callbacks
 
@@ -106,6 +106,31 @@ def test_max_active_tis_per_dag_caps_one_task_across_runs(session_factory: sessi
     with session_scope(session_factory) as session:
         set_states(session, "r1", {"t0": "success"})
     assert queue(session_factory) == ["r2.t0"]
+
+
+def test_max_active_tis_per_dagrun_caps_one_task_within_each_run(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """A mapped task's instances share a run: at most one at a time per run, each run apart."""
+    with DAG("mapped") as dag:
+
+        @task(max_active_tis_per_dagrun=1)
+        def double(x: int) -> int:
+            return 2 * x
+
+        double.expand(x=[1, 2, 3])
+    store_dag(session_factory, dag, NOW)
+    run_and_schedule(session_factory, "mapped", "r1", "r2")
+    assert queue(session_factory) == ["r1.double", "r2.double"]
+    assert queue(session_factory) == []  # the other map indexes wait for their run's running one
+    with session_scope(session_factory) as session:
+        queued_in_r1 = session.scalars(
+            select(TaskInstanceModel).where(
+                TaskInstanceModel.run_id == "r1", TaskInstanceModel.state == "queued"
+            )
+        ).one()
+        queued_in_r1.state = "success"
+    assert queue(session_factory) == ["r1.double"]  # r1's next map index; r2's still waits
 
 
 @pytest.mark.parametrize(
