@@ -55,6 +55,27 @@ def test_reschedule_sensor_frees_its_slot_between_pokes(env: SchedulerEnv) -> No
     assert len(list(log.glob("*/sensor/*.log"))) == sensor.try_number
 
 
+def test_bash_sensor_reschedules_until_its_command_exits_0(env: SchedulerEnv) -> None:
+    env.write_dag(
+        """
+        from dagseal import DAG, BashSensor
+
+        with DAG("bash_wait", schedule=None) as dag:
+            BashSensor(
+                task_id="sensor", bash_command='test -e "$FLAG"', env={"FLAG": "{out}/flag"},
+                poke_interval=0.5, mode="reschedule",
+            )
+        """
+    )
+    env.parse()
+    env.cli("dags", "trigger", "bash_wait")
+    env.start("scheduler")
+    env.wait_for("a poke that said not yet", lambda: len(reschedules(env)) >= 1)
+    (env.out / "flag").write_text("here")
+    env.wait_for("the run to succeed", lambda: env.run_states() == ["success"])
+    assert env.ti("sensor").try_number == len(reschedules(env)) + 1
+
+
 def test_two_reschedule_sensors_and_a_task_share_parallelism_1(env: SchedulerEnv) -> None:
     env.write_dag(
         """

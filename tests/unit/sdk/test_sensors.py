@@ -9,6 +9,7 @@ import pytest
 
 from dagseal.sdk import (
     DAG,
+    BashSensor,
     DagDefinitionError,
     DateTimeSensor,
     DayOfWeekSensor,
@@ -123,6 +124,7 @@ def test_time_sensors(tmp_path) -> None:
             "poke_interval must be",
         ),
         (lambda: DayOfWeekSensor(task_id="s", week_day="funday"), "unknown week_day 'FUNDAY'"),
+        (lambda: BashSensor(task_id="s", bash_command=" "), "bash_command must be a non-empty string"),
         (lambda: FileSensor(task_id="s", filepath="/x", fs_conn_id="s3"), "fs_conn_id='s3' is not supported"),
         (
             lambda: DateTimeSensor(task_id="s", target_time="tomorrow"),
