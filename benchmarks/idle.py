@@ -1,0 +1,141 @@
+"""Idle cost: the memory of `dagseal standalone` with nothing to do, and `dagseal tasks test`'s time.
+
+- idle memory: starts `dagseal standalone --no-api-server --migrate` in a fresh ``DAGSEAL_HOME``
+  (embedded SQLite, ``[core] dags_folder`` with ``--teams`` team folders of one no-op DAG each, no
+  schedule), lets it parse and settle for ``--settle`` seconds, then sums the proportional set
+  size (``Pss`` of ``/proc/<pid>/smaps_rollup``) of the standalone process and every process under
+  it, by kind (scheduler, DAG processors, fork server, zygote, parse sandboxes...). Process
+  runtime only: the Docker runtime's figure (warm parse containers apart) is not measured here.
+- `tasks test`: ``--samples`` runs of `dagseal tasks test` of that no-op task (process runtime),
+  median and min wall time, after one warm-up.
+
+Prints figures; asserts nothing. Usage: ``python benchmarks/idle.py [--settle 20] [--samples 5]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+DAG = """
+from dagseal import DAG, PythonOperator
+
+
+def noop() -> None:
+    return None
+
+
+with DAG("{team}.idle", schedule=None):
+    PythonOperator(task_id="noop", python_callable=noop)
+"""
+DAGSEAL = [sys.executable, "-m", "dagseal"]
+
+
+def descendants(root: int) -> list[int]:
+    """``root`` and every process under it (children read from /proc/<pid>/task/*/children)."""
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                todo += [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                continue  # it exited meanwhile
+    return found
+
+
+def pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def kind(pid: int) -> str:
+    """A short name for what the process is: the module or subcommand it runs."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return "?"
+    for marker in ("-m", "--zygote"):
+        if marker in argv and argv.index(marker) + 1 < len(argv):
+            return " ".join(argv[argv.index(marker) + 1 : argv.index(marker) + 3]).strip()
+    return Path(argv[0]).name or "?"
+
+
+def idle_memory(home: Path, env: dict[str, str], settle: float) -> None:
+    process = subprocess.Popen(
+        [*DAGSEAL, "standalone", "--no-api-server", "--migrate"],
+        cwd=home,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        time.sleep(settle)
+        by_kind: dict[str, list[int]] = defaultdict(list)
+        for pid in descendants(process.pid):
+            by_kind[kind(pid)].append(pss_kib(pid))
+        total = sum(sum(values) for values in by_kind.values())
+        print(f"idle `dagseal standalone` (process runtime, {settle:g} s in): PSS {total / 1024:.1f} MiB")
+        for name, values in sorted(by_kind.items(), key=lambda item: -sum(item[1])):
+            print(f"  {sum(values) / 1024:7.1f} MiB  {len(values)} x {name}")
+        print("  goal: < 120 MiB with the process runtime")
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(60)
+
+
+def tasks_test(home: Path, env: dict[str, str], samples: int) -> None:
+    command = [*DAGSEAL, "tasks", "test", "team_a.idle", "noop"]
+    subprocess.run(command, cwd=home, env=env, check=True, capture_output=True)  # warm-up
+    walls = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        subprocess.run(command, cwd=home, env=env, check=True, capture_output=True)
+        walls.append(time.perf_counter() - started)
+    print(
+        f"`dagseal tasks test` of a no-op task: median {statistics.median(walls):.2f} s, "
+        f"min {min(walls):.2f} s over {samples} runs; goal < 0.3 s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--teams", type=int, default=2, help="team folders (one DAG processor each)")
+    parser.add_argument("--settle", type=float, default=20.0, help="seconds from start to the sample")
+    parser.add_argument("--samples", type=int, default=5, help="`tasks test` runs after a warm-up")
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="dagseal-idle-"))
+    try:
+        for number in range(args.teams):
+            team = f"team_{chr(ord('a') + number)}"
+            (home / "dag_repos" / team).mkdir(parents=True)
+            (home / "dag_repos" / team / "idle.py").write_text(DAG.format(team=team))
+        env = {**os.environ, "DAGSEAL_HOME": str(home)}
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(
+            f"dagseal idle benchmark: {args.teams} team folders, {os.cpu_count()} CPUs, load average {load}"
+        )
+        idle_memory(home, env, args.settle)
+        tasks_test(home, env, args.samples)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
