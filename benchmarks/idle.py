@@ -2,14 +2,14 @@
 
 - idle memory: starts `dagseal standalone --no-api-server --migrate` in a fresh ``DAGSEAL_HOME``
   (embedded SQLite, ``[core] dags_folder`` with ``--teams`` team folders of one no-op DAG each, no
-  schedule), lets it parse and settle for ``--settle`` seconds, then sums the proportional set
+  schedule), lets it parse and settle, then at each of ``--at`` seconds sums the proportional set
   size (``Pss`` of ``/proc/<pid>/smaps_rollup``) of the standalone process and every process under
   it, by kind (scheduler, DAG processors, fork server, zygote, parse sandboxes...). Process
   runtime only: the Docker runtime's figure (warm parse containers apart) is not measured here.
 - `tasks test`: ``--samples`` runs of `dagseal tasks test` of that no-op task (process runtime),
   median and min wall time, after one warm-up.
 
-Prints figures; asserts nothing. Usage: ``python benchmarks/idle.py [--settle 20] [--samples 5]``
+Prints figures; asserts nothing. Usage: ``python benchmarks/idle.py [--at 20,80] [--samples 5]``
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def kind(pid: int) -> str:
     return Path(argv[0]).name or "?"
 
 
-def idle_memory(home: Path, env: dict[str, str], settle: float) -> None:
+def idle_memory(home: Path, env: dict[str, str], samples_at: list[float]) -> None:
     process = subprocess.Popen(
         [*DAGSEAL, "standalone", "--no-api-server", "--migrate"],
         cwd=home,
@@ -85,15 +85,17 @@ def idle_memory(home: Path, env: dict[str, str], settle: float) -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    started = time.monotonic()
     try:
-        time.sleep(settle)
-        by_kind: dict[str, list[int]] = defaultdict(list)
-        for pid in descendants(process.pid):
-            by_kind[kind(pid)].append(pss_kib(pid))
-        total = sum(sum(values) for values in by_kind.values())
-        print(f"idle `dagseal standalone` (process runtime, {settle:g} s in): PSS {total / 1024:.1f} MiB")
-        for name, values in sorted(by_kind.items(), key=lambda item: -sum(item[1])):
-            print(f"  {sum(values) / 1024:7.1f} MiB  {len(values)} x {name}")
+        for at in samples_at:
+            time.sleep(max(0.0, started + at - time.monotonic()))
+            by_kind: dict[str, list[int]] = defaultdict(list)
+            for pid in descendants(process.pid):
+                by_kind[kind(pid)].append(pss_kib(pid))
+            total = sum(sum(values) for values in by_kind.values())
+            print(f"idle `dagseal standalone` (process runtime), {at:g} s in: PSS {total / 1024:.1f} MiB")
+            for name, values in sorted(by_kind.items(), key=lambda item: -sum(item[1])):
+                print(f"  {sum(values) / 1024:7.1f} MiB  {len(values)} x {name}")
         print("  goal: < 120 MiB with the process runtime")
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -117,7 +119,12 @@ def tasks_test(home: Path, env: dict[str, str], samples: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--teams", type=int, default=2, help="team folders (one DAG processor each)")
-    parser.add_argument("--settle", type=float, default=20.0, help="seconds from start to the sample")
+    parser.add_argument(
+        "--at",
+        default="20,80",
+        help="comma-separated seconds from start to each sample (default: 20 s, while the fork server "
+        "is still up, and 80 s, after 60 s without a try stopped it)",
+    )
     parser.add_argument("--samples", type=int, default=5, help="`tasks test` runs after a warm-up")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="dagseal-idle-"))
@@ -131,7 +138,7 @@ def main() -> None:
         print(
             f"dagseal idle benchmark: {args.teams} team folders, {os.cpu_count()} CPUs, load average {load}"
         )
-        idle_memory(home, env, args.settle)
+        idle_memory(home, env, [float(at) for at in args.at.split(",")])
         tasks_test(home, env, args.samples)
     finally:
         shutil.rmtree(home, ignore_errors=True)

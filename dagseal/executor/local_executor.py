@@ -68,6 +68,7 @@ class LocalExecutor(BaseExecutor):
                 del self._running[ti_id]
                 code = handle.exit_code
                 finished.append(FinishedTry(ti_id, code if code is not None and code >= 0 else None))
+        self._supervisors.idle(len(self._running))
         return finished
 
     def wait(self, timeout: float) -> None:

@@ -24,6 +24,7 @@ from dagseal.deploy.deployments import record_deployment
 from dagseal.executor.local_executor import LocalExecutor
 from dagseal.executor.settings import SupervisorSettings
 from dagseal.executor.supervisor import supervise
+from dagseal.executor.warm_supervisors import WarmSupervisors
 from dagseal.lifecycle.handoff import QueuedTry
 from dagseal.lifecycle.states import TaskState
 from dagseal.lifecycle.try_claim import claim_try, still_owned
@@ -249,6 +250,42 @@ def test_a_supervisor_that_ended_its_try_runs_the_next_and_exits_with_the_execut
         executor.end()
     with pytest.raises(ProcessLookupError):
         os.kill(ti(session_factory, boom).pid, 0)
+
+
+def test_an_idle_fork_server_is_stopped_and_the_next_try_starts_a_new_one(
+    dag_dir: Path, tmp_path: Path, session_factory: sessionmaker[Session], migrated_db_url: str
+) -> None:
+    """No try for ``idle_server_seconds``: the server and its idle supervisor exit; a later try
+    gets a new server and runs."""
+    supervisors = WarmSupervisors(settings(tmp_path, migrated_db_url), idle_server_seconds=0.2)
+    supervisors.start()
+    try:
+        queued = queue_ready(session_factory)
+        handle = supervisors.fork(queued["produce"])
+        handle.read(timeout=60)
+        assert handle.exit_code == 0
+        first_server = supervisors._server
+        assert first_server is not None and first_server._process is not None
+        server_pid = first_server._process.pid
+        supervisors.idle(running=1)
+        time.sleep(0.3)
+        supervisors.idle(running=1)  # a try running: never stopped
+        assert supervisors._server is first_server
+        supervisors.idle(running=0)
+        time.sleep(0.3)
+        supervisors.idle(running=0)
+        assert supervisors._server is None
+        with pytest.raises(ChildProcessError):
+            os.waitpid(server_pid, 0)  # stopped and reaped
+        assert not os.path.exists(first_server.socket_path)
+        with pytest.raises(ProcessLookupError):  # its idle supervisor went with it
+            os.kill(ti(session_factory, queued["produce"]).pid, 0)
+        handle = supervisors.fork(queued["boom"])
+        handle.read(timeout=60)
+        assert handle.exit_code == 0
+        assert ti(session_factory, queued["boom"]).state == "up_for_retry"
+    finally:
+        supervisors.stop()
 
 
 def test_rehearse_compiles_every_statement_a_claim_and_its_record_run(
