@@ -29,7 +29,6 @@ removes its socket and directory itself (also when the executor was killed and c
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import os
@@ -99,6 +98,7 @@ class _Server(ForkLoop):
     its own ``pid``."""
 
     name = "dagseal supervisor fork server"
+    tick_seconds = 1.0  # idle supervisors expire
     request_errors = (OSError, ValueError, KeyError, TypeError)
 
     def __init__(self, socket_path: str, settings: SupervisorSettings) -> None:
@@ -110,20 +110,24 @@ class _Server(ForkLoop):
         self.engine.dispose()  # no connection may cross a fork
         super().__init__(socket_path)
         self.supervisors: dict[int, _Supervisor] = {}  # by pid
-        self.idle: list[int] = []  # pids of supervisors waiting for a try, the latest idle last
 
     def read_request(self, conn: socket.socket) -> int:
         with conn.makefile("rb") as reader:
             return int(json.loads(reader.readline())["ti_id"])
 
+    def _idle(self) -> list[int]:
+        """Pids of the supervisors waiting for a try, the longest waiting first."""
+        waiting = [pid for pid, supervisor in self.supervisors.items() if supervisor.idle_since is not None]
+        return sorted(waiting, key=lambda pid: self.supervisors[pid].idle_since or 0.0)
+
     def dispatch(self, conn: socket.socket, request: int) -> None:
-        while self.idle:
-            supervisor = self.supervisors[self.idle.pop()]
+        for pid in reversed(self._idle()):  # the latest idle first: its memory is the warmest
+            supervisor = self.supervisors[pid]
+            supervisor.idle_since = None
             try:
                 socket.send_fds(supervisor.control, [f"{request}\n".encode()], [conn.fileno()])
             except OSError:  # it is exiting: its reap follows
                 continue
-            supervisor.idle_since = None
             self.children[supervisor.pidfd] = conn
             return
         pid = self.fork(conn, request)
@@ -157,29 +161,28 @@ class _Server(ForkLoop):
             self._retire(pid)
             return
         supervisor.idle_since = time.monotonic()
-        self.idle.append(pid)
 
     def _retire(self, pid: int) -> None:
         """Close the control socket: an idle supervisor exits when it reads the end."""
         supervisor = self.supervisors[pid]
+        supervisor.idle_since = None
         if supervisor.control.fileno() >= 0:
             self.selector.unregister(supervisor.control)
             supervisor.control.close()
-        with contextlib.suppress(ValueError):
-            self.idle.remove(pid)
 
     def reaped(self, pid: int) -> None:
         self._retire(pid)
         del self.supervisors[pid]
 
     def stopping(self) -> None:
-        for pid in list(self.idle):
+        for pid in self._idle():
             self._retire(pid)
 
     def tick(self) -> None:
         expired = time.monotonic() - IDLE_SUPERVISOR_SECONDS
-        for pid in [pid for pid in self.idle if (self.supervisors[pid].idle_since or 0.0) < expired]:
-            self._retire(pid)
+        for pid in self._idle():
+            if (self.supervisors[pid].idle_since or 0.0) < expired:
+                self._retire(pid)
 
     def _child(self, conn: socket.socket, ti_id: int, control: socket.socket) -> None:
         """In the forked child: own session, then tries one after the other (the next arrives on

@@ -27,6 +27,8 @@ class ForkLoop(ABC):
     name = "dagseal fork loop"
     #: What ``read_request`` raises for a malformed request (logged; the loop goes on).
     request_errors: tuple[type[Exception], ...] = (OSError, ValueError, KeyError)
+    #: How often ``tick`` runs with no events (None: only after events; the zygote needs no timer).
+    tick_seconds: float | None = None
 
     def __init__(self, socket_path: str) -> None:
         self.socket_path = socket_path
@@ -97,7 +99,7 @@ class ForkLoop(ABC):
         """Called once when stdin closed: no more requests will come."""
 
     def tick(self) -> None:  # noqa: B027
-        """Called after each round of events, and at least once a second (a subclass's timers)."""
+        """Called after each round of events, and every ``tick_seconds`` without any (a subclass's timers)."""
 
     def announce_ready(self) -> None:
         """Tell the starter (reading our stdout) that the socket accepts connections."""
@@ -109,7 +111,7 @@ class ForkLoop(ABC):
         gc.freeze()
         self.announce_ready()
         while self.accepting or self.children:
-            for key, _events in self.selector.select(timeout=1.0):
+            for key, _events in self.selector.select(timeout=self.tick_seconds):
                 key.data(key)
             self.tick()
         with contextlib.suppress(OSError):  # the starter may have removed it first
