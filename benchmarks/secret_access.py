@@ -92,6 +92,7 @@ def run(
     sink = answers.masker.wrap(log) if answers else log
     started = time.perf_counter()
     outcome = runtime.run_task(spec, request, sink, 120, lambda _handle: None, answers)
+    runtime.settle()  # the container's removal, which run_task leaves running, counts too
     if answers:
         sink.finish()  # type: ignore[union-attr]
     elapsed = time.perf_counter() - started

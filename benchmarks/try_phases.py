@@ -30,6 +30,9 @@ CONTAINER_CPU = (
 ENGINE_CALLS = ("inspect_image", "remove", "create", "attach", "start", "wait", "inspect", "kill")
 CONTAINER_ID = re.compile(r"[0-9a-f]{64}")
 TICK = os.sysconf("SC_CLK_TCK")
+# run_task returns the outcome and leaves the container's removal to a thread (settle() waits for
+# it): that phase is outside "whole try (run_task)".
+AFTER_OUTCOME = "remove, after the outcome"
 
 
 def _daemon_pids() -> list[int]:
@@ -82,12 +85,8 @@ class HostCpu:
 
 
 def _engine_label(name: str, args: tuple[Any, ...]) -> str:
-    if name == "remove":  # by name before create (a leftover), by id at the end
-        return (
-            "remove (the try's container)"
-            if CONTAINER_ID.fullmatch(str(args[0]))
-            else "remove leftover by name"
-        )
+    if name == "remove":  # by name after a create found a leftover; by id once the outcome is known
+        return AFTER_OUTCOME if CONTAINER_ID.fullmatch(str(args[0])) else "remove leftover by name"
     return f"engine {name}"
 
 
@@ -137,7 +136,8 @@ class PhaseClock:
         print(f"per-phase breakdown of one no-op task try (mean of {tries} tries in sequence), per try:")
         print(f"  {'phase':<32} {'calls':>5} {'wall ms':>8} {'own CPU':>8} {'engine':>8} {'contnrs':>8}")
         whole = self.totals.get("whole try (run_task)", [0.0] * 5)
-        parts = [row for label, row in self.totals.items() if label != "whole try (run_task)"]
+        outside = ("whole try (run_task)", AFTER_OUTCOME)
+        parts = [row for label, row in self.totals.items() if label not in outside]
         rest = [w - sum(row[i] for row in parts) for i, w in enumerate(whole)]
         for label, row in [*self.totals.items(), ("other (runtime's own Python)", [0.0, *rest[1:]])]:
             print(

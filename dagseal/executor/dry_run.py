@@ -51,4 +51,8 @@ def dry_run(
         upstream_results=json.loads(json.dumps(upstream_results or {})),
     )
     spec = placement.task_sandbox(folder, dag.fileloc, None, task.execution_timeout)
-    return placement.task_runtime().run_task(spec, request, log, spec.task_timeout, lambda _handle: None)
+    runtime = placement.task_runtime()
+    try:
+        return runtime.run_task(spec, request, log, spec.task_timeout, lambda _handle: None)
+    finally:
+        runtime.settle()

@@ -209,6 +209,12 @@ class SandboxRuntime(ABC):
         and the outcome has ``timed_out=True``. ``on_start`` gets the handle as soon as it exists.
         """
 
+    def settle(self) -> None:
+        """Wait for the clean-up ``run_task`` left running after it returned (a container's removal,
+        kept off the try's critical path); the supervisor calls it once the outcome is recorded.
+        A backend that leaves nothing running has nothing to wait for."""
+        return
+
     def kill(self, handle: TaskHandle) -> None:
         """Kill a running try from another thread (its row was taken away, or SIGTERM); gone is fine.
 

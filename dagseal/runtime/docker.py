@@ -145,11 +145,17 @@ class ContainerChannel(ProtocolChannel):
     def close(self) -> None:
         """Kill and remove the container; its output, socket and socket directory go with it."""
         try:
+            self.release()
+        finally:
+            self.handle.remove()
+
+    def release(self) -> None:
+        """Kill the container, end its output and close its socket: all but the engine's removal."""
+        try:
             self.handle.stop()
             self.output.close()
         finally:
             self.protocol.close()
-            self.handle.remove()
 
 
 class DockerWarmSandbox(ProtocolSandbox):
@@ -202,6 +208,7 @@ class DockerRuntime(SandboxRuntime):
         self._checked_images: set[str] = set()
         self._slots: dict[SandboxSpec, set[int]] = {}
         self._lock = threading.Lock()
+        self._removals: list[threading.Thread] = []
 
     def check_image(self, image: str | None) -> None:
         """Before first use: the image exists and speaks this host's sandbox protocol."""
@@ -311,13 +318,35 @@ class DockerRuntime(SandboxRuntime):
             outcome = self._explain(channel, outcome, spec, timeout)
         finally:
             try:
-                channel.close()
-            except EngineError as exc:  # the engine went away; cleanup by label removes it later
-                log.warning("could not remove task container %s: %s", handle.name, exc)
+                channel.release()
+            finally:
+                self._remove_later(handle)
         if outcome.get("reason"):
             running.write_log(f"dagseal: {outcome['reason']}\n".encode())
         outcome.pop("reason", None)
         return TaskOutcome(**outcome, duration=running.elapsed())
+
+    def _remove_later(self, handle: ContainerHandle) -> None:
+        """Remove a try's container in the background: its outcome is complete without the engine's
+        removal, which would otherwise delay recording it (and the next task of a chain)."""
+
+        def remove() -> None:
+            try:
+                handle.remove()
+            except EngineError as exc:  # the engine went away; cleanup by label removes it later
+                log.warning("could not remove task container %s: %s", handle.name, exc)
+
+        thread = threading.Thread(target=remove, name="dagseal-container-removal", daemon=True)
+        with self._lock:
+            self._removals.append(thread)
+        thread.start()
+
+    def settle(self) -> None:
+        """Wait until every try container this runtime ran is removed."""
+        with self._lock:
+            removals, self._removals = self._removals, []
+        for thread in removals:
+            thread.join()
 
     @staticmethod
     def _converse(

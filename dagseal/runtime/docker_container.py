@@ -28,7 +28,7 @@ import attrs
 
 from dagseal.errors import DagsealError
 from dagseal.runtime.base import SandboxSpec, Volume
-from dagseal.runtime.docker_engine import DockerEngine
+from dagseal.runtime.docker_engine import DockerEngine, NameInUse
 from dagseal.runtime.docker_socket import CONTAINER_SOCKET, ProtocolSocket
 from dagseal.runtime.environment import checked_variables
 
@@ -146,14 +146,20 @@ class ContainerHandle:
     container_id: str
     name: str
     cgroup_root: Path | None = None
+    exited: bool = attrs.field(default=False, init=False)  # a wait saw it exit: nothing left to kill
 
     @classmethod
     def create(
         cls, engine: DockerEngine, name: str, body: Mapping[str, Any], cgroup_root: Path | None
     ) -> ContainerHandle:
-        """Create the container; a leftover of the same name (its owner died) is removed first."""
-        engine.remove(name)
-        return cls(engine, engine.create(name, body), name, cgroup_root)
+        """Create the container; a leftover of the same name (its owner died) is removed, then the
+        create is tried once more (names are unique per try, so that is rare: no removal up front)."""
+        try:
+            container_id = engine.create(name, body)
+        except NameInUse:
+            engine.remove(name)
+            container_id = engine.create(name, body)
+        return cls(engine, container_id, name, cgroup_root)
 
     def attach(self) -> socket.socket:
         return self.engine.attach(self.container_id)
@@ -163,11 +169,15 @@ class ContainerHandle:
 
     def wait(self, timeout: float | None) -> int | None:
         """The exit code, or None while it still runs after `timeout` seconds."""
-        return self.engine.wait(self.container_id, timeout)
+        code = self.engine.wait(self.container_id, timeout)
+        self.exited = self.exited or code is not None
+        return code
 
     def stop(self) -> None:
-        """SIGKILL: the sandbox holds no state worth a graceful stop, and init takes all children along."""
-        self.engine.kill(self.container_id)
+        """SIGKILL: the sandbox holds no state worth a graceful stop, and init takes all children along
+        (once it exited, its PID namespace is empty: no engine call)."""
+        if not self.exited:
+            self.engine.kill(self.container_id)
 
     def logs(self) -> bytes:
         return self.engine.logs(self.container_id)

@@ -22,7 +22,7 @@ import requests.exceptions
 from dagseal.errors import DagsealError, ImageMissing
 from dagseal.runtime.base import Volume
 
-__all__ = ["DockerEngine", "EngineError", "EngineUnavailable"]
+__all__ = ["DockerEngine", "EngineError", "EngineUnavailable", "NameInUse"]
 
 API_VERSION = "auto"
 START_HINT = "start it with tooling/start_docker.sh"
@@ -34,6 +34,10 @@ class EngineError(DagsealError):
 
 class EngineUnavailable(EngineError):
     """The engine cannot be reached (down, socket missing, permission denied)."""
+
+
+class NameInUse(EngineError):
+    """A container of that name exists already (a leftover of an owner that died)."""
 
 
 def _one_line(exc: BaseException) -> str:
@@ -89,7 +93,12 @@ class DockerEngine:
         host_kwargs["binds"] = [_bind(volume) for volume in host_kwargs.get("binds", ())]
         with self._call(f"create container {name}") as client:
             host_config = client.create_host_config(**host_kwargs)
-            return client.create_container(name=name, host_config=host_config, **kwargs)["Id"]
+            try:
+                return client.create_container(name=name, host_config=host_config, **kwargs)["Id"]
+            except docker.errors.APIError as exc:
+                if exc.status_code == 409:
+                    raise NameInUse(f"create container {name}: {_one_line(exc)}") from exc
+                raise
 
     def attach(self, container_id: str) -> socket.socket:
         """A raw, blocking socket carrying the container's stdout and stderr (multiplexed).

@@ -4,10 +4,10 @@ import gc
 import sys
 import traceback
 from collections.abc import Callable
+from importlib import import_module
 from typing import Any, BinaryIO
 
 from dagseal.sandbox.output import claim_protocol_streams, connect_protocol_streams
-from dagseal.sandbox.parse import parse_file
 from dagseal.sandbox.protocol import (
     PROTOCOL_VERSION,
     ErrorReply,
@@ -19,16 +19,33 @@ from dagseal.sandbox.protocol import (
     decode_request,
     encode,
 )
-from dagseal.sandbox.run_callbacks import run_callbacks
-from dagseal.sandbox.run_task import run_task
 from dagseal.sdk.supervisor_comms import SupervisorComms, SupervisorRequestError, supervisor_comms
 from dagseal.serialization.converter import loads
 from dagseal.serialization.errors import SerializationError
 
-HANDLERS: dict[type, Callable[[Any], Any]] = {
-    RunTaskRequest: run_task,
-    RunCallbacksRequest: run_callbacks,
+# Imported on the first request of their kind: a task container serves one run_task request and
+# would otherwise import the parser (DAG serialization and its schema) on its critical path.
+HANDLERS: dict[type, tuple[str, str]] = {
+    ParseRequest: ("dagseal.sandbox.parse", "parse_file"),
+    RunTaskRequest: ("dagseal.sandbox.run_task", "run_task"),
+    RunCallbacksRequest: ("dagseal.sandbox.run_callbacks", "run_callbacks"),
 }
+
+
+def handler(request_type: type) -> Callable[[Any], Any]:
+    module, name = HANDLERS[request_type]
+    return getattr(import_module(module), name)
+
+
+def preload() -> None:
+    """Import every handler and every SDK name now, for a process that forks sandboxes (the
+    zygote): what its children import themselves costs each try."""
+    import dagseal.sdk
+
+    for request_type in HANDLERS:
+        handler(request_type)
+    for name in dagseal.sdk.__all__:
+        getattr(dagseal.sdk, name)
 
 
 class Server:
@@ -80,9 +97,9 @@ class Server:
     def _handle(self, request: Any) -> Any:
         try:
             if isinstance(request, ParseRequest):  # parsing has no try to speak for: no supervisor
-                return parse_file(request)
+                return handler(ParseRequest)(request)
             with supervisor_comms(SupervisorComms(self.send, self._next_answer)):
-                return HANDLERS[type(request)](request)
+                return handler(type(request))(request)
         except Exception as exc:  # a sandbox bug must not kill a warm session; the host sees an error reply
             traceback.print_exc()
             return ErrorReply(

@@ -28,7 +28,7 @@ import traceback
 
 from dagseal.sandbox.fork_loop import ForkLoop, tell
 from dagseal.sandbox.protocol import warm_codecs
-from dagseal.sandbox.server import serve_stdio
+from dagseal.sandbox.server import preload, serve_stdio
 
 _MAX_FD = os.sysconf("SC_OPEN_MAX")
 _CRASHED = 70  # EX_SOFTWARE: the child failed before serving (it printed why on its stderr)
@@ -87,6 +87,7 @@ class Zygote(ForkLoop):
 
 
 def serve_zygote(socket_path: str) -> int:
+    preload()
     warm_codecs()
     Zygote(socket_path).serve()
     return 0

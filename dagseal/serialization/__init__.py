@@ -1,47 +1,35 @@
-"""Deterministic JSON of DAGs and callback requests (cattrs), and the hashes that identify them."""
+"""Deterministic JSON of DAGs and callback requests (cattrs), and the hashes that identify them.
 
-from dagseal.serialization.callback_requests import (
-    CALLBACK_TYPES,
-    CallbackRequest,
-    DagCallbackRequest,
-    SlaCallbackRequest,
-    TaskCallbackRequest,
-    callback_request_from_json,
-)
-from dagseal.serialization.canonical import canonical_json, sha256_hex
-from dagseal.serialization.converter import converter
-from dagseal.serialization.dags import dag_envelope, dag_from_envelope, dag_hash, serialize_dag
-from dagseal.serialization.errors import SerializationError
-from dagseal.serialization.schema import (
-    SCHEMA_VERSION,
-    CallableRef,
-    EdgeLabel,
-    ScheduleSpec,
-    SerializedDag,
-    SerializedTask,
-    SerializedTaskGroup,
-)
+Each name is imported on first use (see ``dagseal/sdk/lazy.py``): a task container's sandbox
+needs the codec, not the DAG schema or the callback requests. The Converter is
+``dagseal.serialization.converter.converter`` (the package name would be its module's).
+"""
 
-__all__ = [
-    "CALLBACK_TYPES",
-    "SCHEMA_VERSION",
-    "CallableRef",
-    "CallbackRequest",
-    "DagCallbackRequest",
-    "EdgeLabel",
-    "ScheduleSpec",
-    "SerializationError",
-    "SerializedDag",
-    "SerializedTask",
-    "SerializedTaskGroup",
-    "SlaCallbackRequest",
-    "TaskCallbackRequest",
-    "callback_request_from_json",
-    "canonical_json",
-    "converter",
-    "dag_envelope",
-    "dag_from_envelope",
-    "dag_hash",
-    "serialize_dag",
-    "sha256_hex",
-]
+from dagseal.sdk.lazy import lazy_attributes
+
+_EXPORTS = {
+    "CALLBACK_TYPES": "dagseal.serialization.callback_requests",
+    "CallbackRequest": "dagseal.serialization.callback_requests",
+    "DagCallbackRequest": "dagseal.serialization.callback_requests",
+    "SlaCallbackRequest": "dagseal.serialization.callback_requests",
+    "TaskCallbackRequest": "dagseal.serialization.callback_requests",
+    "callback_request_from_json": "dagseal.serialization.callback_requests",
+    "canonical_json": "dagseal.serialization.canonical",
+    "sha256_hex": "dagseal.serialization.canonical",
+    "dag_envelope": "dagseal.serialization.dags",
+    "dag_from_envelope": "dagseal.serialization.dags",
+    "dag_hash": "dagseal.serialization.dags",
+    "serialize_dag": "dagseal.serialization.dags",
+    "SerializationError": "dagseal.serialization.errors",
+    "SCHEMA_VERSION": "dagseal.serialization.schema",
+    "CallableRef": "dagseal.serialization.schema",
+    "EdgeLabel": "dagseal.serialization.schema",
+    "ScheduleSpec": "dagseal.serialization.schema",
+    "SerializedDag": "dagseal.serialization.schema",
+    "SerializedTask": "dagseal.serialization.schema",
+    "SerializedTaskGroup": "dagseal.serialization.schema",
+}
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)

@@ -40,6 +40,7 @@ def poke(
     log = io.BytesIO()
     handles: list[TaskHandle] = []
     outcome = runtime.run_task(spec, request, log, 60.0, handles.append)
+    runtime.settle()  # the container's removal runs after the outcome is known
     return outcome, log.getvalue().decode(), handles
 
 

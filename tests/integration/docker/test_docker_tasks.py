@@ -60,6 +60,7 @@ def run_task(
     log = io.BytesIO()
     handles: list[TaskHandle] = []
     outcome = runtime.run_task(spec, request, log, timeout, handles.append)
+    runtime.settle()  # the container's removal runs after the outcome is known
     return outcome, log.getvalue().decode(), handles
 
 
