@@ -11,8 +11,8 @@ from attrs import field, frozen
 from dagseal.config import Config
 from dagseal.placement import PlacementSettings
 from dagseal.secrets.settings import SecretsSettings
-from dagseal.serialization.canonical import canonical_json
-from dagseal.serialization.converter import loads, structure, unstructure
+from dagseal.serialization.canonical import canonical_json, loads
+from dagseal.serialization.converter import structure, unstructure
 
 
 @frozen(kw_only=True)

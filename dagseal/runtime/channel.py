@@ -25,12 +25,8 @@ from dagseal.runtime.base import (
     SandboxTimeout,
     WarmSandbox,
 )
-from dagseal.sandbox.protocol import (
-    MIN_PROTOCOL_VERSION,
-    PROTOCOL_VERSION,
-    SUPERVISOR_REQUEST_TYPES,
-    encode,
-)
+from dagseal.sandbox.protocol import MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, encode
+from dagseal.sandbox.supervisor_protocol import SUPERVISOR_REQUEST_TYPES
 
 __all__ = [
     "Answerer",

@@ -337,9 +337,9 @@ class DockerRuntime(SandboxRuntime):
                 log.warning("could not remove task container %s: %s", handle.name, exc)
 
         thread = threading.Thread(target=remove, name="dagseal-container-removal", daemon=True)
+        thread.start()
         with self._lock:
             self._removals.append(thread)
-        thread.start()
 
     def settle(self) -> None:
         """Wait until every try container this runtime ran is removed."""

@@ -1,22 +1,32 @@
 """The sandbox protocol: JSON-lines messages tagged by ``type`` (see docs/architecture.md).
 
 Version 2 added ``--connect SOCKET`` (the protocol over a unix socket). Version 3 lets a running
-task or callback ask the host for connections, variables and XCom (the supervisor requests
-below), adds the reschedule-mode sensor fields (``run_task``: ``data_interval_end``,
-``sensor_started_at``; ``task_result``: state ``up_for_reschedule``, ``reschedule_date``,
-``retry``) and the Airflow-compatibility fields (``run_task``: ``map_index``,
-``data_interval_start``, ``run_type``; ``task_result``: ``rendered_fields``, ``skip_task_ids``).
+task or callback ask the host for connections, variables and XCom (the supervisor requests, in
+``supervisor_protocol.py``: only the host builds them), adds the reschedule-mode sensor fields
+(``run_task``: ``data_interval_end``, ``sensor_started_at``; ``task_result``: state
+``up_for_reschedule``, ``reschedule_date``, ``retry``) and the Airflow-compatibility fields
+(``run_task``: ``map_index``, ``data_interval_start``, ``run_type``; ``task_result``:
+``rendered_fields``, ``skip_task_ids``).
 Images label the version they speak; a host runs every version from ``MIN_PROTOCOL_VERSION`` to
 ``PROTOCOL_VERSION`` and refuses others.
+
+Two decoders, one encoder. A message is encoded with ``attrs.asdict`` (every field holds JSON
+values, or a list of messages). The host decodes what a sandbox sends with the cattrs converter, which checks
+every field's type: that is untrusted output. The sandbox decodes the host's requests with the
+classes' own ``__init__`` (unknown or missing fields are errors): it never imports cattrs, whose
+import was a fifth of a task container's start-up CPU.
 """
 
 import json
-from typing import Any, Literal
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal, TypeVar
 
-from attrs import field, frozen
+from attrs import asdict, field, frozen, has
 
-from dagseal.serialization.converter import JsonMessage, converter, decode_tagged, loads, unstructure
+from dagseal.serialization.canonical import loads
 from dagseal.serialization.errors import SerializationError
+
+T = TypeVar("T")
 
 PROTOCOL_VERSION = 3
 # The oldest sandbox protocol a host still runs: teams need not rebuild the day the platform upgrades.
@@ -28,7 +38,7 @@ CallbackKind = Literal["task_failure", "task_success", "task_retry", "dag_succes
 
 
 @frozen(kw_only=True)
-class Hello(JsonMessage):
+class Hello:
     type: Literal["hello"] = "hello"
     protocol_version: int
     dagseal_version: str
@@ -36,7 +46,7 @@ class Hello(JsonMessage):
 
 
 @frozen(kw_only=True)
-class ParseRequest(JsonMessage):
+class ParseRequest:
     type: Literal["parse"] = "parse"
     id: int
     dag_folder: str
@@ -44,7 +54,7 @@ class ParseRequest(JsonMessage):
 
 
 @frozen(kw_only=True)
-class RunTaskRequest(JsonMessage):
+class RunTaskRequest:
     type: Literal["run_task"] = "run_task"
     id: int
     dag_folder: str
@@ -76,18 +86,23 @@ class CallbackSpec:
     context: dict[str, Any] = field(factory=dict)
 
 
+def _callback_specs(items: Iterable[CallbackSpec | Mapping[str, Any]]) -> list[CallbackSpec]:
+    """The sandbox's decoder hands over plain objects; the host's converter, CallbackSpecs."""
+    return [item if isinstance(item, CallbackSpec) else CallbackSpec(**item) for item in items]
+
+
 @frozen(kw_only=True)
-class RunCallbacksRequest(JsonMessage):
+class RunCallbacksRequest:
     type: Literal["run_callbacks"] = "run_callbacks"
     id: int
     dag_folder: str
     file: str
     source: str
-    callbacks: list[CallbackSpec] = field(factory=list)
+    callbacks: list[CallbackSpec] = field(factory=list, converter=_callback_specs)
 
 
 @frozen(kw_only=True)
-class ShutdownRequest(JsonMessage):
+class ShutdownRequest:
     type: Literal["shutdown"] = "shutdown"
     id: int
 
@@ -100,7 +115,7 @@ class ImportErrorInfo:
 
 
 @frozen(kw_only=True)
-class ParseResult(JsonMessage):
+class ParseResult:
     type: Literal["parse_result"] = "parse_result"
     id: int
     file: str
@@ -111,7 +126,7 @@ class ParseResult(JsonMessage):
 
 
 @frozen(kw_only=True)
-class TaskResult(JsonMessage):
+class TaskResult:
     type: Literal["task_result"] = "task_result"
     id: int
     state: Literal["success", "failed", "skipped", "up_for_reschedule"]
@@ -133,111 +148,18 @@ class CallbackOutcome:
 
 
 @frozen(kw_only=True)
-class CallbacksResult(JsonMessage):
+class CallbacksResult:
     type: Literal["callbacks_result"] = "callbacks_result"
     id: int
     outcomes: list[CallbackOutcome] = field(factory=list)
 
 
 @frozen(kw_only=True)
-class ErrorReply(JsonMessage):
+class ErrorReply:
     type: Literal["error"] = "error"
     id: int | None
     message: str
 
-
-# Supervisor requests (protocol 3): sandbox → host while run_task/run_callbacks runs; the host
-# answers each with one line of the same id. Ids count from 1 per sandbox, apart from the host's.
-
-
-@frozen(kw_only=True)
-class GetConnection(JsonMessage):
-    type: Literal["get_connection"] = "get_connection"
-    id: int
-    conn_id: str
-
-
-@frozen(kw_only=True)
-class GetVariable(JsonMessage):
-    type: Literal["get_variable"] = "get_variable"
-    id: int
-    key: str
-
-
-@frozen(kw_only=True)
-class SetVariable(JsonMessage):
-    type: Literal["set_variable"] = "set_variable"
-    id: int
-    key: str
-    value: str
-    description: str | None = None
-
-
-@frozen(kw_only=True)
-class XComPush(JsonMessage):
-    type: Literal["xcom_push"] = "xcom_push"
-    id: int
-    key: str
-    value: Any = None
-
-
-@frozen(kw_only=True)
-class XComPull(JsonMessage):
-    type: Literal["xcom_pull"] = "xcom_pull"
-    id: int
-    task_ids: list[str]
-    key: str = "return_value"
-    include_prior_dates: bool = False
-
-
-@frozen(kw_only=True)
-class ConnectionResult(JsonMessage):
-    type: Literal["connection_result"] = "connection_result"
-    id: int
-    connection: dict[str, Any]
-
-
-@frozen(kw_only=True)
-class VariableResult(JsonMessage):
-    type: Literal["variable_result"] = "variable_result"
-    id: int
-    found: bool
-    value: str | None = None
-    message: str | None = None  # why not found, for the KeyError
-
-
-@frozen(kw_only=True)
-class XComResult(JsonMessage):
-    type: Literal["xcom_result"] = "xcom_result"
-    id: int
-    values: list[Any] = field(factory=list)
-
-
-@frozen(kw_only=True)
-class Done(JsonMessage):
-    type: Literal["done"] = "done"
-    id: int
-
-
-@frozen(kw_only=True)
-class RequestFailed(JsonMessage):
-    """The host refused the request; the task sees ``message`` as its exception text."""
-
-    type: Literal["request_failed"] = "request_failed"
-    id: int
-    message: str
-
-
-SupervisorRequest = GetConnection | GetVariable | SetVariable | XComPush | XComPull
-SupervisorAnswer = ConnectionResult | VariableResult | XComResult | Done | RequestFailed
-
-SUPERVISOR_REQUEST_TYPES: dict[str, type[SupervisorRequest]] = {
-    "get_connection": GetConnection,
-    "get_variable": GetVariable,
-    "set_variable": SetVariable,
-    "xcom_push": XComPush,
-    "xcom_pull": XComPull,
-}
 
 Request = ParseRequest | RunTaskRequest | RunCallbacksRequest | ShutdownRequest
 Reply = ParseResult | TaskResult | CallbacksResult | ErrorReply
@@ -267,10 +189,20 @@ ADDED_AFTER_VERSION_2: dict[str, frozenset[str]] = {
 }
 
 
+def _json_values(message: Any) -> dict[str, Any]:
+    """A message's fields as they are, a list of messages as dicts. Shallow on purpose: the other
+    fields hold JSON values already, and a parse result's serialized DAGs can be large."""
+    fields = asdict(message, recurse=False)
+    for name, value in fields.items():
+        if isinstance(value, list):
+            fields[name] = [asdict(item) if has(type(item)) else item for item in value]
+    return fields
+
+
 def encode(message: Any, version: int = PROTOCOL_VERSION) -> bytes:
     """One protocol line for a sandbox speaking ``version``. ASCII-only JSON, so a line never
     contains a raw newline or a lone surrogate."""
-    payload = message if isinstance(message, dict) else unstructure(message)
+    payload = message if isinstance(message, dict) else _json_values(message)
     if version < 3 and payload.get("type") in ADDED_AFTER_VERSION_2:
         added = ADDED_AFTER_VERSION_2[payload["type"]]
         payload = {key: value for key, value in payload.items() if key not in added}
@@ -280,23 +212,40 @@ def encode(message: Any, version: int = PROTOCOL_VERSION) -> bytes:
         raise SerializationError(f"cannot encode {payload.get('type')!r} message: {exc}") from None
 
 
+def _from_fields(data: Any, classes: Mapping[str, type[T]]) -> T:
+    """The sandbox's decoder: the class named by ``type``, built by its own ``__init__``."""
+    if not isinstance(data, dict):
+        raise SerializationError(f"expected a JSON object, got {type(data).__name__}")
+    tag = data.get("type")
+    cls = classes.get(tag) if isinstance(tag, str) else None
+    if cls is None:
+        raise SerializationError(f"unknown message type {tag!r}; expected one of {sorted(classes)}")
+    try:
+        return cls(**data)
+    except (TypeError, ValueError) as exc:
+        raise SerializationError(f"invalid {cls.__name__}: {exc}") from None
+
+
 def decode_request(line: bytes | str) -> Request:
-    return decode_tagged(loads(line), REQUEST_TYPES)
+    """A request from the host, in the sandbox."""
+    return _from_fields(loads(line), REQUEST_TYPES)
 
 
 def decode_reply(line: bytes | str) -> Reply | Hello:
+    """A sandbox's reply, on the host: every field checked by the converter."""
+    from dagseal.serialization.converter import decode_tagged
+
     return decode_tagged(loads(line), REPLY_TYPES)
-
-
-def decode_supervisor_request(line: bytes | str | dict[str, Any]) -> SupervisorRequest:
-    data = line if isinstance(line, dict) else loads(line)
-    return decode_tagged(data, SUPERVISOR_REQUEST_TYPES)
 
 
 def warm_codecs() -> None:
     """Have cattrs generate the hooks of every protocol message now. It builds (and compiles) them
-    on first use, so a process that forks one child per try (the sandbox zygote, the supervisor
-    fork server) would otherwise leave ~7 ms of CPU to every child."""
+        on first use, so a process that forks one child per try (the sandbox zygote, the supervisor
+        fork server) would otherwise leave ~7 ms of CPU to every child. Host side only: a sandbox
+    never uses the converter for a task try."""
+    from dagseal.sandbox.supervisor_protocol import SUPERVISOR_REQUEST_TYPES
+    from dagseal.serialization.converter import converter
+
     for cls in {*REQUEST_TYPES.values(), *REPLY_TYPES.values(), *SUPERVISOR_REQUEST_TYPES.values()}:
         converter.get_structure_hook(cls)
         converter.get_unstructure_hook(cls)

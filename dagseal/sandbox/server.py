@@ -20,7 +20,7 @@ from dagseal.sandbox.protocol import (
     encode,
 )
 from dagseal.sdk.supervisor_comms import SupervisorComms, SupervisorRequestError, supervisor_comms
-from dagseal.serialization.converter import loads
+from dagseal.serialization.canonical import loads
 from dagseal.serialization.errors import SerializationError
 
 # Imported on the first request of their kind: a task container serves one run_task request and

@@ -27,7 +27,6 @@ import sys
 import traceback
 
 from dagseal.sandbox.fork_loop import ForkLoop, tell
-from dagseal.sandbox.protocol import warm_codecs
 from dagseal.sandbox.server import preload, serve_stdio
 
 _MAX_FD = os.sysconf("SC_OPEN_MAX")
@@ -88,6 +87,5 @@ class Zygote(ForkLoop):
 
 def serve_zygote(socket_path: str) -> int:
     preload()
-    warm_codecs()
     Zygote(socket_path).serve()
     return 0

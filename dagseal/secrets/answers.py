@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dagseal.db.models import DagRunModel
 from dagseal.db.session import session_scope
 from dagseal.runtime.base import SandboxProtocolError
-from dagseal.sandbox.protocol import (
+from dagseal.sandbox.supervisor_protocol import (
     ConnectionResult,
     Done,
     GetConnection,

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from attrs import field, frozen
 
-from dagseal.serialization.converter import JsonMessage, decode_tagged, loads
+from dagseal.serialization.canonical import loads
+from dagseal.serialization.converter import JsonMessage, decode_tagged
 
 TaskCallbackKind = Literal["task_failure", "task_success", "task_retry"]
 DagCallbackKind = Literal["dag_failure", "dag_success"]

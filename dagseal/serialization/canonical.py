@@ -1,4 +1,5 @@
-"""Deterministic JSON and SHA-256 helpers: the same value always gives the same bytes and digest."""
+"""JSON helpers: deterministic JSON and SHA-256 (the same value always gives the same bytes and
+digest), and a JSON reader whose only error is SerializationError."""
 
 import hashlib
 import json
@@ -18,3 +19,11 @@ def canonical_json(value: Any) -> str:
 def sha256_hex(data: bytes | str) -> str:
     """Hex SHA-256 of bytes, or of a string's UTF-8 encoding."""
     return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+def loads(text: str | bytes) -> Any:
+    """json.loads with SerializationError instead of JSONDecodeError."""
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SerializationError(f"not valid JSON: {exc}") from None

@@ -1,10 +1,10 @@
-"""The single cattrs converter for schema types, callback requests and protocol messages.
+"""The single cattrs converter for schema types, callback requests and the host's side of the
+protocol (the sandbox decodes its requests without it: see ``dagseal/sandbox/protocol.py``).
 
 Configured by functions (never a mutable global registry); cattrs errors leave this module only
 as SerializationError with one readable line.
 """
 
-import json
 from collections.abc import Mapping
 from types import NoneType, UnionType
 from typing import Any, Self, TypeVar, Union, get_args, get_origin
@@ -13,7 +13,7 @@ from cattrs import Converter
 from cattrs.dispatch import StructureHook
 from cattrs.errors import BaseValidationError, ForbiddenExtraKeysError
 
-from dagseal.serialization.canonical import canonical_json
+from dagseal.serialization.canonical import canonical_json, loads
 from dagseal.serialization.errors import SerializationError
 
 T = TypeVar("T")
@@ -96,14 +96,6 @@ def decode_tagged(data: Any, classes: Mapping[str, type[T]]) -> T:
     if cls is None:
         raise SerializationError(f"unknown message type {tag!r}; expected one of {sorted(classes)}")
     return structure(data, cls)
-
-
-def loads(text: str | bytes) -> Any:
-    """json.loads with SerializationError instead of JSONDecodeError."""
-    try:
-        return json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SerializationError(f"not valid JSON: {exc}") from None
 
 
 class JsonMessage:

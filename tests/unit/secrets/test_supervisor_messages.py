@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dagseal.sandbox import protocol
+from dagseal.sandbox import protocol, supervisor_protocol
 from dagseal.secrets.masker import SecretsMasker
 from dagseal.serialization.converter import structure
 
@@ -22,12 +22,12 @@ json_values = st.recursive(
 )
 ids = st.integers(0, 2**31)
 requests = st.one_of(
-    st.builds(protocol.GetConnection, id=ids, conn_id=names),
-    st.builds(protocol.GetVariable, id=ids, key=names),
-    st.builds(protocol.SetVariable, id=ids, key=names, value=names, description=st.none() | names),
-    st.builds(protocol.XComPush, id=ids, key=names, value=json_values),
+    st.builds(supervisor_protocol.GetConnection, id=ids, conn_id=names),
+    st.builds(supervisor_protocol.GetVariable, id=ids, key=names),
+    st.builds(supervisor_protocol.SetVariable, id=ids, key=names, value=names, description=st.none() | names),
+    st.builds(supervisor_protocol.XComPush, id=ids, key=names, value=json_values),
     st.builds(
-        protocol.XComPull,
+        supervisor_protocol.XComPull,
         id=ids,
         task_ids=st.lists(names, max_size=3),
         key=names,
@@ -35,17 +35,21 @@ requests = st.one_of(
     ),
 )
 answers = st.one_of(
-    st.builds(protocol.ConnectionResult, id=ids, connection=st.dictionaries(names, json_values, max_size=3)),
     st.builds(
-        protocol.VariableResult,
+        supervisor_protocol.ConnectionResult,
+        id=ids,
+        connection=st.dictionaries(names, json_values, max_size=3),
+    ),
+    st.builds(
+        supervisor_protocol.VariableResult,
         id=ids,
         found=st.booleans(),
         value=st.none() | names,
         message=st.none() | names,
     ),
-    st.builds(protocol.XComResult, id=ids, values=st.lists(json_values, max_size=3)),
-    st.builds(protocol.Done, id=ids),
-    st.builds(protocol.RequestFailed, id=ids, message=names),
+    st.builds(supervisor_protocol.XComResult, id=ids, values=st.lists(json_values, max_size=3)),
+    st.builds(supervisor_protocol.Done, id=ids),
+    st.builds(supervisor_protocol.RequestFailed, id=ids, message=names),
 )
 
 
@@ -53,7 +57,7 @@ answers = st.one_of(
 def test_supervisor_requests_round_trip(message: Any) -> None:
     line = protocol.encode(message)
     assert line.count(b"\n") == 1
-    assert protocol.decode_supervisor_request(line) == message
+    assert supervisor_protocol.decode_supervisor_request(line) == message
 
 
 @given(answers)

@@ -1,7 +1,9 @@
 """Hypothesis round trips: every serialized type and protocol message survives JSON unchanged."""
 
+import json
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,6 +23,8 @@ from dagseal.serialization import (
     dag_from_envelope,
     dag_hash,
 )
+from dagseal.serialization.converter import converter, structure
+from dagseal.serialization.errors import SerializationError
 
 names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12)
 json_scalars = (
@@ -114,7 +118,7 @@ dags = st.builds(
 @given(dags)
 def test_serialized_dag_round_trips_through_canonical_json(dag: SerializedDag) -> None:
     from dagseal.serialization import canonical_json
-    from dagseal.serialization.converter import loads
+    from dagseal.serialization.canonical import loads
 
     envelope = loads(canonical_json(dag_envelope(dag)))
     restored = dag_from_envelope(envelope)
@@ -237,3 +241,22 @@ def test_protocol_messages_round_trip_as_one_line(message: Any) -> None:
         protocol.decode_reply(line) if message.type in protocol.REPLY_TYPES else protocol.decode_request(line)
     )
     assert decoded == message
+    # One encoder (attrs), two decoders: each agrees with the converter the host checks with.
+    assert json.loads(line) == converter.unstructure(message)
+    assert structure(json.loads(line), type(message)) == message
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ('{"type":"shutdown","id":1,"force":true}', "invalid ShutdownRequest: .*force"),
+        ('{"type":"parse","id":1,"file":"a.py"}', "invalid ParseRequest: .*dag_folder"),
+        ('{"type":"launch","id":1}', "unknown message type 'launch'"),
+        ("[1]", "expected a JSON object, got list"),
+        ("{", "not valid JSON"),
+    ],
+)
+def test_the_sandbox_refuses_a_malformed_request_in_one_line(line: str, error: str) -> None:
+    with pytest.raises(SerializationError, match=error) as caught:
+        protocol.decode_request(line)
+    assert "\n" not in str(caught.value)

@@ -1,0 +1,109 @@
+"""Supervisor requests (protocol 3): what a running task or callback asks its host, and the answers.
+
+The sandbox sends these as plain JSON objects (``dagseal.sdk.supervisor_comms``) and reads the
+answers as plain objects; only the host builds and checks the classes, so a task container does
+not create them (each attrs class costs its generated code's compile at import).
+"""
+
+from typing import Any, Literal
+
+from attrs import field, frozen
+
+from dagseal.serialization.canonical import loads
+from dagseal.serialization.converter import decode_tagged
+
+
+@frozen(kw_only=True)
+class GetConnection:
+    type: Literal["get_connection"] = "get_connection"
+    id: int
+    conn_id: str
+
+
+@frozen(kw_only=True)
+class GetVariable:
+    type: Literal["get_variable"] = "get_variable"
+    id: int
+    key: str
+
+
+@frozen(kw_only=True)
+class SetVariable:
+    type: Literal["set_variable"] = "set_variable"
+    id: int
+    key: str
+    value: str
+    description: str | None = None
+
+
+@frozen(kw_only=True)
+class XComPush:
+    type: Literal["xcom_push"] = "xcom_push"
+    id: int
+    key: str
+    value: Any = None
+
+
+@frozen(kw_only=True)
+class XComPull:
+    type: Literal["xcom_pull"] = "xcom_pull"
+    id: int
+    task_ids: list[str]
+    key: str = "return_value"
+    include_prior_dates: bool = False
+
+
+@frozen(kw_only=True)
+class ConnectionResult:
+    type: Literal["connection_result"] = "connection_result"
+    id: int
+    connection: dict[str, Any]
+
+
+@frozen(kw_only=True)
+class VariableResult:
+    type: Literal["variable_result"] = "variable_result"
+    id: int
+    found: bool
+    value: str | None = None
+    message: str | None = None  # why not found, for the KeyError
+
+
+@frozen(kw_only=True)
+class XComResult:
+    type: Literal["xcom_result"] = "xcom_result"
+    id: int
+    values: list[Any] = field(factory=list)
+
+
+@frozen(kw_only=True)
+class Done:
+    type: Literal["done"] = "done"
+    id: int
+
+
+@frozen(kw_only=True)
+class RequestFailed:
+    """The host refused the request; the task sees ``message`` as its exception text."""
+
+    type: Literal["request_failed"] = "request_failed"
+    id: int
+    message: str
+
+
+SupervisorRequest = GetConnection | GetVariable | SetVariable | XComPush | XComPull
+SupervisorAnswer = ConnectionResult | VariableResult | XComResult | Done | RequestFailed
+
+SUPERVISOR_REQUEST_TYPES: dict[str, type[SupervisorRequest]] = {
+    "get_connection": GetConnection,
+    "get_variable": GetVariable,
+    "set_variable": SetVariable,
+    "xcom_push": XComPush,
+    "xcom_pull": XComPull,
+}
+
+
+def decode_supervisor_request(line: bytes | str | dict[str, Any]) -> SupervisorRequest:
+    """A sandbox's request to its supervisor, on the host: every field checked by the converter."""
+    data = line if isinstance(line, dict) else loads(line)
+    return decode_tagged(data, SUPERVISOR_REQUEST_TYPES)
