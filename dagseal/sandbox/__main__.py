@@ -2,7 +2,6 @@
 protocol on stdin/stdout, or over a connection to the host's Unix socket SOCKET (containers), or
 fork one sandbox per connection on SOCKET (see ``zygote.py``)."""
 
-import argparse
 import os
 import sys
 
@@ -10,6 +9,15 @@ from dagseal.sandbox.protocol import PROTOCOL_VERSION
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) == 2 and argv[0] == "--connect" and not argv[1].startswith("-"):
+        # Every container's command, on each try's critical path: argparse would import gettext,
+        # locale and textwrap first (~3 ms of a container's start-up).
+        from dagseal.sandbox import server
+
+        return server.serve_socket(argv[1])
+    import argparse
+
     parser = argparse.ArgumentParser(prog="python3 -m dagseal.sandbox", description=__doc__)
     parser.add_argument("--version", action="version", version=f"dagseal-sandbox-protocol {PROTOCOL_VERSION}")
     transport = parser.add_mutually_exclusive_group()

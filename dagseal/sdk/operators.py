@@ -1,7 +1,6 @@
 """The built-in operators: EmptyOperator, PythonOperator and BashOperator (Airflow 3's arguments)."""
 
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Container
 from typing import Any
@@ -144,6 +143,8 @@ def run_bash(
 ) -> tuple[int, str | None]:
     """``bash -c command``: (its exit code, its last line of output). Output is copied line by line
     to fd 2, the task log; fd 1 is never the protocol stream here."""
+    import subprocess  # here, not at the top: every task container imports this module
+
     sys.stdout.flush()
     sys.stderr.flush()
     last = None

@@ -7,7 +7,6 @@ the name back into a tzinfo with the same function. Standard library only (the i
 
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dagseal.sdk.exceptions import InvalidScheduleError
 
@@ -25,6 +24,8 @@ def resolve_timezone(name: str) -> tzinfo:
         sign, hours, minutes = offset.groups()
         delta = timedelta(hours=int(hours), minutes=int(minutes))
         return timezone(-delta if sign == "-" else delta)
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only for names: not every DAG has a zone
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

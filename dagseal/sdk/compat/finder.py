@@ -5,7 +5,6 @@ thing; it is installed by the sandbox only, never by ``import dagseal``.
 """
 
 import importlib
-import importlib.abc
 import importlib.machinery
 import sys
 import types
@@ -26,7 +25,11 @@ def _resolve(target: str) -> Any:
     return getattr(importlib.import_module(module), attr)
 
 
-class AirflowCompatLoader(importlib.abc.Loader):
+# The finder and loader implement the protocols of importlib.abc without inheriting from it: that
+# module imports importlib.resources, tempfile and shutil, on every task container's critical path.
+
+
+class AirflowCompatLoader:
     """Fills a module lazily: a name is looked up in dagseal's SDK on first access."""
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
@@ -54,7 +57,7 @@ class AirflowCompatLoader(importlib.abc.Loader):
         module.__getattr__ = __getattr__  # type: ignore[attr-defined]
 
 
-class AirflowCompatFinder(importlib.abc.MetaPathFinder):
+class AirflowCompatFinder:
     """Finds ``airflow`` and the mapped ``airflow.*`` modules; refuses other ``airflow.*`` by name."""
 
     def find_spec(
