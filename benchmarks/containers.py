@@ -226,9 +226,12 @@ def db_phases(factory: sessionmaker[Session], run_id: int) -> dict[str, float]:
 
 class ContainerDags:
     """benchmarks/tasks.py's chain and wide DAGs pinned to `image`, run end to end through the real
-    scheduler loop and LocalExecutor with the Docker runtime on a fresh SQLite file."""
+    scheduler loop and LocalExecutor with the Docker runtime on a fresh SQLite file; `standby`:
+    with `[docker_runtime] standby_task_containers`."""
 
-    def __init__(self, work: Path, image: str, chain: int, wide: int, parallelism: int) -> None:
+    def __init__(
+        self, work: Path, image: str, chain: int, wide: int, parallelism: int, standby: bool
+    ) -> None:
         work.chmod(0o755)  # the DAG folder is mounted into containers that run as uid 1000
         folder = work / "dags"
         folder.mkdir(mode=0o755)
@@ -243,6 +246,7 @@ class ContainerDags:
             "DAGSEAL__CORE__TASK_EXECUTION_RUNTIME": "docker",
             "DAGSEAL__DOCKER_RUNTIME__LABELS": "io.dagseal.test=1",
             "DAGSEAL__LOGGING__BASE_LOG_FOLDER": str(work / "logs"),
+            "DAGSEAL__DOCKER_RUNTIME__STANDBY_TASK_CONTAINERS": str(standby),
         }
         config = load_config(env, work)
         self.placement = Placement(PlacementSettings.from_config(config))  # pins runs to runtime.yaml
@@ -287,29 +291,42 @@ class ContainerDags:
 
 
 def end_to_end(args: argparse.Namespace, image: str) -> None:
-    """Part 5: the chain and the wide DAG against the bare loops, and their ratios."""
+    """Part 5: the chain and the wide DAG against the bare loops, and their ratios; by default, and
+    with `[docker_runtime] standby_task_containers` on (runtime/docker_standby.py)."""
     with tempfile.TemporaryDirectory(prefix="dagseal-bench-e2e-") as tmp:
-        dags = ContainerDags(Path(tmp), image, args.chain, args.wide, args.dag_parallelism)
+        work = {standby: Path(tmp) / ("standby" if standby else "default") for standby in (False, True)}
+        for path in work.values():
+            path.mkdir()
+        Path(tmp).chmod(0o755)
+        dags = {
+            standby: ContainerDags(path, image, args.chain, args.wide, args.dag_parallelism, standby)
+            for standby, path in work.items()
+        }
         p, bare = args.dag_parallelism, BareLoops(image)
         bare_chain = warm_median(args.repeat, lambda: bare.loop(args.chain, 1))
-        chain = warm_median(args.repeat, lambda: dags.run("bench.chain"))
+        chain = {key: warm_median(args.repeat, lambda d=d: d.run("bench.chain")) for key, d in dags.items()}
         bare_wide = warm_median(args.repeat, lambda: bare.loop(args.wide, p))
-        wide = warm_median(args.repeat, lambda: dags.run("bench.wide"))
-        dags.factory.kw["bind"].dispose()
+        wide = {key: warm_median(args.repeat, lambda d=d: d.run("bench.wide")) for key, d in dags.items()}
+        for d in dags.values():
+            d.factory.kw["bind"].dispose()
     print(f"end to end, Docker runtime, median of {args.repeat} after one warm-up (load average {_load()}):")
     print(f"  bare docker run x{args.chain} in sequence:         {bare_chain:6.2f} s")
-    print(
-        f"  dagseal {args.chain}-task chain, trigger -> success: {chain:6.2f} s"
-        f"  -> {chain / bare_chain:.2f}x bare (goal <= 1.2x)"
-    )
+    for standby, label in ((False, ""), (True, ", standby containers")):
+        print(
+            f"  dagseal {args.chain}-task chain{label}: {chain[standby]:6.2f} s"
+            f"  -> {chain[standby] / bare_chain:.2f}x bare (goal <= 1.2x)"
+        )
     print(f"  bare docker run x{args.wide}, {p} at a time:        {bare_wide:6.2f} s")
-    print(
-        f"  dagseal {args.wide} independent tasks at P={p}:     {wide:6.2f} s"
-        f"  -> {wide / bare_wide:.2f}x bare (goal <= 1.2x)"
-    )
+    for standby, label in ((False, ""), (True, ", standby containers")):
+        print(
+            f"  dagseal {args.wide} independent tasks at P={p}{label}: {wide[standby]:6.2f} s"
+            f"  -> {wide[standby] / bare_wide:.2f}x bare (goal <= 1.2x)"
+        )
     bare.print_cpu()
-    for dag_id in ("bench.chain", "bench.wide"):
-        dags.print_phases(dag_id)
+    for standby, d in dags.items():
+        print("with standby containers:" if standby else "default settings:")
+        for dag_id in ("bench.chain", "bench.wide"):
+            d.print_phases(dag_id)
 
 
 def main(argv: list[str] | None = None) -> int:

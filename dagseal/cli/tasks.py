@@ -89,7 +89,11 @@ def run_command(args: argparse.Namespace) -> int:
     settings = SupervisorSettings.from_config(config, force_docker=args.docker)
     factory = open_database(config)
     ti_id = find_task_instance(factory, args.dag_id, args.task_id, args.run_id, args.map_index)
-    state = supervise(settings, Placement(settings.placement), factory, ti_id)
+    placement = Placement(settings.placement)
+    try:
+        state = supervise(settings, placement, factory, ti_id)
+    finally:
+        placement.close()
     if state is None:
         raise DagsealError(
             f"{args.dag_id}.{args.task_id} in {args.run_id!r} is not queued; "

@@ -214,6 +214,10 @@ class _Server(ForkLoop):
         except BaseException:  # whatever happened, the child must not return into the server loop
             traceback.print_exc()
         finally:
+            try:
+                self.placement.close()  # a standby container goes with its supervisor
+            except BaseException:
+                traceback.print_exc()
             sys.stderr.flush()
             os._exit(code)
 

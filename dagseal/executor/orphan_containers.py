@@ -7,7 +7,9 @@ identity (``io.dagseal.dag_id``, ``run_id``, ``task_id``, ``try_number``). A wor
 host's task containers when it starts and then every ``zombie_detection_interval``: a container
 whose try is not ``running`` under a supervisor job that heartbeat within ``zombie_threshold`` is
 an orphan and is force-removed (the scheduler's zombie detection has failed or retried its try,
-or soon will). Containers of other hosts sharing the engine are never touched.
+or soon will). A standby container (``runtime/docker_standby.py``) is an orphan once the
+supervisor process its ``io.dagseal.owner`` names is gone. Containers of other hosts sharing the
+engine are never touched.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dagseal.errors import DagsealError
 from dagseal.lifecycle.states import TaskState
 from dagseal.runtime.docker_container import MANAGED_LABEL, ROLE_LABEL
 from dagseal.runtime.docker_engine import DockerEngine
+from dagseal.runtime.docker_standby import OWNER_LABEL, owner_alive
 from dagseal.timeutil import utcnow
 
 HOST_LABEL = "io.dagseal.host"
@@ -67,17 +70,25 @@ def _alive(session: Session, labels: dict[str, str], cutoff: datetime) -> bool:
 
 
 def remove_orphans(engine: DockerEngine, factory: sessionmaker[Session], threshold: float) -> list[str]:
-    """Force-remove this host's orphaned task containers; returns their names."""
-    wanted = {MANAGED_LABEL: "1", ROLE_LABEL: "task", HOST_LABEL: socket.gethostname()}
+    """Force-remove this host's orphaned task and standby containers; returns their names."""
+    here = {MANAGED_LABEL: "1", HOST_LABEL: socket.gethostname()}
     cutoff = utcnow() - timedelta(seconds=threshold)
-    removed = []
-    for container in engine.containers(wanted):
+    orphans = []
+    for container in engine.containers({**here, ROLE_LABEL: "task"}):
         with session_scope(factory) as session:
-            if _alive(session, container.get("Labels") or {}, cutoff):
-                continue
+            if not _alive(session, container.get("Labels") or {}, cutoff):
+                orphans.append(container)
+    # A standby (runtime/docker_standby.py) has no try to look up until it gets one: it lives as
+    # long as the supervisor process that started it.
+    for container in engine.containers({**here, ROLE_LABEL: "standby"}):
+        if not owner_alive((container.get("Labels") or {}).get(OWNER_LABEL, "")):
+            orphans.append(container)
+    removed = []
+    for container in orphans:
         engine.remove(container["Id"])
         name = (container.get("Names") or [container["Id"][:12]])[0].lstrip("/")
-        log.warning("removed orphaned task container %s (its supervisor is gone)", name)
+        role = (container.get("Labels") or {}).get(ROLE_LABEL)
+        log.warning("removed orphaned %s container %s (its supervisor is gone)", role, name)
         removed.append(name)
     return removed
 

@@ -123,17 +123,15 @@ def _sandbox(placement: Placement, claimed: ClaimedTry) -> tuple[SandboxSpec, st
 
 
 def _run_try(
-    settings: SupervisorSettings,
-    placement: Placement,
-    runtime: SandboxRuntime,
-    factory: sessionmaker[Session],
-    claimed: ClaimedTry,
+    settings: SupervisorSettings, placement: Placement, factory: sessionmaker[Session], claimed: ClaimedTry
 ) -> tuple[TaskOutcome, datetime, str | None]:
     """Run the try; returns its outcome, when its sandbox was gone (start + measured duration) and
-    the image digest it ran in."""
+    the image digest it ran in. A container's removal may still be under way: the process's
+    ``placement.close()`` waits for it."""
     path = claimed.log_path(settings.base_log_folder)
     path.parent.mkdir(parents=True, exist_ok=True)
     r = claimed.request
+    runtime = placement.task_runtime(settings.sandbox_zygote)
     # Beating from the claim on: pulling the run's image on first use may outlast zombie_threshold.
     beat = _Heartbeat(factory, claimed, settings.heartbeat_interval, runtime)
     with path.open("ab") as log_file:
@@ -217,9 +215,8 @@ def supervise(
     if claimed is None:
         return None
     ended = JobState.FAILED
-    runtime = placement.task_runtime(settings.sandbox_zygote)
     try:
-        outcome, exited_at, image_digest = _run_try(settings, placement, runtime, factory, claimed)
+        outcome, exited_at, image_digest = _run_try(settings, placement, factory, claimed)
         state, requested = retry_until_back(
             lambda: record_outcome(factory, claimed, outcome, exited_at, image_digest), within, "record"
         )
@@ -229,4 +226,3 @@ def supervise(
         return state
     finally:
         retry_until_back(lambda: end_job(factory, job_id, ended), within, "end job")
-        runtime.settle()  # the try's container is removed before this supervisor says it ended

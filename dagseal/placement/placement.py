@@ -53,7 +53,8 @@ def _docker_runtime(docker: DockerSettings) -> SandboxRuntime:
     from dagseal.runtime.docker_engine import DockerEngine
 
     cgroup = Path(docker.cgroup_mount_path) if docker.cgroup_mount_path else None
-    return DockerRuntime(DockerEngine(docker.socket_path), cgroup_root=cgroup)
+    engine = DockerEngine(docker.socket_path)
+    return DockerRuntime(engine, cgroup_root=cgroup, standby=docker.standby_task_containers)
 
 
 class Placement:
@@ -127,6 +128,11 @@ class Placement:
     @cached_property
     def _task_docker_runtime(self) -> SandboxRuntime:
         return _docker_runtime(self.settings.task_docker)
+
+    def close(self) -> None:
+        """Close the task runtime this process used, if any (its standby container goes)."""
+        if "_task_docker_runtime" in vars(self):
+            self._task_docker_runtime.close()
 
     def task_runtime(self, zygote: str | None = None) -> SandboxRuntime:
         """`zygote`: the socket of a sandbox zygote the process runtime forks tries from (or None).

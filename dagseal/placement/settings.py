@@ -25,7 +25,7 @@ BACKENDS: Final = ("process", "docker")
 BASE_SECTION: Final = "docker_runtime"
 _TEXT_KEYS: Final = ("socket_path", "volume_mount_yaml", "cgroup_mount_path", "image", "run_as_user", "app")
 _MAPPING_KEYS: Final = ("environment", "labels")
-_BOOLEAN_KEYS: Final = ("allow_mutable_tags", "allow_host_network")
+_BOOLEAN_KEYS: Final = ("allow_mutable_tags", "allow_host_network", "standby_task_containers")
 _LIST_KEYS: Final = ("allowed_networks",)
 KNOWN_KEYS: Final = frozenset(_TEXT_KEYS + _MAPPING_KEYS + _BOOLEAN_KEYS + _LIST_KEYS)
 
@@ -66,6 +66,7 @@ class DockerSettings:
     allow_mutable_tags: bool = False
     allowed_networks: tuple[str, ...] = field(default=(), converter=tuple)  # a task's runtime.yaml may join
     allow_host_network: bool = False
+    standby_task_containers: bool = False  # start each try's successor ahead (runtime/docker_standby.py)
 
     @classmethod
     def from_config(cls, config: Config, kind: str) -> DockerSettings:

@@ -211,9 +211,14 @@ class SandboxRuntime(ABC):
 
     def settle(self) -> None:
         """Wait for the clean-up ``run_task`` left running after it returned (a container's removal,
-        kept off the try's critical path); the supervisor calls it once the outcome is recorded.
-        A backend that leaves nothing running has nothing to wait for."""
+        kept off the try's critical path and off the way to the supervisor's next try); ``close``
+        calls it. A backend that leaves nothing running has nothing to wait for."""
         return
+
+    def close(self) -> None:
+        """Stop what the runtime keeps between tries (a standby container) and settle; the process
+        that owns the runtime calls it before it exits."""
+        self.settle()
 
     def kill(self, handle: TaskHandle) -> None:
         """Kill a running try from another thread (its row was taken away, or SIGTERM); gone is fine.

@@ -104,6 +104,7 @@ class ProtocolChannel(ABC):
 
     #: the version the sandbox's hello named (set by :meth:`check_hello`)
     protocol_version: int = PROTOCOL_VERSION
+    hello_seen = False  # check_hello passed (a standby container said hello before its try)
 
     @property
     @abstractmethod
@@ -177,6 +178,7 @@ class ProtocolChannel(ABC):
                 f"host runs protocols {MIN_PROTOCOL_VERSION} to {PROTOCOL_VERSION}"
             )
         self.protocol_version = version
+        self.hello_seen = True
         return version
 
     def receive_answering(

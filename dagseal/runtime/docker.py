@@ -56,6 +56,7 @@ from dagseal.runtime.docker_container import (
 )
 from dagseal.runtime.docker_engine import DockerEngine, EngineError
 from dagseal.runtime.docker_socket import ProtocolSocket, default_socket_root
+from dagseal.runtime.docker_standby import Standby, owner, standby_key
 from dagseal.runtime.docker_stream import AttachedOutput
 from dagseal.sandbox.protocol import MIN_PROTOCOL_VERSION, PROTOCOL_LABEL, PROTOCOL_VERSION
 
@@ -190,7 +191,8 @@ class DockerRuntime(SandboxRuntime):
 
     `cgroup_root` (`[docker_runtime] cgroup_mount_path`) lets the host tell a fork bomb stopped
     by the pids limit from an ordinary failure; `stderr_sink` receives warm sandboxes' stderr;
-    `socket_root` holds one protocol socket directory per container (`default_socket_root()`).
+    `socket_root` holds one protocol socket directory per container (`default_socket_root()`);
+    `standby`: start each try's successor container ahead (`docker_standby.py`).
     """
 
     def __init__(
@@ -200,15 +202,19 @@ class DockerRuntime(SandboxRuntime):
         cgroup_root: Path | None = Path("/sys/fs/cgroup"),
         stderr_sink: Callable[[bytes], Any] | None = None,
         socket_root: Path | None = None,
+        standby: bool = False,
     ) -> None:
         self.engine = engine
+        self.standby = standby
         self.cgroup_root = cgroup_root
         self.stderr_sink = stderr_sink
         self.socket_root = socket_root or default_socket_root()
         self._checked_images: set[str] = set()
         self._slots: dict[SandboxSpec, set[int]] = {}
         self._lock = threading.Lock()
-        self._removals: list[threading.Thread] = []
+        self._background: list[threading.Thread] = []
+        self._standby: Standby | None = None
+        self._standby_numbers = count(1)
 
     def check_image(self, image: str | None) -> None:
         """Before first use: the image exists and speaks this host's sandbox protocol."""
@@ -300,12 +306,16 @@ class DockerRuntime(SandboxRuntime):
         }
         if request.map_index >= 0:  # mapped task instances share the rest of their identity
             identity["map_index"] = request.map_index
-        try:
-            channel = self._start("task", identity, spec, running.write_log)
-        except DagsealError as exc:
-            error = f"cannot start the task container: {exc}"
-            running.write_log(f"dagseal: {error}\n".encode())
-            return TaskOutcome(state="failed", error=error, duration=running.elapsed())
+        channel = self._take_standby(spec, running.write_log) if self.standby else None
+        if channel is not None:
+            running.write_log(f"dagseal: the try runs in standby container {channel.handle.name}\n".encode())
+        else:
+            try:
+                channel = self._start("task", identity, spec, running.write_log)
+            except DagsealError as exc:
+                error = f"cannot start the task container: {exc}"
+                running.write_log(f"dagseal: {error}\n".encode())
+                return TaskOutcome(state="failed", error=error, duration=running.elapsed())
         handle = channel.handle
         on_start(TaskHandle(container_id=handle.container_id))
         try:
@@ -320,33 +330,58 @@ class DockerRuntime(SandboxRuntime):
             try:
                 channel.release()
             finally:
-                self._remove_later(handle)
+                self._in_background(handle.remove, f"task container {handle.name}")
         if outcome.get("reason"):
             running.write_log(f"dagseal: {outcome['reason']}\n".encode())
         outcome.pop("reason", None)
         return TaskOutcome(**outcome, duration=running.elapsed())
 
-    def _remove_later(self, handle: ContainerHandle) -> None:
-        """Remove a try's container in the background: its outcome is complete without the engine's
-        removal, which would otherwise delay recording it (and the next task of a chain)."""
+    def _take_standby(self, spec: SandboxSpec, sink: Callable[[bytes], Any]) -> ContainerChannel | None:
+        """The standby container started for `spec` (its output now `sink`), if one came up; either
+        way the next try's standby starts now."""
+        key = standby_key(spec)
+        with self._lock:
+            standby, self._standby = self._standby, None
+        channel = None
+        if standby is not None and standby.key == key:
+            channel = standby.take(sink)
+        elif standby is not None:
+            self._in_background(standby.discard, "a standby of another spec")
+        identity = {"host": socket.gethostname(), "owner": owner(), "n": next(self._standby_numbers)}
+        successor = Standby(key, lambda output: self._start("standby", identity, spec, output))
+        with self._lock:
+            self._standby = successor
+        return channel
 
-        def remove() -> None:
+    def _in_background(self, work: Callable[[], None], what: str) -> None:
+        """Run clean-up off the try's critical path (a container's removal): its outcome is complete
+        without it, and the removal would otherwise delay recording it (and the next task of a chain)."""
+
+        def run() -> None:
             try:
-                handle.remove()
+                work()
             except EngineError as exc:  # the engine went away; cleanup by label removes it later
-                log.warning("could not remove task container %s: %s", handle.name, exc)
+                log.warning("could not remove %s: %s", what, exc)
 
-        thread = threading.Thread(target=remove, name="dagseal-container-removal", daemon=True)
+        thread = threading.Thread(target=run, name="dagseal-container-removal", daemon=True)
         thread.start()
         with self._lock:
-            self._removals.append(thread)
+            self._background = [*filter(threading.Thread.is_alive, self._background), thread]
 
     def settle(self) -> None:
         """Wait until every try container this runtime ran is removed."""
         with self._lock:
-            removals, self._removals = self._removals, []
-        for thread in removals:
+            pending, self._background = self._background, []
+        for thread in pending:
             thread.join()
+
+    def close(self) -> None:
+        """Remove the standby container, if any, and wait for every removal under way."""
+        with self._lock:
+            standby, self._standby = self._standby, None
+        if standby is not None:
+            standby.discard()
+        self.settle()
 
     @staticmethod
     def _converse(
@@ -358,7 +393,8 @@ class DockerRuntime(SandboxRuntime):
         """hello → run_task (answering supervisor requests) → result → shutdown; the outcome fields
         as far as the protocol knows them."""
         try:
-            channel.check_hello(remaining())
+            if not channel.hello_seen:
+                channel.check_hello(remaining())
             channel.send(request)
             reply = channel.receive_answering(remaining, answer)
             channel.pids_limit_hits = channel.handle.pids_limit_hits()

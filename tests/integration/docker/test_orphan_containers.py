@@ -1,8 +1,9 @@
-"""A worker removes the task containers its host's dead supervisors left, and nothing else."""
+"""A worker removes the task and standby containers its host's dead supervisors left, and nothing else."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from dagseal.placement import Placement, PlacementSettings
 from dagseal.processor import DagProcessorManager
 from dagseal.runtime.docker_container import identity_labels
 from dagseal.runtime.docker_engine import DockerEngine
+from dagseal.runtime.docker_standby import owner
 from dagseal.scheduler.dagrun_creation import trigger_dag
 from dagseal.timeutil import utcnow
 
@@ -75,9 +77,20 @@ def test_a_worker_removes_only_its_hosts_orphaned_task_containers(
             names[task_id] = f"dagseal-orphan-test-{task_id}-{uuid.uuid4().hex[:8]}"
             engine.create(names[task_id], {"image": test_image, "command": ["true"], "labels": labels})
 
+        gone = subprocess.Popen(["sleep", "60"])
+        owners = {"standby_alive": owner(), "standby_gone": owner(gone.pid)}
+        gone.kill()
+        gone.wait()
+        for key, process in owners.items():
+            identity = {"host": socket.gethostname(), "owner": process, "n": 1}
+            names[key] = f"dagseal-orphan-test-{key}-{uuid.uuid4().hex[:8]}"
+            labels = {**identity_labels("standby", identity), **TEST_LABELS}
+            engine.create(names[key], {"image": test_image, "command": ["true"], "labels": labels})
+
         removed = remove_orphans(engine, session_factory, threshold=60)
 
-        assert sorted(removed) == sorted([names["stale"], names["unclaimed"]])
+        assert sorted(removed) == sorted([names["stale"], names["unclaimed"], names["standby_gone"]])
+        assert engine.inspect(names["standby_alive"]) is not None
         left = {
             c["Names"][0].lstrip("/")
             for c in engine.containers({**TEST_LABELS, "io.dagseal.dag_id": "orphans"})
