@@ -8,7 +8,8 @@
    the runs of the two alternating so a change in host load hits both. Goal: containers at most
    1.3x slower.
 2. Per-task wall time: a no-op task try through DockerRuntime.run_task (container create,
-   attach, start, hello, run, result, removal) vs a bare
+   attach, start, hello, run, result; the removal it leaves in the background is waited for and
+   counted too) vs a bare
    `docker run --rm --network none --entrypoint python3 IMAGE -c pass` measured here too.
    Goal: at most 1.3x the bare figure.
 3. 100 no-op task tries through DockerRuntime.run_task, 4 at a time (the executor's share of an
@@ -16,8 +17,9 @@
 
 4. Per-phase breakdown of one task try (``--task-samples`` tries in sequence, so each phase's host
    CPU is its own): every DockerEngine call of DockerRuntime.run_task, timed by wrapping the
-   engine object's methods in this process only (leftover check by name, create, attach, start,
-   wait, inspect, removal), and the protocol's hello (the sandbox's imports) and run_task -> result,
+   engine object's methods in this process only (create, attach, start, wait, inspect, the
+   removal after the outcome; a leftover's removal by name only when a create met one), and the
+   protocol's hello (the sandbox's imports) and run_task -> result,
    with wall time, this process's CPU, the engine's (dockerd + containerd, /proc/<pid>/stat) and
    the containers' (cgroup cpuacct of ``docker/``). Short-lived shims and runc are not counted.
 5. End to end, trigger -> success, Docker runtime: the real scheduler loop and LocalExecutor
@@ -25,8 +27,10 @@
    chain and ``--wide`` (default 100) independent tasks at ``--dag-parallelism`` (default 4), one
    warm-up then the median of ``--repeat`` (default 3) runs; beside them the bare loop of as many
    `docker run`s in sequence and at ``--dag-parallelism`` at a time (same warm-up and median), and
-   the ratios. Also the DB-timed phases around each try (decision -> queued -> supervisor start,
-   exited -> recorded) and host CPU per try (scheduler, supervisors, engine, containers).
+   the ratios; both DAGs run twice, with the default settings and with ``[docker_runtime]
+   standby_task_containers`` (each try's successor container started ahead). Also the DB-timed
+   phases around each try (decision -> queued -> supervisor start, exited -> recorded) and host
+   CPU per try (scheduler, supervisors, engine, containers).
 
 ``--quick``: fewer samples by default (``--files 40 --runs 1 --task-samples 3 --tasks 20 --repeat 1``;
 options given explicitly still win) for a loaded machine; ``--skip-parse`` leaves out part 1.

@@ -48,6 +48,7 @@ CONTAINER_DAGS_ROOT = "/opt/dagseal/dags"
 DEFAULT_USER = "1000"
 DEFAULT_MEMORY = 2 * 1024**3  # bytes
 DEFAULT_PIDS = 512
+REMOVAL_TIMEOUT = 30.0  # seconds for a same-named leftover's removal before a create gives up
 TMPFS = "rw,nosuid,nodev,size=256m,mode=1777"
 MANAGED_LABEL = "io.dagseal.managed"
 ROLE_LABEL = "io.dagseal.role"
@@ -157,7 +158,8 @@ class ContainerHandle:
         try:
             container_id = engine.create(name, body)
         except NameInUse:
-            engine.remove(name)
+            engine.remove(name)  # returns at once when a removal is already under way
+            engine.wait_removed(name, REMOVAL_TIMEOUT)
             container_id = engine.create(name, body)
         return cls(engine, container_id, name, cgroup_root)
 

@@ -128,6 +128,16 @@ class DockerEngine:
                     return None
                 raise
 
+    def wait_removed(self, container: str, timeout: float) -> None:
+        """Block until the container is gone (a removal under way has finished); gone is fine."""
+        with self._call(f"wait for the removal of {container}") as client:
+            try:
+                client.wait(container, timeout=timeout, condition="removed")
+            except docker.errors.NotFound:
+                return
+            except requests.exceptions.RequestException as exc:
+                raise EngineError(f"wait for the removal of {container}: {_one_line(exc)}") from exc
+
     def inspect(self, container_id: str) -> dict[str, Any] | None:
         """The container's inspect document, or None when it no longer exists."""
         with self._call(f"inspect {container_id[:12]}") as client:
