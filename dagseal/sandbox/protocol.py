@@ -23,7 +23,7 @@ from typing import Any, Literal, TypeVar
 
 from attrs import asdict, field, frozen, has
 
-from dagseal.serialization.canonical import loads
+from dagseal.serialization.canonical import loads, tagged_class
 from dagseal.serialization.errors import SerializationError
 
 T = TypeVar("T")
@@ -214,12 +214,7 @@ def encode(message: Any, version: int = PROTOCOL_VERSION) -> bytes:
 
 def _from_fields(data: Any, classes: Mapping[str, type[T]]) -> T:
     """The sandbox's decoder: the class named by ``type``, built by its own ``__init__``."""
-    if not isinstance(data, dict):
-        raise SerializationError(f"expected a JSON object, got {type(data).__name__}")
-    tag = data.get("type")
-    cls = classes.get(tag) if isinstance(tag, str) else None
-    if cls is None:
-        raise SerializationError(f"unknown message type {tag!r}; expected one of {sorted(classes)}")
+    cls = tagged_class(data, classes)
     try:
         return cls(**data)
     except (TypeError, ValueError) as exc:

@@ -1,11 +1,14 @@
 """JSON helpers: deterministic JSON and SHA-256 (the same value always gives the same bytes and
-digest), and a JSON reader whose only error is SerializationError."""
+digest), a JSON reader whose only error is SerializationError, and the class a tagged message names."""
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from dagseal.serialization.errors import SerializationError
+
+T = TypeVar("T")
 
 
 def canonical_json(value: Any) -> str:
@@ -27,3 +30,15 @@ def loads(text: str | bytes) -> Any:
         return json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SerializationError(f"not valid JSON: {exc}") from None
+
+
+def tagged_class(data: Any, classes: Mapping[str, type[T]]) -> type[T]:
+    """The class a message's ``type`` field names among ``classes``; SerializationError otherwise.
+    Both decoders use it: the converter's (host) and the classes' own ``__init__`` (sandbox)."""
+    if not isinstance(data, dict):
+        raise SerializationError(f"expected a JSON object, got {type(data).__name__}")
+    tag = data.get("type")
+    cls = classes.get(tag) if isinstance(tag, str) else None
+    if cls is None:
+        raise SerializationError(f"unknown message type {tag!r}; expected one of {sorted(classes)}")
+    return cls

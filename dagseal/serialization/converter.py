@@ -13,7 +13,7 @@ from cattrs import Converter
 from cattrs.dispatch import StructureHook
 from cattrs.errors import BaseValidationError, ForbiddenExtraKeysError
 
-from dagseal.serialization.canonical import canonical_json, loads
+from dagseal.serialization.canonical import canonical_json, loads, tagged_class
 from dagseal.serialization.errors import SerializationError
 
 T = TypeVar("T")
@@ -89,13 +89,7 @@ def unstructure(value: Any) -> Any:
 
 def decode_tagged(data: Any, classes: Mapping[str, type[T]]) -> T:
     """Structure a dict into the class named by its ``type`` field."""
-    if not isinstance(data, dict):
-        raise SerializationError(f"expected a JSON object, got {type(data).__name__}")
-    tag = data.get("type")
-    cls = classes.get(tag) if isinstance(tag, str) else None
-    if cls is None:
-        raise SerializationError(f"unknown message type {tag!r}; expected one of {sorted(classes)}")
-    return structure(data, cls)
+    return structure(data, tagged_class(data, classes))
 
 
 class JsonMessage:
