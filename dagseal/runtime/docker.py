@@ -25,8 +25,6 @@ from itertools import count
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import attrs
-
 from dagseal.errors import DagsealError, ImageMissing, IncompatibleImage
 from dagseal.runtime.base import (
     RunTaskRequest,
@@ -59,6 +57,7 @@ from dagseal.runtime.docker_socket import ProtocolSocket, default_socket_root
 from dagseal.runtime.docker_standby import Standby, owner, standby_key
 from dagseal.runtime.docker_stream import AttachedOutput
 from dagseal.sandbox.protocol import MIN_PROTOCOL_VERSION, PROTOCOL_LABEL, PROTOCOL_VERSION
+from dagseal.sdk.record import replace
 
 __all__ = ["DockerRuntime", "DockerWarmSandbox", "SandboxStartFailed"]
 
@@ -321,7 +320,7 @@ class DockerRuntime(SandboxRuntime):
         try:
             outcome = self._converse(
                 channel,
-                attrs.evolve(request, dag_folder=container_dag_folder(spec)),
+                replace(request, dag_folder=container_dag_folder(spec)),
                 running.remaining,
                 answer,
             )

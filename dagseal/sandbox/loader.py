@@ -5,12 +5,11 @@ module name (so CallableRefs and dag_hash do not depend on the request), DAG dir
 ``sys.path``, and no module from the DAG directory left behind in ``sys.modules``.
 """
 
-import hashlib
 import os
 import re
 import sys
-import traceback
 import types
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -21,9 +20,11 @@ from dagseal.sdk.exceptions import DagDefinitionError
 
 
 def module_name_for(file: str) -> str:
-    """Stable, unique-enough module name for a DAG file (relative path), e.g. ``dagseal_dag_1a2b…_etl``."""
+    """Stable, unique-enough module name for a DAG file (relative path), e.g. ``dagseal_dag_1a2b3c4d_etl``:
+    two files clash only with the same stem and path checksum. CRC-32, not hashlib, whose OpenSSL
+    load a task container would pay on every try for a name."""
     stem = re.sub(r"\W", "_", os.path.splitext(os.path.basename(file))[0])
-    return f"dagseal_dag_{hashlib.sha256(file.encode()).hexdigest()[:12]}_{stem}"
+    return f"dagseal_dag_{zlib.crc32(file.encode()):08x}_{stem}"
 
 
 def _under(path: str | None, folder: str) -> bool:
@@ -85,6 +86,8 @@ def _user_traceback(exc: BaseException, path: str) -> TracebackType | None:
 def _line_in(exc: BaseException, path: str) -> int | None:
     if isinstance(exc, SyntaxError) and exc.filename == path:
         return exc.lineno
+    import traceback  # errors only: a task container that succeeds never formats one
+
     lines = [
         lineno for frame, lineno in traceback.walk_tb(exc.__traceback__) if frame.f_code.co_filename == path
     ]
@@ -100,4 +103,6 @@ def describe_exception(exc: BaseException, path: str, label: str) -> tuple[str, 
     message = f"{where}: {type(exc).__name__}: {first}" if first else f"{where}: {type(exc).__name__}"
     user_tb = _user_traceback(exc, path)
     shown = exc.with_traceback(user_tb) if user_tb is not None else exc
+    import traceback
+
     return message, "".join(traceback.format_exception(shown))

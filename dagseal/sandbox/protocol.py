@@ -10,19 +10,19 @@ task or callback ask the host for connections, variables and XCom (the superviso
 Images label the version they speak; a host runs every version from ``MIN_PROTOCOL_VERSION`` to
 ``PROTOCOL_VERSION`` and refuses others.
 
-Two decoders, one encoder. A message is encoded with ``attrs.asdict`` (every field holds JSON
-values, or a list of messages). The host decodes what a sandbox sends with the cattrs converter, which checks
-every field's type: that is untrusted output. The sandbox decodes the host's requests with the
-classes' own ``__init__`` (unknown or missing fields are errors): it never imports cattrs, whose
-import was a fifth of a task container's start-up CPU.
+Two decoders, one encoder. Messages are Records (``dagseal/sdk/record.py``: no attrs, whose import
+and code generation were half a task container's start-up CPU). A message is encoded with
+``record.asdict`` (every field holds JSON values, or a list of messages). The host decodes what a
+sandbox sends with the cattrs converter, which checks every field's type: that is untrusted output.
+The sandbox decodes the host's requests with the classes' own ``__init__`` (unknown or missing
+fields are errors): it never imports cattrs.
 """
 
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, TypeVar
 
-from attrs import asdict, field, frozen, has
-
+from dagseal.sdk.record import Record, asdict, factory
 from dagseal.serialization.canonical import loads, tagged_class
 from dagseal.serialization.errors import SerializationError
 
@@ -37,24 +37,21 @@ PROTOCOL_LABEL = "io.dagseal.sandbox.protocol"
 CallbackKind = Literal["task_failure", "task_success", "task_retry", "dag_success", "dag_failure", "sla_miss"]
 
 
-@frozen(kw_only=True)
-class Hello:
+class Hello(Record):
     type: Literal["hello"] = "hello"
     protocol_version: int
     dagseal_version: str
     python: str
 
 
-@frozen(kw_only=True)
-class ParseRequest:
+class ParseRequest(Record):
     type: Literal["parse"] = "parse"
     id: int
     dag_folder: str
     file: str
 
 
-@frozen(kw_only=True)
-class RunTaskRequest:
+class RunTaskRequest(Record):
     type: Literal["run_task"] = "run_task"
     id: int
     dag_folder: str
@@ -65,9 +62,9 @@ class RunTaskRequest:
     run_id: str
     try_number: int = 1
     logical_date: str | None = None
-    params: dict[str, Any] = field(factory=dict)
-    conf: dict[str, Any] = field(factory=dict)
-    upstream_results: dict[str, Any] = field(factory=dict)
+    params: dict[str, Any] = factory(dict)
+    conf: dict[str, Any] = factory(dict)
+    upstream_results: dict[str, Any] = factory(dict)
     map_index: int = -1
     data_interval_start: str | None = None
     data_interval_end: str | None = None
@@ -75,87 +72,78 @@ class RunTaskRequest:
     sensor_started_at: str | None = None  # the first poke's start of a rescheduled sensor
 
 
-@frozen(kw_only=True)
-class CallbackSpec:
+class CallbackSpec(Record):
     callback_id: int
     kind: CallbackKind
     dag_id: str
     task_id: str | None = None
     run_id: str | None = None
     msg: str | None = None
-    context: dict[str, Any] = field(factory=dict)
+    context: dict[str, Any] = factory(dict)
 
 
-def _callback_specs(items: Iterable[CallbackSpec | Mapping[str, Any]]) -> list[CallbackSpec]:
-    """The sandbox's decoder hands over plain objects; the host's converter, CallbackSpecs."""
-    return [item if isinstance(item, CallbackSpec) else CallbackSpec(**item) for item in items]
-
-
-@frozen(kw_only=True)
-class RunCallbacksRequest:
+class RunCallbacksRequest(Record):
     type: Literal["run_callbacks"] = "run_callbacks"
     id: int
     dag_folder: str
     file: str
     source: str
-    callbacks: list[CallbackSpec] = field(factory=list, converter=_callback_specs)
+    callbacks: list[CallbackSpec] = factory(list)
+
+    def __init__(self, *, callbacks: Iterable[CallbackSpec | Mapping[str, Any]] = (), **values: Any) -> None:
+        """The sandbox's decoder hands over plain objects; the host's converter, CallbackSpecs."""
+        specs = [item if isinstance(item, CallbackSpec) else CallbackSpec(**item) for item in callbacks]
+        super().__init__(callbacks=specs, **values)
 
 
-@frozen(kw_only=True)
-class ShutdownRequest:
+class ShutdownRequest(Record):
     type: Literal["shutdown"] = "shutdown"
     id: int
 
 
-@frozen(kw_only=True)
-class ImportErrorInfo:
+class ImportErrorInfo(Record):
     filename: str
     message: str
     stacktrace: str
 
 
-@frozen(kw_only=True)
-class ParseResult:
+class ParseResult(Record):
     type: Literal["parse_result"] = "parse_result"
     id: int
     file: str
     source_digest: str | None = None
     source: str | None = None
-    dags: list[dict[str, Any]] = field(factory=list)
-    import_errors: list[ImportErrorInfo] = field(factory=list)
+    dags: list[dict[str, Any]] = factory(list)
+    import_errors: list[ImportErrorInfo] = factory(list)
 
 
-@frozen(kw_only=True)
-class TaskResult:
+class TaskResult(Record):
     type: Literal["task_result"] = "task_result"
     id: int
     state: Literal["success", "failed", "skipped", "up_for_reschedule"]
     return_value: Any = None
     error: str | None = None
     # Template fields as rendered for this try ({} when the task has no templates).
-    rendered_fields: dict[str, Any] = field(factory=dict)
+    rendered_fields: dict[str, Any] = factory(dict)
     # Downstream task ids a branch / short-circuit decided to skip (the host marks them skipped).
-    skip_task_ids: list[str] = field(factory=list)
+    skip_task_ids: list[str] = factory(list)
     reschedule_date: str | None = None  # up_for_reschedule: when to poke again (ISO-8601 UTC)
     retry: bool = True  # False: fail without retrying (a sensor's timeout)
 
 
-@frozen(kw_only=True)
-class CallbackOutcome:
+class CallbackOutcome(Record):
     callback_id: int
     ok: bool
     error: str | None = None
 
 
-@frozen(kw_only=True)
-class CallbacksResult:
+class CallbacksResult(Record):
     type: Literal["callbacks_result"] = "callbacks_result"
     id: int
-    outcomes: list[CallbackOutcome] = field(factory=list)
+    outcomes: list[CallbackOutcome] = factory(list)
 
 
-@frozen(kw_only=True)
-class ErrorReply:
+class ErrorReply(Record):
     type: Literal["error"] = "error"
     id: int | None
     message: str
@@ -192,10 +180,10 @@ ADDED_AFTER_VERSION_2: dict[str, frozenset[str]] = {
 def _json_values(message: Any) -> dict[str, Any]:
     """A message's fields as they are, a list of messages as dicts. Shallow on purpose: the other
     fields hold JSON values already, and a parse result's serialized DAGs can be large."""
-    fields = asdict(message, recurse=False)
+    fields = asdict(message)
     for name, value in fields.items():
         if isinstance(value, list):
-            fields[name] = [asdict(item) if has(type(item)) else item for item in value]
+            fields[name] = [asdict(item) if isinstance(item, Record) else item for item in value]
     return fields
 
 

@@ -9,14 +9,13 @@ import sys
 from datetime import UTC
 from typing import Any
 
-import attrs
-
 from dagseal.sandbox.loader import dag_module_scope, describe_exception, exec_dag_source
 from dagseal.sandbox.protocol import RunTaskRequest, TaskResult
 from dagseal.sdk.baseoperator import BaseOperator
 from dagseal.sdk.context import TaskContext, task_context
 from dagseal.sdk.exceptions import TaskFailedNoRetry, TaskRescheduled, TaskSkipped
 from dagseal.sdk.mapping import MappedOperator
+from dagseal.sdk.record import replace
 from dagseal.sdk.task_instance import RuntimeTaskInstance
 from dagseal.sdk.templating import render_template_fields, resolve_field_xcoms
 from dagseal.sdk.xcom import ensure_json_serializable
@@ -33,7 +32,11 @@ def task_context_for(request: RunTaskRequest, task: BaseOperator) -> TaskContext
             task_id for task_id in task.upstream_task_ids if dag.task_dict[task_id].multiple_outputs
         ),
         supervisor=RuntimeTaskInstance(
-            request.dag_id, request.task_id, request.run_id, request.try_number, request.map_index
+            dag_id=request.dag_id,
+            task_id=request.task_id,
+            run_id=request.run_id,
+            try_number=request.try_number,
+            map_index=request.map_index,
         ),
     )
     return TaskContext(
@@ -76,7 +79,7 @@ def run_task(request: RunTaskRequest) -> TaskResult:
             if isinstance(task, MappedOperator):
                 channel = task.channel_for(context.xcom, request.map_index)
                 task = task.unmap(channel, request.map_index)
-                context = attrs.evolve(context, task=task, xcom=channel)
+                context = replace(context, task=task, xcom=channel)
             with task_context(context):
                 resolve_field_xcoms(task, context.xcom)
                 rendered = _recordable(render_template_fields(task, context))

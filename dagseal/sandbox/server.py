@@ -2,7 +2,6 @@
 
 import gc
 import sys
-import traceback
 from collections.abc import Callable
 from importlib import import_module
 from typing import Any, BinaryIO
@@ -101,6 +100,8 @@ class Server:
             with supervisor_comms(SupervisorComms(self.send, self._next_answer)):
                 return handler(type(request))(request)
         except Exception as exc:  # a sandbox bug must not kill a warm session; the host sees an error reply
+            import traceback  # errors only: a task container that succeeds never formats one
+
             traceback.print_exc()
             return ErrorReply(
                 id=request.id, message=f"sandbox failed on {request.type}: {type(exc).__name__}: {exc}"

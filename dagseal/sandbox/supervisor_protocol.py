@@ -2,33 +2,29 @@
 
 The sandbox sends these as plain JSON objects (``dagseal.sdk.supervisor_comms``) and reads the
 answers as plain objects; only the host builds and checks the classes, so a task container does
-not create them (each attrs class costs its generated code's compile at import).
+not create them.
 """
 
 from typing import Any, Literal
 
-from attrs import field, frozen
-
+from dagseal.sdk.record import Record, factory
 from dagseal.serialization.canonical import loads
 from dagseal.serialization.converter import decode_tagged
 
 
-@frozen(kw_only=True)
-class GetConnection:
+class GetConnection(Record):
     type: Literal["get_connection"] = "get_connection"
     id: int
     conn_id: str
 
 
-@frozen(kw_only=True)
-class GetVariable:
+class GetVariable(Record):
     type: Literal["get_variable"] = "get_variable"
     id: int
     key: str
 
 
-@frozen(kw_only=True)
-class SetVariable:
+class SetVariable(Record):
     type: Literal["set_variable"] = "set_variable"
     id: int
     key: str
@@ -36,16 +32,14 @@ class SetVariable:
     description: str | None = None
 
 
-@frozen(kw_only=True)
-class XComPush:
+class XComPush(Record):
     type: Literal["xcom_push"] = "xcom_push"
     id: int
     key: str
     value: Any = None
 
 
-@frozen(kw_only=True)
-class XComPull:
+class XComPull(Record):
     type: Literal["xcom_pull"] = "xcom_pull"
     id: int
     task_ids: list[str]
@@ -53,15 +47,13 @@ class XComPull:
     include_prior_dates: bool = False
 
 
-@frozen(kw_only=True)
-class ConnectionResult:
+class ConnectionResult(Record):
     type: Literal["connection_result"] = "connection_result"
     id: int
     connection: dict[str, Any]
 
 
-@frozen(kw_only=True)
-class VariableResult:
+class VariableResult(Record):
     type: Literal["variable_result"] = "variable_result"
     id: int
     found: bool
@@ -69,21 +61,18 @@ class VariableResult:
     message: str | None = None  # why not found, for the KeyError
 
 
-@frozen(kw_only=True)
-class XComResult:
+class XComResult(Record):
     type: Literal["xcom_result"] = "xcom_result"
     id: int
-    values: list[Any] = field(factory=list)
+    values: list[Any] = factory(list)
 
 
-@frozen(kw_only=True)
-class Done:
+class Done(Record):
     type: Literal["done"] = "done"
     id: int
 
 
-@frozen(kw_only=True)
-class RequestFailed:
+class RequestFailed(Record):
     """The host refused the request; the task sees ``message`` as its exception text."""
 
     type: Literal["request_failed"] = "request_failed"

@@ -4,7 +4,6 @@ Airflow's rule (PythonOperator and ``@task``): positional ``op_args`` fill param
 ``op_kwargs``, then context keys matching the remaining parameter names.
 """
 
-import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -12,6 +11,8 @@ from typing import Any
 def call_with_context(
     function: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any], context: Mapping[str, Any]
 ) -> Any:
+    import inspect  # here, not at the top: a try that calls no Python callable never needs it
+
     parameters = list(inspect.signature(function).parameters.values())
     if any(parameter.kind is inspect.Parameter.VAR_KEYWORD for parameter in parameters):
         return function(*args, **{**context, **kwargs})

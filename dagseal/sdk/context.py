@@ -10,40 +10,40 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
-from attrs import field, frozen
-
+from dagseal.sdk.record import Record, factory, replace
 from dagseal.sdk.xcom_channel import UpstreamResults, XComChannel
 
 
-@frozen
-class TaskContext(Mapping[str, Any]):
+class TaskContext(Record, Mapping[str, Any]):
     """Identity and inputs of one task try; also a mapping of Airflow's context keys."""
+
+    record_uncompared = frozenset({"dag", "task", "xcom", "extra"})
 
     dag_id: str
     task_id: str
     run_id: str
     try_number: int
     logical_date: str | None = None
-    params: dict[str, Any] = field(factory=dict)
-    conf: dict[str, Any] = field(factory=dict)
+    params: dict[str, Any] = factory(dict)
+    conf: dict[str, Any] = factory(dict)
     map_index: int = -1
     data_interval_start: str | None = None
     data_interval_end: str | None = None
     run_type: str | None = None
-    dag: Any = field(default=None, eq=False, repr=False)
-    task: Any = field(default=None, eq=False, repr=False)
-    xcom: XComChannel = field(factory=lambda: UpstreamResults({}), eq=False, repr=False)
+    dag: Any = None
+    task: Any = None
+    xcom: XComChannel = factory(lambda: UpstreamResults({}))
     sensor_started_at: str | None = None  # reschedule-mode sensors: when the first poke started
-    extra: dict[str, Any] = field(factory=dict, eq=False, repr=False)
-    _values: dict[str, Any] = field(factory=dict, init=False, eq=False, repr=False)
+    extra: dict[str, Any] = factory(dict)
 
     def _mapping(self) -> dict[str, Any]:
-        if not self._values:
+        """The context keys, computed on first use and kept beside the fields."""
+        values = self.__dict__.get("_values")
+        if values is None:
             from dagseal.sdk.context_values import airflow_context
 
-            self._values.update(airflow_context(self))
-            self._values.update(self.extra)
-        return self._values
+            values = self.__dict__["_values"] = {**airflow_context(self), **self.extra}
+        return values
 
     def __getitem__(self, key: str) -> Any:
         return self._mapping()[key]
@@ -56,9 +56,7 @@ class TaskContext(Mapping[str, Any]):
 
     def with_extra(self, **values: Any) -> "TaskContext":
         """A copy with more keys (e.g. ``templates_dict``), as Airflow operators add them."""
-        from attrs import evolve
-
-        return evolve(self, extra={**self.extra, **values})
+        return replace(self, extra={**self.extra, **values})
 
     @property
     def logical_datetime(self) -> datetime | None:

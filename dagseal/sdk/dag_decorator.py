@@ -1,7 +1,6 @@
 """``@dag``: a function whose call builds a DAG named after it (Airflow's TaskFlow style)."""
 
 import functools
-import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +10,7 @@ from dagseal.sdk.exceptions import DagDefinitionError
 
 def dag(python_callable: Callable[..., Any] | None = None, **dag_kwargs: Any) -> Any:
     """``@dag`` or ``@dag(schedule=..., ...)``; ``dag_id`` defaults to the function's name."""
+    import inspect  # here, not at the top: every DAG file imports this module (dagseal.sdk)
 
     def decorate(function: Callable[..., Any]) -> Callable[..., DAG]:
         dag_id = dag_kwargs.get("dag_id") or function.__name__

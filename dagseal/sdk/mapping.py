@@ -7,7 +7,6 @@ mapped arguments the cross product, the last argument varying fastest; a dict ma
 ``[key, value]`` items.
 """
 
-import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -25,6 +24,8 @@ class UnmappableValue(TaskError):
 
 
 def _base_argument_names() -> frozenset[str]:
+    import inspect  # here, not at the top: a task container imports this module on every try
+
     from dagseal.sdk.airflow_args import TASK_INERT
 
     names = set(inspect.signature(BaseOperator.__init__).parameters) - {"self", "airflow_arguments"}
@@ -147,6 +148,8 @@ class SameIndex(XComChannel):
 
 
 def _accepted(operator_class: type) -> set[str]:
+    import inspect
+
     names = set(_base_argument_names())
     for klass in operator_class.__mro__:
         if "__init__" in vars(klass):

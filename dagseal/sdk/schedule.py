@@ -8,9 +8,8 @@ import re
 from datetime import timedelta
 from typing import Any, Literal
 
-from attrs import frozen
-
 from dagseal.sdk.exceptions import InvalidScheduleError
+from dagseal.sdk.record import Record
 
 ScheduleKind = Literal["none", "once", "cron", "timedelta", "assets"]
 # "trigger": a run at each tick (Airflow 3's default); "data_interval": a run per [tick, next tick);
@@ -31,8 +30,7 @@ _CRON_ITEM = r"(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?"
 _CRON_FIELD = re.compile(rf"^{_CRON_ITEM}(,{_CRON_ITEM})*$")
 
 
-@frozen
-class ScheduleSpec:
+class ScheduleSpec(Record):
     """What a DAG's schedule means: no schedule, run once, a cron expression or a fixed interval."""
 
     kind: ScheduleKind

@@ -8,7 +8,7 @@ is believed. Outside a task (parsing, a plain ``python`` run) there is no superv
 
 from __future__ import annotations
 
-import threading
+import _thread  # the documented low-level lock: threading costs a task container ~1 ms to import
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -26,7 +26,7 @@ class SupervisorComms:
     def __init__(self, send: Callable[[dict[str, Any]], None], receive: Callable[[], dict[str, Any]]) -> None:
         self._send = send
         self._receive = receive
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         self._next_id = 0
 
     def ask(self, message: dict[str, Any]) -> dict[str, Any]:

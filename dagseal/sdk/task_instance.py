@@ -13,8 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from attrs import frozen
-
+from dagseal.sdk.record import Record
 from dagseal.sdk.supervisor_comms import ask
 from dagseal.sdk.xcom import ensure_json_serializable
 from dagseal.sdk.xcom_channel import RETURN_VALUE
@@ -27,8 +26,7 @@ __all__ = ["XCOM_RETURN_KEY", "DagRunView", "RuntimeTaskInstance", "TaskInstance
 XCOM_RETURN_KEY = RETURN_VALUE
 
 
-@frozen
-class RuntimeTaskInstance:
+class RuntimeTaskInstance(Record):
     """The running try's XCom calls, answered by the supervisor."""
 
     dag_id: str

@@ -1,7 +1,6 @@
 """JSON helpers: deterministic JSON and SHA-256 (the same value always gives the same bytes and
 digest), a JSON reader whose only error is SerializationError, and the class a tagged message names."""
 
-import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -21,6 +20,8 @@ def canonical_json(value: Any) -> str:
 
 def sha256_hex(data: bytes | str) -> str:
     """Hex SHA-256 of bytes, or of a string's UTF-8 encoding."""
+    import hashlib  # here: a task container, which imports this module, never hashes
+
     return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
 
 

@@ -7,12 +7,18 @@ as SerializationError with one readable line.
 
 from collections.abc import Mapping
 from types import NoneType, UnionType
-from typing import Any, Self, TypeVar, Union, get_args, get_origin
+from typing import Any, Self, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from cattrs import Converter
-from cattrs.dispatch import StructureHook
-from cattrs.errors import BaseValidationError, ForbiddenExtraKeysError
+from cattrs.dispatch import StructureHook, UnstructureHook
+from cattrs.errors import (
+    AttributeValidationNote,
+    BaseValidationError,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+)
 
+from dagseal.sdk.record import REQUIRED, Record
 from dagseal.serialization.canonical import canonical_json, loads, tagged_class
 from dagseal.serialization.errors import SerializationError
 
@@ -41,6 +47,58 @@ def _structure_optional_factory(type_: Any, converter: Converter) -> StructureHo
     return structure_optional
 
 
+def _is_record(type_: Any) -> bool:
+    return isinstance(type_, type) and issubclass(type_, Record)
+
+
+def _field_note(cls: type, name: str, type_: Any) -> AttributeValidationNote:
+    return AttributeValidationNote(f"Structuring class {cls.__qualname__} @ attribute {name}", name, type_)
+
+
+def _structure_record_factory(cls: type[Record], converter: Converter) -> StructureHook:
+    """Structure a Record as cattrs does an attrs class: every field by its annotation, unknown
+    keys refused, errors collected with the field they belong to."""
+    hints = get_type_hints(cls)
+    hooks = {name: (converter.get_structure_hook(hints[name]), hints[name]) for name in cls.record_fields}
+    required = [name for name, default in cls.record_fields.items() if default is REQUIRED]
+
+    def structure_record(data: Any, _type: Any) -> Record:
+        if not isinstance(data, Mapping):
+            raise TypeError(f"expected an object, got {type(data).__name__}")
+        extra = set(data) - hooks.keys()
+        if extra:
+            raise ForbiddenExtraKeysError("", cls, extra)
+        values: dict[str, Any] = {}
+        errors: list[Exception] = []
+        for name, value in data.items():
+            hook, type_ = hooks[name]
+            try:
+                values[name] = hook(value, type_)
+            except Exception as exc:
+                exc.__notes__ = [*getattr(exc, "__notes__", []), _field_note(cls, name, type_)]
+                errors.append(exc)
+        for name in required:
+            if name not in data:
+                missing = KeyError(name)
+                missing.__notes__ = [_field_note(cls, name, hints[name])]
+                errors.append(missing)
+        if errors:
+            raise ClassValidationError(f"While structuring {cls.__name__}", errors, cls)
+        return cls(**values)
+
+    return structure_record
+
+
+def _unstructure_record_factory(cls: type[Record], converter: Converter) -> UnstructureHook:
+    hints = get_type_hints(cls)
+    hooks = {name: converter.get_unstructure_hook(hints[name]) for name in cls.record_fields}
+
+    def unstructure_record(record: Record) -> dict[str, Any]:
+        return {name: hook(getattr(record, name)) for name, hook in hooks.items()}
+
+    return unstructure_record
+
+
 _JSON_TYPES = (dict[str, Any], list[Any])
 
 
@@ -57,6 +115,8 @@ def make_converter() -> Converter:
     """
     converter = Converter(forbid_extra_keys=True)
     converter.register_structure_hook_factory(_is_optional, _structure_optional_factory)
+    converter.register_structure_hook_factory(_is_record, _structure_record_factory)
+    converter.register_unstructure_hook_factory(_is_record, _unstructure_record_factory)
     converter.register_unstructure_hook_func(lambda type_: type_ in _JSON_TYPES, _json_as_is)
     return converter
 
