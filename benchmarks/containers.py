@@ -25,9 +25,10 @@
 5. End to end, trigger -> success, Docker runtime: the real scheduler loop and LocalExecutor
    (benchmarks/tasks.py's DAGs and loop) on a fresh SQLite file, a ``--chain`` (default 40) task
    chain and ``--wide`` (default 100) independent tasks at ``--dag-parallelism`` (default 4), one
-   warm-up then the median of ``--repeat`` (default 3) runs; beside them the bare loop of as many
-   `docker run`s in sequence and at ``--dag-parallelism`` at a time (same warm-up and median), and
-   the ratios; both DAGs run twice, with the default settings and with ``[docker_runtime]
+   warm-up round then the median of ``--repeat`` (default 3) rounds; beside them the bare loop of
+   as many `docker run`s in sequence and at ``--dag-parallelism`` at a time. Each round runs the
+   bare loop and dagseal's runs in turn (interleaved), so the machine's other load weighs on both
+   alike; then the ratios; both DAGs run twice, with the default settings and with ``[docker_runtime]
    standby_task_containers`` (each try's successor container started ahead). Also the DB-timed
    phases around each try (decision -> queued -> supervisor start, exited -> recorded) and host
    CPU per try (scheduler, supervisors, engine, containers).
@@ -54,7 +55,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -191,10 +192,11 @@ class BareLoops:
         )
 
 
-def warm_median(repeat: int, measure_once: Callable[[], float]) -> float:
-    """One warm-up, then the median of `repeat` runs."""
-    measure_once()
-    return median_of(repeat, measure_once)
+def interleaved_medians(repeat: int, measures: Mapping[str, Callable[[], float]]) -> dict[str, float]:
+    """One warm-up round, then `repeat` rounds, each running every measure once in turn, so a change
+    in the machine's other load falls on the bare loop and dagseal alike; the median of each."""
+    rounds = [{key: measure() for key, measure in measures.items()} for _ in range(repeat + 1)][1:]
+    return {key: statistics.median(r[key] for r in rounds) for key in measures}
 
 
 def _load() -> str:
@@ -297,38 +299,48 @@ class ContainerDags:
 def end_to_end(args: argparse.Namespace, image: str) -> None:
     """Part 5: the chain and the wide DAG against the bare loops, and their ratios; by default, and
     with `[docker_runtime] standby_task_containers` on (runtime/docker_standby.py)."""
+    settings = {"default": False, "standby": True}
     with tempfile.TemporaryDirectory(prefix="dagseal-bench-e2e-") as tmp:
-        work = {standby: Path(tmp) / ("standby" if standby else "default") for standby in (False, True)}
-        for path in work.values():
-            path.mkdir()
         Path(tmp).chmod(0o755)
-        dags = {
-            standby: ContainerDags(path, image, args.chain, args.wide, args.dag_parallelism, standby)
-            for standby, path in work.items()
-        }
+        dags = {}
+        for name, standby in settings.items():
+            (Path(tmp) / name).mkdir()
+            dags[name] = ContainerDags(
+                Path(tmp) / name, image, args.chain, args.wide, args.dag_parallelism, standby
+            )
         p, bare = args.dag_parallelism, BareLoops(image)
-        bare_chain = warm_median(args.repeat, lambda: bare.loop(args.chain, 1))
-        chain = {key: warm_median(args.repeat, lambda d=d: d.run("bench.chain")) for key, d in dags.items()}
-        bare_wide = warm_median(args.repeat, lambda: bare.loop(args.wide, p))
-        wide = {key: warm_median(args.repeat, lambda d=d: d.run("bench.wide")) for key, d in dags.items()}
+        chain = interleaved_medians(
+            args.repeat,
+            {"bare": lambda: bare.loop(args.chain, 1)}
+            | {name: lambda d=d: d.run("bench.chain") for name, d in dags.items()},
+        )
+        wide = interleaved_medians(
+            args.repeat,
+            {"bare": lambda: bare.loop(args.wide, p)}
+            | {name: lambda d=d: d.run("bench.wide") for name, d in dags.items()},
+        )
         for d in dags.values():
             d.factory.kw["bind"].dispose()
-    print(f"end to end, Docker runtime, median of {args.repeat} after one warm-up (load average {_load()}):")
-    print(f"  bare docker run x{args.chain} in sequence:         {bare_chain:6.2f} s")
-    for standby, label in ((False, ""), (True, ", standby containers")):
+    print(
+        f"end to end, Docker runtime, median of {args.repeat} interleaved rounds after one warm-up "
+        f"(load average {_load()}):"
+    )
+    labels = {"default": "", "standby": ", standby containers"}
+    print(f"  bare docker run x{args.chain} in sequence:         {chain['bare']:6.2f} s")
+    for name, label in labels.items():
         print(
-            f"  dagseal {args.chain}-task chain{label}: {chain[standby]:6.2f} s"
-            f"  -> {chain[standby] / bare_chain:.2f}x bare (goal <= 1.2x)"
+            f"  dagseal {args.chain}-task chain{label}: {chain[name]:6.2f} s"
+            f"  -> {chain[name] / chain['bare']:.2f}x bare (goal <= 1.2x)"
         )
-    print(f"  bare docker run x{args.wide}, {p} at a time:        {bare_wide:6.2f} s")
-    for standby, label in ((False, ""), (True, ", standby containers")):
+    print(f"  bare docker run x{args.wide}, {p} at a time:        {wide['bare']:6.2f} s")
+    for name, label in labels.items():
         print(
-            f"  dagseal {args.wide} independent tasks at P={p}{label}: {wide[standby]:6.2f} s"
-            f"  -> {wide[standby] / bare_wide:.2f}x bare (goal <= 1.2x)"
+            f"  dagseal {args.wide} independent tasks at P={p}{label}: {wide[name]:6.2f} s"
+            f"  -> {wide[name] / wide['bare']:.2f}x bare (goal <= 1.2x)"
         )
     bare.print_cpu()
-    for standby, d in dags.items():
-        print("with standby containers:" if standby else "default settings:")
+    for name, d in dags.items():
+        print("with standby containers:" if settings[name] else "default settings:")
         for dag_id in ("bench.chain", "bench.wide"):
             d.print_phases(dag_id)
 
