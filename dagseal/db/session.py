@@ -122,17 +122,27 @@ def migrate(url: str) -> str:
 
 
 def reset(url: str) -> str:
-    """Drop every dagseal table and migrate again: all data is lost. Returns the revision."""
-    from alembic import command
+    """Drop every dagseal table (and Alembic's version table) and migrate again: all data is lost.
+    Returns the revision.
 
+    Not a downgrade through the migrations: a downgrade restores older constraints, which rows
+    written since can break (mapped tries share a task id that the pre-``map_index`` unique key
+    refuses). Other tables in the same database are left alone.
+    """
+    from sqlalchemy import MetaData
+
+    import dagseal.db.models  # noqa: F401  (every table on Base.metadata)
+    from dagseal.db.base import Base
+
+    names = {*Base.metadata.tables, "alembic_version"}
     engine = create_engine_from_conn(url)
     try:
-        config = _alembic_config(engine)
-        command.downgrade(config, "base")
-        command.upgrade(config, "head")
-        return head_revision()
+        tables = MetaData()
+        tables.reflect(engine, only=lambda name, _metadata: name in names)
+        tables.drop_all(engine)
     finally:
         engine.dispose()
+    return migrate(url)
 
 
 def check_schema_current(engine: Engine) -> None:

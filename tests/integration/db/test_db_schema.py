@@ -11,7 +11,15 @@ from sqlalchemy.exc import StatementError
 
 import dagseal.db.models  # noqa: F401  (all tables on Base.metadata)
 from dagseal.db.base import Base
-from dagseal.db.models import CallbackRequestModel, CallbackType, DagModel
+from dagseal.db.models import (
+    CallbackRequestModel,
+    CallbackType,
+    DagCodeModel,
+    DagModel,
+    DagRunModel,
+    SerializedDagModel,
+    TaskInstanceModel,
+)
 from dagseal.db.session import (
     SCHEMA_REVISION,
     SchemaNotCurrentError,
@@ -90,6 +98,48 @@ def test_reset_drops_the_data(session_factory, migrated_db_url: str) -> None:
     assert reset(migrated_db_url) == head_revision()
     with session_scope(session_factory) as session:
         assert session.scalars(select(DagModel)).all() == []
+
+
+def test_reset_drops_mapped_tries_and_leaves_other_tables(session_factory, migrated_db_url: str) -> None:
+    """Mapped tries share (dag_id, run_id, task_id): a downgrade to the pre-map_index unique key
+    failed on them, so a second `tooling/demo.sh` in the same checkout could not reset its database."""
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    with session_scope(session_factory) as session:
+        session.add(DagCodeModel(source_digest="1" * 64, relative_fileloc="a.py", source="# a"))
+        session.add(
+            SerializedDagModel(
+                dag_hash="0" * 64,
+                dag_id="a",
+                processor_subdir="/x",
+                data="{}",
+                source_digest="1" * 64,
+                created_at=t0,
+            )
+        )
+        session.flush()
+        run = DagRunModel(
+            dag_id="a", run_id="r", run_type="manual", logical_date=t0, state="running", dag_hash="0" * 64
+        )
+        session.add(run)
+        session.flush()
+        for map_index in (0, 1):
+            session.add(
+                TaskInstanceModel(
+                    dag_run_id=run.id, dag_id="a", run_id="r", task_id="t", map_index=map_index, max_tries=0
+                )
+            )
+    engine = create_engine_from_conn(migrated_db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE not_dagseal (id INTEGER PRIMARY KEY)"))
+        assert reset(migrated_db_url) == head_revision()
+        assert "not_dagseal" in inspect(engine).get_table_names()
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE not_dagseal"))
+    finally:
+        engine.dispose()
+    with session_scope(session_factory) as session:
+        assert session.scalars(select(TaskInstanceModel)).all() == []
 
 
 def test_datetimes_come_back_aware_utc(session_factory) -> None:
