@@ -127,7 +127,8 @@ def reset(url: str) -> str:
 
     Not a downgrade through the migrations: a downgrade restores older constraints, which rows
     written since can break (mapped tries share a task id that the pre-``map_index`` unique key
-    refuses). Other tables in the same database are left alone.
+    refuses). A ``_alembic_tmp_*`` table that an interrupted SQLite batch migration left is dropped
+    too. Other tables in the same database are left alone.
     """
     from sqlalchemy import MetaData
 
@@ -138,7 +139,7 @@ def reset(url: str) -> str:
     engine = create_engine_from_conn(url)
     try:
         tables = MetaData()
-        tables.reflect(engine, only=lambda name, _metadata: name in names)
+        tables.reflect(engine, only=lambda name, _metadata: name in names or name.startswith("_alembic_tmp_"))
         tables.drop_all(engine)
     finally:
         engine.dispose()

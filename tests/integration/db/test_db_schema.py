@@ -132,8 +132,12 @@ def test_reset_drops_mapped_tries_and_leaves_other_tables(session_factory, migra
     try:
         with engine.begin() as connection:
             connection.execute(text("CREATE TABLE not_dagseal (id INTEGER PRIMARY KEY)"))
+            # what an interrupted SQLite batch migration leaves behind
+            connection.execute(text("CREATE TABLE _alembic_tmp_task_instance (id INTEGER PRIMARY KEY)"))
         assert reset(migrated_db_url) == head_revision()
-        assert "not_dagseal" in inspect(engine).get_table_names()
+        tables = inspect(engine).get_table_names()
+        assert "not_dagseal" in tables
+        assert "_alembic_tmp_task_instance" not in tables
         with engine.begin() as connection:
             connection.execute(text("DROP TABLE not_dagseal"))
     finally:
