@@ -4,12 +4,15 @@
   (embedded SQLite, ``[core] dags_folder`` with ``--teams`` team folders of one no-op DAG each, no
   schedule), lets it parse and settle, then at each of ``--at`` seconds sums the proportional set
   size (``Pss`` of ``/proc/<pid>/smaps_rollup``) of the standalone process and every process under
-  it, by kind (scheduler, DAG processors, fork server, zygote, parse sandboxes...). Process
-  runtime only: the Docker runtime's figure (warm parse containers apart) is not measured here.
+  it, by kind (scheduler, DAG processors, fork server, zygote, parse sandboxes...); first with the
+  process runtime, then with the Docker runtime for parsing and tasks (each team folder pinned to
+  ``--image`` by its runtime.yaml), where the warm parse containers' processes (found by a label
+  of this run) are summed apart. ``--no-docker`` skips the second.
 - `tasks test`: ``--samples`` runs of `dagseal tasks test` of that no-op task (process runtime),
   median and min wall time, after one warm-up.
 
-Prints figures; asserts nothing. Usage: ``python benchmarks/idle.py [--at 20,80] [--samples 5]``
+Prints figures; asserts nothing. Usage:
+``python benchmarks/idle.py [--at 20,80] [--samples 5] [--image IMAGE | --no-docker]``
 """
 
 from __future__ import annotations
@@ -76,7 +79,40 @@ def kind(pid: int) -> str:
     return Path(argv[0]).name or "?"
 
 
-def idle_memory(home: Path, env: dict[str, str], samples_at: list[float]) -> None:
+def container_pids(label: str) -> list[int]:
+    """Every process in the running containers labelled ``label`` (seen from the host)."""
+    import docker
+
+    client = docker.from_env()
+    try:
+        return [
+            pid
+            for container in client.containers.list(filters={"label": label})
+            for pid in descendants(container.attrs["State"]["Pid"])
+        ]
+    finally:
+        client.close()
+
+
+def pss_by_kind(pids: list[int]) -> dict[str, list[int]]:
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for pid in pids:
+        by_kind[kind(pid)].append(pss_kib(pid))
+    return by_kind
+
+
+def print_pss(title: str, by_kind: dict[str, list[int]]) -> None:
+    total = sum(sum(values) for values in by_kind.values())
+    print(f"{title}: PSS {total / 1024:.1f} MiB")
+    for name, values in sorted(by_kind.items(), key=lambda item: -sum(item[1])):
+        print(f"  {sum(values) / 1024:7.1f} MiB  {len(values)} x {name}")
+
+
+def idle_memory(
+    home: Path, env: dict[str, str], samples_at: list[float], runtime: str, label: str | None
+) -> None:
+    """Samples `dagseal standalone`'s processes at each of ``samples_at``; with ``label``, the
+    processes of the containers carrying it apart."""
     process = subprocess.Popen(
         [*DAGSEAL, "standalone", "--no-api-server", "--migrate"],
         cwd=home,
@@ -89,17 +125,27 @@ def idle_memory(home: Path, env: dict[str, str], samples_at: list[float]) -> Non
     try:
         for at in samples_at:
             time.sleep(max(0.0, started + at - time.monotonic()))
-            by_kind: dict[str, list[int]] = defaultdict(list)
-            for pid in descendants(process.pid):
-                by_kind[kind(pid)].append(pss_kib(pid))
-            total = sum(sum(values) for values in by_kind.values())
-            print(f"idle `dagseal standalone` (process runtime), {at:g} s in: PSS {total / 1024:.1f} MiB")
-            for name, values in sorted(by_kind.items(), key=lambda item: -sum(item[1])):
-                print(f"  {sum(values) / 1024:7.1f} MiB  {len(values)} x {name}")
-        print("  goal: < 120 MiB with the process runtime")
+            title = f"idle `dagseal standalone` ({runtime} runtime), {at:g} s in"
+            print_pss(title, pss_by_kind(descendants(process.pid)))
+            if label:
+                print_pss("  warm parse containers, apart", pss_by_kind(container_pids(label)))
+        goal = "150 MiB with the Docker runtime, warm parse containers excluded" if label else "120 MiB"
+        print(f"  goal: < {goal}")
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(60)
+        if label:
+            subprocess.run(
+                ["docker", "rm", "-f", *map(str, docker_ids(label))], capture_output=True, check=False
+            )
+
+
+def docker_ids(label: str) -> list[str]:
+    """Containers the standalone left behind (it removes its own on a clean stop)."""
+    listed = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label={label}"], capture_output=True, text=True, check=True
+    )
+    return listed.stdout.split()
 
 
 def tasks_test(home: Path, env: dict[str, str], samples: int) -> None:
@@ -116,6 +162,24 @@ def tasks_test(home: Path, env: dict[str, str], samples: int) -> None:
     )
 
 
+def default_image() -> str:
+    """The integration tests' image of this checkout, as benchmarks/containers.py uses."""
+    from containers import SOCKET, test_image  # benchmarks/containers.py
+
+    from dagseal.runtime.docker_engine import DockerEngine
+
+    return test_image(DockerEngine(SOCKET))
+
+
+def docker_home(home: Path, image: str) -> None:
+    """Pins every team folder to ``image`` and opens them to the containers' uid 1000."""
+    home.chmod(0o755)
+    for folder in (home / "dag_repos").iterdir():
+        (folder / "runtime.yaml").write_text(f"image: {image}\n")
+    for path in [home / "dag_repos", *(home / "dag_repos").rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--teams", type=int, default=2, help="team folders (one DAG processor each)")
@@ -126,7 +190,11 @@ def main() -> None:
         "is still up, and 80 s, after 60 s without a try stopped it)",
     )
     parser.add_argument("--samples", type=int, default=5, help="`tasks test` runs after a warm-up")
+    parser.add_argument("--image", help="image for the Docker runtime's run (default: the test image)")
+    parser.add_argument("--no-docker", action="store_true", help="measure the process runtime only")
     args = parser.parse_args()
+    if args.image and args.no_docker:
+        parser.error("--image and --no-docker exclude each other")
     home = Path(tempfile.mkdtemp(prefix="dagseal-idle-"))
     try:
         for number in range(args.teams):
@@ -138,8 +206,20 @@ def main() -> None:
         print(
             f"dagseal idle benchmark: {args.teams} team folders, {os.cpu_count()} CPUs, load average {load}"
         )
-        idle_memory(home, env, [float(at) for at in args.at.split(",")])
+        samples_at = [float(at) for at in args.at.split(",")]
+        idle_memory(home, env, samples_at, "process", None)
         tasks_test(home, env, args.samples)
+        if not args.no_docker:
+            docker_home(home, args.image or default_image())
+            label = f"io.dagseal.bench={home.name}"
+            docker_env = {
+                **env,
+                "DAGSEAL__CORE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'docker.db'}",
+                "DAGSEAL__CORE__SCHEDULER_DAG_PARSING_RUNTIME": "docker",
+                "DAGSEAL__CORE__TASK_EXECUTION_RUNTIME": "docker",
+                "DAGSEAL__DOCKER_RUNTIME__LABELS": label,
+            }
+            idle_memory(home, docker_env, samples_at, "Docker", label)
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
