@@ -411,12 +411,20 @@ class DockerRuntime(SandboxRuntime):
     def _explain(
         channel: ContainerChannel, outcome: dict[str, Any], spec: SandboxSpec, timeout: float | None
     ) -> dict[str, Any]:
-        """Add what only the engine knows: exit code, OOM kill, pids limit, timeout; `reason` for the log."""
-        try:
-            state = channel.handle.state()
-        except EngineError as exc:
-            state = {}
-            outcome["error"] = outcome.get("error") or str(exc)
+        """Add what only the engine knows: exit code, OOM kill, pids limit, timeout; `reason` for the log.
+
+        A sandbox that exited 0 after its shutdown was not OOM-killed (the kernel's kill ends it with
+        137), so only other ends cost an inspect; a child process killed by the OOM killer that
+        the task survived is the task's own business, as it would be outside a container.
+        """
+        state: Mapping[str, Any] = {}
+        if channel.handle.exit_code == 0:
+            state = {"ExitCode": 0}
+        else:
+            try:
+                state = channel.handle.state()
+            except EngineError as exc:
+                outcome["error"] = outcome.get("error") or str(exc)
         oom = bool(state.get("OOMKilled"))
         reasons = []
         if outcome.get("timed_out"):

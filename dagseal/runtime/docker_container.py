@@ -147,7 +147,7 @@ class ContainerHandle:
     container_id: str
     name: str
     cgroup_root: Path | None = None
-    exited: bool = attrs.field(default=False, init=False)  # a wait saw it exit: nothing left to kill
+    exit_code: int | None = attrs.field(default=None, init=False)  # what a wait saw it exit with
 
     @classmethod
     def create(
@@ -172,13 +172,14 @@ class ContainerHandle:
     def wait(self, timeout: float | None) -> int | None:
         """The exit code, or None while it still runs after `timeout` seconds."""
         code = self.engine.wait(self.container_id, timeout)
-        self.exited = self.exited or code is not None
+        if code is not None:
+            self.exit_code = code
         return code
 
     def stop(self) -> None:
         """SIGKILL: the sandbox holds no state worth a graceful stop, and init takes all children along
         (once it exited, its PID namespace is empty: no engine call)."""
-        if not self.exited:
+        if self.exit_code is None:
             self.engine.kill(self.container_id)
 
     def logs(self) -> bytes:

@@ -166,6 +166,23 @@ def test_memory_hog_is_oom_killed_and_reported_as_such(
     assert "OOM-killed" in log
 
 
+def test_a_child_oom_killed_is_the_tasks_to_handle(
+    runtime: DockerRuntime, spec_for: Callable[..., SandboxSpec], dag_folder: Path
+) -> None:
+    """The kernel kills the child, not the sandbox; the task sees that and carries on, as outside a
+    container: the try is the task's outcome, not an OOM failure."""
+    task_file(
+        dag_folder,
+        """
+        hog = "hog = []\\nwhile True:\\n    hog.append(b'x' * (16 * 1024 * 1024))"
+        return subprocess.run([sys.executable, "-c", hog]).returncode
+        """,
+    )
+    outcome, log, _ = run_task(runtime, spec_for(memory=96 * 1024**2), dag_folder, "probe")
+    assert (outcome.state, outcome.return_value, outcome.exit_code) == ("success", -9, 0), log
+    assert not outcome.oom_killed and "OOM-killed" not in log
+
+
 def _host_processes_with(marker: str) -> list[str]:
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
