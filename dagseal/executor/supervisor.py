@@ -214,15 +214,16 @@ def supervise(
     job_id, claimed = retry_until_back(lambda: _register_and_claim(factory, ti_id), within, "claim")
     if claimed is None:
         return None
-    ended = JobState.FAILED
+    recorded = False
     try:
         outcome, exited_at, image_digest = _run_try(settings, placement, factory, claimed)
         state, requested = retry_until_back(
             lambda: record_outcome(factory, claimed, outcome, exited_at, image_digest), within, "record"
         )
+        recorded = True  # the record's commit ended the job too
         if requested and on_callback is not None:
             on_callback()
-        ended = JobState.SUCCESS
         return state
     finally:
-        retry_until_back(lambda: end_job(factory, job_id, ended), within, "end job")
+        if not recorded:
+            retry_until_back(lambda: end_job(factory, job_id, JobState.FAILED), within, "end job")

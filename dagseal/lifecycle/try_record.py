@@ -8,6 +8,7 @@ written in the same transaction: it commits with the state change, or neither do
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dagseal.callbacks.outbox import add_callback_request
 from dagseal.db.assets import emit_asset_events
-from dagseal.db.jobs import add_job, close_job
+from dagseal.db.jobs import JobNotFoundError, add_job, close_job
 from dagseal.db.models import DagModel, DagRunModel, JobState, JobType, TaskInstanceModel
 from dagseal.db.rendered_fields import record_rendered_fields
 from dagseal.db.session import session_scope
@@ -55,8 +56,9 @@ def record_outcome(
     image_digest: str | None,
 ) -> tuple[TaskState | None, bool]:
     """Store the try's end and the image it ran in (None: no container), with the callback request
-    the pinned DAG defines for it in the same transaction; returns the state written (None if the
-    row was taken from us) and whether a callback request was committed."""
+    the pinned DAG defines for it and the end of the supervisor's job in the same transaction;
+    returns the state written (None if the row was taken from us) and whether a callback request
+    was committed."""
     state = final_state(outcome, claimed)
     now = utcnow()
     with session_scope(factory) as session:
@@ -74,7 +76,9 @@ def record_outcome(
             image_digest=image_digest,
             **(reschedule_values(outcome) if state is TaskState.UP_FOR_RESCHEDULE else {}),
         )
-        if session.connection().execute(statement).rowcount != 1:
+        taken = session.connection().execute(statement).rowcount != 1
+        close_job(session, claimed.job_id, JobState.SUCCESS)  # it ran the try to its end either way
+        if taken:
             return None, False
         record_rendered_fields(session, claimed.ti_id, claimed.try_number, outcome.rendered_fields)
         if state is TaskState.SUCCESS:
@@ -141,4 +145,5 @@ def rehearse(factory: sessionmaker[Session]) -> None:
         callback_kinds=frozenset(),
     )
     still_owned(factory, nobody)
-    record_outcome(factory, nobody, TaskOutcome(state="success", exit_code=0, duration=0.0), now, None)
+    with contextlib.suppress(JobNotFoundError):  # nobody's job: the row updates ran, nothing is kept
+        record_outcome(factory, nobody, TaskOutcome(state="success", exit_code=0, duration=0.0), now, None)

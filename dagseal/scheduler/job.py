@@ -178,16 +178,19 @@ class SchedulerJob:
             self.wake_processors()
 
     def _reap(self) -> None:
-        """Tries whose supervisor failed (exit code not 0) without claiming them failed to start.
+        """Tries whose supervisor failed (exit code not 0) without claiming them failed to start;
+        one that failed after its claim is logged (zombie detection or its own record ends the try).
 
         A supervisor that exits 0 either recorded its try or found it not queued any more, so its
         try needs no write here (on SQLite every such write competes for the one write lock)."""
         for finished in self.executor.sync():
             if finished.exit_code == 0:
                 continue
-            reason = f"supervisor exited with code {finished.exit_code} before starting the try"
-            if fail_unstarted(self.factory, finished.ti_id, reason, utcnow()):
-                log.warning("task instance %s: %s", finished.ti_id, reason)
+            reason = f"supervisor exited with code {finished.exit_code}"
+            if fail_unstarted(self.factory, finished.ti_id, f"{reason} before starting the try", utcnow()):
+                log.warning("task instance %s: %s before starting the try", finished.ti_id, reason)
+            else:
+                log.warning("task instance %s: %s after claiming the try", finished.ti_id, reason)
 
     def _queue(self) -> None:
         """Move scheduled tries into the free executor slots and start their supervisors."""
