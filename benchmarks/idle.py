@@ -29,6 +29,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from containers import SOCKET, test_image  # benchmarks/containers.py
+
+from dagseal.runtime.docker_engine import DockerEngine
+
 DAG = """
 from dagseal import DAG, PythonOperator
 
@@ -79,19 +83,14 @@ def kind(pid: int) -> str:
     return Path(argv[0]).name or "?"
 
 
-def container_pids(label: str) -> list[int]:
-    """Every process in the running containers labelled ``label`` (seen from the host)."""
-    import docker
-
-    client = docker.from_env()
-    try:
-        return [
-            pid
-            for container in client.containers.list(filters={"label": label})
-            for pid in descendants(container.attrs["State"]["Pid"])
-        ]
-    finally:
-        client.close()
+def container_pids(engine: DockerEngine, labels: dict[str, str]) -> list[int]:
+    """Every process in the running containers carrying ``labels`` (seen from the host)."""
+    pids = []
+    for container in engine.containers(labels):
+        document = engine.inspect(container["Id"])
+        if document and document["State"]["Pid"]:  # 0: not running
+            pids += descendants(document["State"]["Pid"])
+    return pids
 
 
 def pss_by_kind(pids: list[int]) -> dict[str, list[int]]:
@@ -109,10 +108,11 @@ def print_pss(title: str, by_kind: dict[str, list[int]]) -> None:
 
 
 def idle_memory(
-    home: Path, env: dict[str, str], samples_at: list[float], runtime: str, label: str | None
+    home: Path, env: dict[str, str], samples_at: list[float], runtime: str, labels: dict[str, str] | None
 ) -> None:
-    """Samples `dagseal standalone`'s processes at each of ``samples_at``; with ``label``, the
-    processes of the containers carrying it apart."""
+    """Samples `dagseal standalone`'s processes at each of ``samples_at``; with ``labels``, the
+    processes of the containers carrying them apart (and those containers removed at the end)."""
+    engine = DockerEngine(SOCKET) if labels else None
     process = subprocess.Popen(
         [*DAGSEAL, "standalone", "--no-api-server", "--migrate"],
         cwd=home,
@@ -127,25 +127,16 @@ def idle_memory(
             time.sleep(max(0.0, started + at - time.monotonic()))
             title = f"idle `dagseal standalone` ({runtime} runtime), {at:g} s in"
             print_pss(title, pss_by_kind(descendants(process.pid)))
-            if label:
-                print_pss("  warm parse containers, apart", pss_by_kind(container_pids(label)))
-        goal = "150 MiB with the Docker runtime, warm parse containers excluded" if label else "120 MiB"
+            if engine and labels:
+                print_pss("  warm parse containers, apart", pss_by_kind(container_pids(engine, labels)))
+        goal = "150 MiB with the Docker runtime, warm parse containers excluded" if labels else "120 MiB"
         print(f"  goal: < {goal}")
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(60)
-        if label:
-            subprocess.run(
-                ["docker", "rm", "-f", *map(str, docker_ids(label))], capture_output=True, check=False
-            )
-
-
-def docker_ids(label: str) -> list[str]:
-    """Containers the standalone left behind (it removes its own on a clean stop)."""
-    listed = subprocess.run(
-        ["docker", "ps", "-aq", "--filter", f"label={label}"], capture_output=True, text=True, check=True
-    )
-    return listed.stdout.split()
+        if engine and labels:  # whatever the standalone left behind
+            for container in engine.containers(labels):
+                engine.remove(container["Id"])
 
 
 def tasks_test(home: Path, env: dict[str, str], samples: int) -> None:
@@ -164,10 +155,6 @@ def tasks_test(home: Path, env: dict[str, str], samples: int) -> None:
 
 def default_image() -> str:
     """The integration tests' image of this checkout, as benchmarks/containers.py uses."""
-    from containers import SOCKET, test_image  # benchmarks/containers.py
-
-    from dagseal.runtime.docker_engine import DockerEngine
-
     return test_image(DockerEngine(SOCKET))
 
 
@@ -211,15 +198,15 @@ def main() -> None:
         tasks_test(home, env, args.samples)
         if not args.no_docker:
             docker_home(home, args.image or default_image())
-            label = f"io.dagseal.bench={home.name}"
+            labels = {"io.dagseal.bench": home.name}
             docker_env = {
                 **env,
                 "DAGSEAL__CORE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'docker.db'}",
                 "DAGSEAL__CORE__SCHEDULER_DAG_PARSING_RUNTIME": "docker",
                 "DAGSEAL__CORE__TASK_EXECUTION_RUNTIME": "docker",
-                "DAGSEAL__DOCKER_RUNTIME__LABELS": label,
+                "DAGSEAL__DOCKER_RUNTIME__LABELS": ",".join(f"{k}={v}" for k, v in labels.items()),
             }
-            idle_memory(home, docker_env, samples_at, "Docker", label)
+            idle_memory(home, docker_env, samples_at, "Docker", labels)
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

@@ -186,11 +186,12 @@ class SchedulerJob:
         for finished in self.executor.sync():
             if finished.exit_code == 0:
                 continue
-            reason = f"supervisor exited with code {finished.exit_code}"
-            if fail_unstarted(self.factory, finished.ti_id, f"{reason} before starting the try", utcnow()):
-                log.warning("task instance %s: %s before starting the try", finished.ti_id, reason)
+            exited = f"supervisor exited with code {finished.exit_code}"
+            unstarted = f"{exited} before starting the try"
+            if fail_unstarted(self.factory, finished.ti_id, unstarted, utcnow()):
+                log.warning("task instance %s: %s", finished.ti_id, unstarted)
             else:
-                log.warning("task instance %s: %s after claiming the try", finished.ti_id, reason)
+                log.warning("task instance %s: %s after claiming the try", finished.ti_id, exited)
 
     def _queue(self) -> None:
         """Move scheduled tries into the free executor slots and start their supervisors."""
