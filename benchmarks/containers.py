@@ -28,8 +28,10 @@
    warm-up round then the median of ``--repeat`` (default 3) rounds; beside them the bare loop of
    as many `docker run`s in sequence and at ``--dag-parallelism`` at a time. Each round runs the
    bare loop and dagseal's runs in turn (interleaved), so the machine's other load weighs on both
-   alike; then the ratios; both DAGs run twice, with the default settings and with ``[docker_runtime]
-   standby_task_containers`` (each try's successor container started ahead). Also the DB-timed
+   alike; then the ratios; both DAGs run three times: with the default settings (a chain's next
+   try's container started while its upstream runs), with ``[docker_runtime]
+   successor_task_containers = False`` (every container started at its own try's start) and with
+   ``standby_task_containers`` (a container for any next try started ahead). Also the DB-timed
    phases around each try (decision -> queued -> supervisor start, exited -> recorded) and host
    CPU per try (scheduler, supervisors, engine, containers).
 
@@ -232,11 +234,11 @@ def db_phases(factory: sessionmaker[Session], run_id: int) -> dict[str, float]:
 
 class ContainerDags:
     """benchmarks/tasks.py's chain and wide DAGs pinned to `image`, run end to end through the real
-    scheduler loop and LocalExecutor with the Docker runtime on a fresh SQLite file; `standby`:
-    with `[docker_runtime] standby_task_containers`."""
+    scheduler loop and LocalExecutor with the Docker runtime on a fresh SQLite file; `docker`:
+    `[docker_runtime]` settings beside the defaults."""
 
     def __init__(
-        self, work: Path, image: str, chain: int, wide: int, parallelism: int, standby: bool
+        self, work: Path, image: str, chain: int, wide: int, parallelism: int, docker: Mapping[str, str]
     ) -> None:
         work.chmod(0o755)  # the DAG folder is mounted into containers that run as uid 1000
         folder = work / "dags"
@@ -252,7 +254,7 @@ class ContainerDags:
             "DAGSEAL__CORE__TASK_EXECUTION_RUNTIME": "docker",
             "DAGSEAL__DOCKER_RUNTIME__LABELS": "io.dagseal.test=1",
             "DAGSEAL__LOGGING__BASE_LOG_FOLDER": str(work / "logs"),
-            "DAGSEAL__DOCKER_RUNTIME__STANDBY_TASK_CONTAINERS": str(standby),
+            **{f"DAGSEAL__DOCKER_RUNTIME__{key.upper()}": value for key, value in docker.items()},
         }
         config = load_config(env, work)
         self.placement = Placement(PlacementSettings.from_config(config))  # pins runs to runtime.yaml
@@ -296,17 +298,24 @@ class ContainerDags:
         )
 
 
+#: The end-to-end runs' `[docker_runtime]` settings beside the defaults, by name.
+SETTINGS: dict[str, dict[str, str]] = {
+    "default settings": {},
+    "successor_task_containers = False": {"successor_task_containers": "False"},
+    "standby_task_containers = True": {"standby_task_containers": "True"},
+}
+
+
 def end_to_end(args: argparse.Namespace, image: str) -> None:
-    """Part 5: the chain and the wide DAG against the bare loops, and their ratios; by default, and
-    with `[docker_runtime] standby_task_containers` on (runtime/docker_standby.py)."""
-    settings = {"default": False, "standby": True}
+    """Part 5: the chain and the wide DAG against the bare loops, and their ratios; with each of
+    `SETTINGS` (runtime/docker_standby.py)."""
     with tempfile.TemporaryDirectory(prefix="dagseal-bench-e2e-") as tmp:
         Path(tmp).chmod(0o755)
         dags = {}
-        for name, standby in settings.items():
-            (Path(tmp) / name).mkdir()
+        for number, (name, docker) in enumerate(SETTINGS.items()):
+            (Path(tmp) / str(number)).mkdir()
             dags[name] = ContainerDags(
-                Path(tmp) / name, image, args.chain, args.wide, args.dag_parallelism, standby
+                Path(tmp) / str(number), image, args.chain, args.wide, args.dag_parallelism, docker
             )
         p, bare = args.dag_parallelism, BareLoops(image)
         chain = interleaved_medians(
@@ -325,7 +334,7 @@ def end_to_end(args: argparse.Namespace, image: str) -> None:
         f"end to end, Docker runtime, median of {args.repeat} interleaved rounds after one warm-up "
         f"(load average {_load()}):"
     )
-    labels = {"default": "", "standby": ", standby containers"}
+    labels = {name: "" if name == "default settings" else f", {name}" for name in SETTINGS}
     print(f"  bare docker run x{args.chain} in sequence:         {chain['bare']:6.2f} s")
     for name, label in labels.items():
         print(
@@ -340,7 +349,7 @@ def end_to_end(args: argparse.Namespace, image: str) -> None:
         )
     bare.print_cpu()
     for name, d in dags.items():
-        print("with standby containers:" if settings[name] else "default settings:")
+        print(f"{name}:")
         for dag_id in ("bench.chain", "bench.wide"):
             d.print_phases(dag_id)
 

@@ -124,6 +124,7 @@ def _defaults(home: Path) -> dict[str, dict[str, str]]:
             "allow_mutable_tags": "False",
             "allowed_networks": "",
             "allow_host_network": "False",
+            "successor_task_containers": "True",
             "standby_task_containers": "False",
         },
         **{f"{kind}_docker_runtime": {} for kind in DOCKER_RUNTIME_KINDS},

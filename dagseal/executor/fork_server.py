@@ -225,7 +225,7 @@ class _Server(ForkLoop):
         """One try, reported on ``conn`` (then closed: the server's copy says how it ended)."""
         tell(conn, f"pid {os.getpid()}\n")  # even if the executor died: the try runs all the same
         notice = functools.partial(tell, conn, "callback\n")  # a callback request was committed
-        supervise(self.settings, self.placement, factory, ti_id, notice)
+        supervise(self.settings, self.placement, factory, ti_id, notice, next_tries=True)
         conn.close()
 
     def announce_ready(self) -> None:

@@ -7,8 +7,9 @@ identity (``io.dagseal.dag_id``, ``run_id``, ``task_id``, ``try_number``). A wor
 host's task containers when it starts and then every ``zombie_detection_interval``: a container
 whose try is not ``running`` under a supervisor job that heartbeat within ``zombie_threshold`` is
 an orphan and is force-removed (the scheduler's zombie detection has failed or retried its try,
-or soon will). A standby container (``runtime/docker_standby.py``) is an orphan once the
-supervisor process its ``io.dagseal.owner`` names is gone. Containers of other hosts sharing the
+or soon will). A container started ahead of its try (``runtime/docker_standby.py``: a chain's
+next task, or a standby) is an orphan once the supervisor process its ``io.dagseal.owner`` names
+is gone. Containers of other hosts sharing the
 engine are never touched.
 """
 
@@ -75,12 +76,15 @@ def remove_orphans(engine: DockerEngine, factory: sessionmaker[Session], thresho
     cutoff = utcnow() - timedelta(seconds=threshold)
     orphans = []
     for container in engine.containers({**here, ROLE_LABEL: "task"}):
+        labels = container.get("Labels") or {}
+        if OWNER_LABEL in labels:  # started ahead of its try: see below
+            continue
         with session_scope(factory) as session:
-            if not _alive(session, container.get("Labels") or {}, cutoff):
+            if not _alive(session, labels, cutoff):
                 orphans.append(container)
-    # A standby (runtime/docker_standby.py) has no try to look up until it gets one: it lives as
-    # long as the supervisor process that started it.
-    for container in engine.containers({**here, ROLE_LABEL: "standby"}):
+    # A container started ahead (runtime/docker_standby.py) has no running try to look up until
+    # it gets one: it lives as long as the supervisor process that started it.
+    for container in engine.containers({**here, OWNER_LABEL: None}):
         if not owner_alive((container.get("Labels") or {}).get(OWNER_LABEL, "")):
             orphans.append(container)
     removed = []

@@ -39,7 +39,7 @@ from dagseal.lifecycle.states import TaskState
 from dagseal.lifecycle.try_claim import ClaimedTry, claim_try, still_owned
 from dagseal.lifecycle.try_record import record_outcome
 from dagseal.placement import Placement
-from dagseal.runtime.base import SandboxRuntime, SandboxSpec, TaskHandle, TaskOutcome
+from dagseal.runtime.base import SandboxRuntime, SandboxSpec, TaskHandle, TaskOutcome, TryIdentity
 from dagseal.secrets.try_access import TryAccess
 from dagseal.timeutil import utcnow
 
@@ -123,11 +123,15 @@ def _sandbox(placement: Placement, claimed: ClaimedTry) -> tuple[SandboxSpec, st
 
 
 def _run_try(
-    settings: SupervisorSettings, placement: Placement, factory: sessionmaker[Session], claimed: ClaimedTry
+    settings: SupervisorSettings,
+    placement: Placement,
+    factory: sessionmaker[Session],
+    claimed: ClaimedTry,
+    successor: TryIdentity | None,
 ) -> tuple[TaskOutcome, datetime, str | None]:
     """Run the try; returns its outcome, when its sandbox was gone (start + measured duration) and
     the image digest it ran in. A container's removal may still be under way: the process's
-    ``placement.close()`` waits for it."""
+    ``placement.close()`` waits for it. ``successor``: the try this process expects next."""
     path = claimed.log_path(settings.base_log_folder)
     path.parent.mkdir(parents=True, exist_ok=True)
     r = claimed.request
@@ -160,7 +164,7 @@ def _run_try(
             else:
                 with _sigterm_raises():
                     outcome = runtime.run_task(
-                        spec, r, masked_log, spec.task_timeout, on_start, access.answers
+                        spec, r, masked_log, spec.task_timeout, on_start, access.answers, successor
                     )
         except Terminated:
             _kill(runtime, beat.handle)
@@ -203,11 +207,14 @@ def supervise(
     factory: sessionmaker[Session],
     ti_id: int,
     on_callback: Callable[[], None] | None = None,
+    next_tries: bool = False,
 ) -> TaskState | None:
     """Run the queued try of task instance ``ti_id``; returns the recorded state, or None if it was
     not ours to run (not queued any more). The task callback is a ``callback_request`` row written
     with the try's end; ``on_callback`` is then told (the fork server wakes an embedded processor).
     ``placement``: the process's one (the fork server builds it once for all its supervisors).
+    ``next_tries``: this process goes on to other tries (a fork server's supervisor), so the
+    try's successor in a chain may have its container started ahead (lifecycle/successor.py).
     A database that goes away is waited for until ``zombie_threshold`` (longer, and the scheduler
     has given the try up anyway)."""
     within = settings.zombie_threshold
@@ -216,7 +223,8 @@ def supervise(
         return None
     recorded = False
     try:
-        outcome, exited_at, image_digest = _run_try(settings, placement, factory, claimed)
+        successor = claimed.successor if next_tries else None
+        outcome, exited_at, image_digest = _run_try(settings, placement, factory, claimed, successor)
         state, requested = retry_until_back(
             lambda: record_outcome(factory, claimed, outcome, exited_at, image_digest), within, "record"
         )

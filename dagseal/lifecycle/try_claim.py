@@ -37,8 +37,9 @@ from dagseal.lifecycle.locking import move_task
 from dagseal.lifecycle.reschedule import sensor_started_at
 from dagseal.lifecycle.retry_delay import retry_delay_seconds
 from dagseal.lifecycle.states import TaskState
+from dagseal.lifecycle.successor import successor_task, successor_try
 from dagseal.placement import dag_folder_of
-from dagseal.runtime.base import RunTaskRequest
+from dagseal.runtime.base import RunTaskRequest, TryIdentity
 from dagseal.serialization import SerializedDag, dag_from_envelope
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class ClaimedTry:
     request: RunTaskRequest
     callback_kinds: frozenset[str]  # the task's callbacks: recording needs the DAG again only for these
     outlets: tuple[tuple[str, str], ...] = ()  # assets (name, uri) a success updates
+    successor: TryIdentity | None = None  # the try expected next, a chain's next link (successor.py)
 
     def log_path(self, base_log_folder: str) -> Path:
         r = self.request
@@ -106,32 +108,36 @@ def pinned_dag(session: Session, dag_hash: str) -> tuple[SerializedDag, str]:
     """The serialized DAG a run is pinned to, and the exact source text it was parsed from."""
     row = session.get(SerializedDagModel, dag_hash)
     code = None if row is None else session.get(DagCodeModel, row.source_digest)
-    return _parse_pinned(
-        dag_hash,
-        None if row is None else row.data,
-        None if row is None else row.source_digest,
-        None if code is None else code.source,
-    )
+    envelope = _envelope(dag_hash, None if row is None else row.data)
+    digest = None if row is None else row.source_digest
+    return dag_from_envelope(envelope), _source(dag_hash, digest, None if code is None else code.source)
 
 
-def _parse_pinned(
-    dag_hash: str,
-    data: str | None,
-    source_digest: str | None,
-    source: str | None,
-    only_task: str | None = None,
-) -> tuple[SerializedDag, str]:
-    """``only_task``: keep just that task (a try needs no other). Structuring all tasks of a wide
-    DAG in every try cost more CPU than the rest of the claim; the envelope is checked as ever."""
+def _envelope(dag_hash: str, data: str | None) -> Any:
+    """The pinned version's stored JSON, decoded (``dag_from_envelope`` checks it)."""
     if data is None:
         raise DagsealError(f"serialized DAG {dag_hash} is missing")
+    return json.loads(data)
+
+
+def _source(dag_hash: str, source_digest: str | None, source: str | None) -> str:
     if source is None:
         raise DagsealError(f"DAG source {source_digest} of version {dag_hash} is missing")
-    envelope = json.loads(data)
+    return source
+
+
+def _task_dicts(envelope: Any) -> list[Any]:
+    """The envelope's task list as stored (empty if it has none: ``dag_from_envelope`` says why)."""
     dag = envelope.get("dag") if isinstance(envelope, dict) else None
-    if only_task is not None and isinstance(dag, dict) and isinstance(dag.get("tasks"), list):
-        dag["tasks"] = [t for t in dag["tasks"] if isinstance(t, dict) and t.get("task_id") == only_task]
-    return dag_from_envelope(envelope), source
+    tasks = dag.get("tasks") if isinstance(dag, dict) else None
+    return tasks if isinstance(tasks, list) else []
+
+
+def _keep_only(envelope: Any, task_id: str) -> None:
+    """Drop every task but ``task_id`` (a try needs no other): structuring all tasks of a wide DAG
+    in every try cost more CPU than the rest of the claim; the envelope is checked as ever."""
+    tasks = _task_dicts(envelope)
+    tasks[:] = [t for t in tasks if isinstance(t, dict) and t.get("task_id") == task_id]
 
 
 def upstream_results(session: Session, run_id: int, upstream: list[str]) -> dict[str, object]:
@@ -192,15 +198,25 @@ def load_claimed(session: Session, ti_id: int, job_id: int) -> ClaimedTry | None
     is compiled before the fork server forks (a query added here is warmed with the others).
     """
     row = _try_rows(session, ti_id)
+    following: str | None = None
     if row is not None:
         ti, run, dag_row, data, source_digest, source, digest_map = row
-        dag, source = _parse_pinned(run.dag_hash, data, source_digest, source, only_task=ti.task_id)
+        envelope = _envelope(run.dag_hash, data)
+        source = _source(run.dag_hash, source_digest, source)
+        following = successor_task(_task_dicts(envelope), ti.task_id)
+        _keep_only(envelope, ti.task_id)
+        dag = dag_from_envelope(envelope)
         task = dag.get_task(ti.task_id)
     upstream = upstream_results(
         session, NO_ROW if row is None else run.id, ["upstream"] if row is None else task.upstream_task_ids
     )
     # a task instance's first try has no poke before it (try numbers only grow, clearing included)
     started = sensor_started_at(session, ti_id) if row is None or ti.try_number > 1 else None
+    successor = None
+    if row is None or following is not None:
+        successor = successor_try(
+            session, ti.dag_id if row else "", ti.run_id if row else "", following or ""
+        )
     if row is None:
         return None
     image_ref, image_error = _image_ref(digest_map, run)
@@ -238,6 +254,7 @@ def load_claimed(session: Session, ti_id: int, job_id: int) -> ClaimedTry | None
         request=request,
         callback_kinds=task_callback_kinds(task),
         outlets=tuple((key["name"], key["uri"]) for key in task.outlets),
+        successor=successor,
     )
 
 

@@ -54,7 +54,12 @@ def _docker_runtime(docker: DockerSettings) -> SandboxRuntime:
 
     cgroup = Path(docker.cgroup_mount_path) if docker.cgroup_mount_path else None
     engine = DockerEngine(docker.socket_path)
-    return DockerRuntime(engine, cgroup_root=cgroup, standby=docker.standby_task_containers)
+    return DockerRuntime(
+        engine,
+        cgroup_root=cgroup,
+        successors=docker.successor_task_containers,
+        standby=docker.standby_task_containers,
+    )
 
 
 class Placement:

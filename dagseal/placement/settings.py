@@ -25,7 +25,12 @@ BACKENDS: Final = ("process", "docker")
 BASE_SECTION: Final = "docker_runtime"
 _TEXT_KEYS: Final = ("socket_path", "volume_mount_yaml", "cgroup_mount_path", "image", "run_as_user", "app")
 _MAPPING_KEYS: Final = ("environment", "labels")
-_BOOLEAN_KEYS: Final = ("allow_mutable_tags", "allow_host_network", "standby_task_containers")
+_BOOLEAN_KEYS: Final = (
+    "allow_mutable_tags",
+    "allow_host_network",
+    "successor_task_containers",
+    "standby_task_containers",
+)
 _LIST_KEYS: Final = ("allowed_networks",)
 KNOWN_KEYS: Final = frozenset(_TEXT_KEYS + _MAPPING_KEYS + _BOOLEAN_KEYS + _LIST_KEYS)
 
@@ -66,7 +71,9 @@ class DockerSettings:
     allow_mutable_tags: bool = False
     allowed_networks: tuple[str, ...] = field(default=(), converter=tuple)  # a task's runtime.yaml may join
     allow_host_network: bool = False
-    standby_task_containers: bool = False  # start each try's successor ahead (runtime/docker_standby.py)
+    # containers started ahead (runtime/docker_standby.py): the next task of a chain's, any next try's
+    successor_task_containers: bool = True
+    standby_task_containers: bool = False
 
     @classmethod
     def from_config(cls, config: Config, kind: str) -> DockerSettings:

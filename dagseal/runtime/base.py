@@ -28,6 +28,7 @@ __all__ = [
     "SandboxTimeout",
     "TaskHandle",
     "TaskOutcome",
+    "TryIdentity",
     "Volume",
     "WarmSandbox",
     "network_name",
@@ -134,6 +135,40 @@ class TaskHandle:
 
 
 @frozen(kw_only=True)
+class TryIdentity:
+    """Which try a task sandbox serves; a task container's name and labels come from it."""
+
+    dag_id: str
+    run_id: str
+    task_id: str
+    try_number: int
+    map_index: int = -1
+
+    @classmethod
+    def of(cls, request: RunTaskRequest) -> "TryIdentity":
+        return cls(
+            dag_id=request.dag_id,
+            run_id=request.run_id,
+            task_id=request.task_id,
+            try_number=request.try_number,
+            map_index=request.map_index,
+        )
+
+    def fields(self) -> dict[str, str | int]:
+        """As container labels name it: ``map_index`` only for a mapped task instance (the others
+        share the rest of their identity with none)."""
+        fields: dict[str, str | int] = {
+            "dag_id": self.dag_id,
+            "run_id": self.run_id,
+            "task_id": self.task_id,
+            "try_number": self.try_number,
+        }
+        if self.map_index >= 0:
+            fields["map_index"] = self.map_index
+        return fields
+
+
+@frozen(kw_only=True)
 class TaskOutcome:
     """How one task try ended, as seen by the host."""
 
@@ -199,11 +234,13 @@ class SandboxRuntime(ABC):
         timeout: float | None,
         on_start: Callable[[TaskHandle], None],
         answer: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        successor: TryIdentity | None = None,
     ) -> TaskOutcome:
         """Run one task try in a fresh sandbox, output streamed to ``log``; task failure is an outcome.
 
         ``answer`` answers the try's supervisor requests (connections, variables, XCom); without
-        it such a request fails the try.
+        it such a request fails the try. ``successor``: the try expected next on this runtime (the
+        next task of a chain), whose sandbox a runtime may start ahead; a hint, never a promise.
 
         ``timeout`` bounds the whole try; when it expires everything the try started is killed
         and the outcome has ``timed_out=True``. ``on_start`` gets the handle as soon as it exists.

@@ -25,6 +25,8 @@ from itertools import count
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import attrs
+
 from dagseal.errors import DagsealError, ImageMissing, IncompatibleImage
 from dagseal.runtime.base import (
     RunTaskRequest,
@@ -36,6 +38,7 @@ from dagseal.runtime.base import (
     SandboxTimeout,
     TaskHandle,
     TaskOutcome,
+    TryIdentity,
 )
 from dagseal.runtime.channel import (
     Answerer,
@@ -54,7 +57,7 @@ from dagseal.runtime.docker_container import (
 )
 from dagseal.runtime.docker_engine import DockerEngine, EngineError
 from dagseal.runtime.docker_socket import ProtocolSocket, default_socket_root
-from dagseal.runtime.docker_standby import Standby, owner, standby_key
+from dagseal.runtime.docker_standby import OWNER_LABEL, Standby, owner, standby_key
 from dagseal.runtime.docker_stream import AttachedOutput
 from dagseal.sandbox.protocol import MIN_PROTOCOL_VERSION, PROTOCOL_LABEL, PROTOCOL_VERSION
 from dagseal.sdk.record import replace
@@ -191,7 +194,9 @@ class DockerRuntime(SandboxRuntime):
     `cgroup_root` (`[docker_runtime] cgroup_mount_path`) lets the host tell a fork bomb stopped
     by the pids limit from an ordinary failure; `stderr_sink` receives warm sandboxes' stderr;
     `socket_root` holds one protocol socket directory per container (`default_socket_root()`);
-    `standby`: start each try's successor container ahead (`docker_standby.py`).
+    `successors`: start the container of the try a caller says comes next (the next task of a
+    chain) while the current one runs; `standby`: start one for whatever try of the same spec
+    comes next (`docker_standby.py`).
     """
 
     def __init__(
@@ -201,9 +206,11 @@ class DockerRuntime(SandboxRuntime):
         cgroup_root: Path | None = Path("/sys/fs/cgroup"),
         stderr_sink: Callable[[bytes], Any] | None = None,
         socket_root: Path | None = None,
+        successors: bool = False,
         standby: bool = False,
     ) -> None:
         self.engine = engine
+        self.successors = successors
         self.standby = standby
         self.cgroup_root = cgroup_root
         self.stderr_sink = stderr_sink
@@ -257,14 +264,16 @@ class DockerRuntime(SandboxRuntime):
         identity: Mapping[str, str | int],
         spec: SandboxSpec,
         sink: Callable[[bytes], Any] | None,
+        take_over: bool = True,
     ) -> ContainerChannel:
-        """A started container of `spec` named and labelled by `identity`, with its protocol socket."""
+        """A started container of `spec` named and labelled by `identity`, with its protocol socket;
+        `take_over`: remove a container of the same name first (else NameInUse)."""
         self.check_image(spec.image)
         name = container_name(role, identity)
-        protocol = ProtocolSocket(self.socket_root, name)
+        protocol = ProtocolSocket(self.socket_root)
         try:
             body = container_body(spec, identity_labels(role, identity), protocol)
-            handle = ContainerHandle.create(self.engine, name, body, self.cgroup_root)
+            handle = ContainerHandle.create(self.engine, name, body, self.cgroup_root, take_over)
         except DagsealError:
             protocol.close()
             raise
@@ -295,26 +304,22 @@ class DockerRuntime(SandboxRuntime):
         timeout: float | None,
         on_start: Callable[[TaskHandle], None],
         answer: Answerer | None = None,
+        successor: TryIdentity | None = None,
     ) -> TaskOutcome:
         running = RunningTry(timeout, log)
-        identity = {
-            "dag_id": request.dag_id,
-            "run_id": request.run_id,
-            "task_id": request.task_id,
-            "try_number": request.try_number,
-        }
-        if request.map_index >= 0:  # mapped task instances share the rest of their identity
-            identity["map_index"] = request.map_index
-        channel = self._take_standby(spec, running.write_log) if self.standby else None
+        identity = TryIdentity.of(request)
+        channel = self._take_standby(spec, identity, running.write_log)
         if channel is not None:
-            running.write_log(f"dagseal: the try runs in standby container {channel.handle.name}\n".encode())
+            started = f"dagseal: the try runs in container {channel.handle.name}, started ahead\n"
+            running.write_log(started.encode())
         else:
             try:
-                channel = self._start("task", identity, spec, running.write_log)
+                channel = self._start("task", identity.fields(), spec, running.write_log)
             except DagsealError as exc:
                 error = f"cannot start the task container: {exc}"
                 running.write_log(f"dagseal: {error}\n".encode())
                 return TaskOutcome(state="failed", error=error, duration=running.elapsed())
+        self._stand_by(spec, successor)
         handle = channel.handle
         on_start(TaskHandle(container_id=handle.container_id))
         try:
@@ -330,27 +335,62 @@ class DockerRuntime(SandboxRuntime):
                 channel.release()
             finally:
                 self._in_background(handle.remove, f"task container {handle.name}")
+        if outcome["state"] != "success" and successor is not None:
+            self._drop_standby(successor)  # a chain that does not go on (now) needs no next container
         if outcome.get("reason"):
             running.write_log(f"dagseal: {outcome['reason']}\n".encode())
         outcome.pop("reason", None)
         return TaskOutcome(**outcome, duration=running.elapsed())
 
-    def _take_standby(self, spec: SandboxSpec, sink: Callable[[bytes], Any]) -> ContainerChannel | None:
-        """The standby container started for `spec` (its output now `sink`), if one came up; either
-        way the next try's standby starts now."""
-        key = standby_key(spec)
+    def _take_standby(
+        self, spec: SandboxSpec, identity: TryIdentity, sink: Callable[[bytes], Any]
+    ) -> ContainerChannel | None:
+        """The container started ahead for this try (its output now `sink`), if one came up; one
+        started for another try or spec is removed."""
         with self._lock:
             standby, self._standby = self._standby, None
-        channel = None
-        if standby is not None and standby.key == key:
-            channel = standby.take(sink)
-        elif standby is not None:
-            self._in_background(standby.discard, "a standby of another spec")
-        identity = {"host": socket.gethostname(), "owner": owner(), "n": next(self._standby_numbers)}
-        successor = Standby(key, lambda output: self._start("standby", identity, spec, output))
+        if standby is None:
+            return None
+        if standby.key == standby_key(spec) and standby.identity in (None, identity):
+            return standby.take(sink)
+        if standby.identity == identity:  # same name, other spec: gone before this try's own create
+            standby.discard()
+        else:
+            self._in_background(standby.discard, "a container started ahead for another try")
+        return None
+
+    def _stand_by(self, spec: SandboxSpec, successor: TryIdentity | None) -> None:
+        """Start the next try's container: `successor`'s, named and labelled as its own start would
+        (and owned by this process, for the orphan sweep), or with `standby` one for any next try."""
+        if successor is not None and self.successors:
+            ahead = attrs.evolve(spec, labels=(*spec.labels, (OWNER_LABEL, owner())))
+            fields = successor.fields()
+            # never in the way of its try: if that already started elsewhere, this one gives up
+            standby = Standby(
+                standby_key(spec),
+                successor,
+                lambda output: self._start("task", fields, ahead, output, take_over=False),
+            )
+        elif self.standby:
+            fields = {"host": socket.gethostname(), "owner": owner(), "n": next(self._standby_numbers)}
+            standby = Standby(
+                standby_key(spec), None, lambda output: self._start("standby", fields, spec, output)
+            )
+        else:
+            return
         with self._lock:
-            self._standby = successor
-        return channel
+            previous, self._standby = self._standby, standby
+        if previous is not None:  # tries run one at a time; this is for a caller that does not
+            self._in_background(previous.discard, "a container started ahead for another try")
+
+    def _drop_standby(self, identity: TryIdentity) -> None:
+        """Remove the container started ahead for `identity`'s try, if it is the one kept."""
+        with self._lock:
+            standby = self._standby
+            if standby is None or standby.identity != identity:
+                return
+            self._standby = None
+        self._in_background(standby.discard, "a container started ahead for a try that will not follow")
 
     def _in_background(self, work: Callable[[], None], what: str) -> None:
         """Run clean-up off the try's critical path (a container's removal): its outcome is complete

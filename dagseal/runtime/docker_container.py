@@ -151,13 +151,21 @@ class ContainerHandle:
 
     @classmethod
     def create(
-        cls, engine: DockerEngine, name: str, body: Mapping[str, Any], cgroup_root: Path | None
+        cls,
+        engine: DockerEngine,
+        name: str,
+        body: Mapping[str, Any],
+        cgroup_root: Path | None,
+        take_over: bool = True,
     ) -> ContainerHandle:
-        """Create the container; a leftover of the same name (its owner died) is removed, then the
-        create is tried once more (names are unique per try, so that is rare: no removal up front)."""
+        """Create the container; with `take_over` a leftover of the same name (its owner died, or it
+        was started ahead of this try by another supervisor) is removed, then the create is tried
+        once more (names are unique per try, so that is rare: no removal up front)."""
         try:
             container_id = engine.create(name, body)
         except NameInUse:
+            if not take_over:
+                raise
             engine.remove(name)  # returns at once when a removal is already under way
             engine.wait_removed(name, REMOVAL_TIMEOUT)
             container_id = engine.create(name, body)

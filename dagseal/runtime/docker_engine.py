@@ -169,8 +169,8 @@ class DockerEngine:
         with self._call(f"logs of {container_id[:12]}") as client:
             return client.logs(container_id, stdout=True, stderr=True, tail=tail)
 
-    def containers(self, labels: Mapping[str, str]) -> list[dict[str, Any]]:
-        """All containers (running or not) carrying every one of `labels`."""
-        filters = {"label": [f"{key}={value}" for key, value in labels.items()]}
+    def containers(self, labels: Mapping[str, str | None]) -> list[dict[str, Any]]:
+        """All containers (running or not) carrying every one of `labels` (None: with any value)."""
+        filters = {"label": [key if value is None else f"{key}={value}" for key, value in labels.items()]}
         with self._call("list containers") as client:
             return client.containers(all=True, filters=filters)

@@ -5,8 +5,10 @@ travels through the engine (attach socket → dockerd → containerd-shim → pi
 which costs a parse request about a millisecond more than the same request to a local process.
 A Unix socket bind-mounted into the container is a kernel buffer between the two processes.
 
-Why it stays private: the host makes `<root>/<container name>/` (root 0700 and owned by the host
-user, so nobody else on the host can reach in), binds `protocol.sock` in it before the container
+Why it stays private: the host makes `<root>/<random>/` (root 0700 and owned by the host user, so
+nobody else on the host can reach in; one new directory per socket, not per container name,
+since a container started ahead of its try and that try's own container can share a name for a
+moment: closing one never touches the other's), binds `protocol.sock` in it before the container
 exists and mounts only that directory, read-only, at `/run/dagseal`; the container can connect
 to the socket and do nothing else there. The host accepts exactly one connection — the sandbox's,
 made before any user code runs — then closes the listener and unlinks the socket, so nothing
@@ -16,6 +18,7 @@ started later in the container can open a second channel; the hello check follow
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import stat
@@ -64,15 +67,14 @@ def _private_root(root: Path) -> None:
 class ProtocolSocket:
     """The host's end of one container's protocol socket: listen, accept the sandbox once, read lines."""
 
-    def __init__(self, root: Path, name: str) -> None:
+    def __init__(self, root: Path) -> None:
         _private_root(root)
-        self.directory = root / name
+        self.directory = root / secrets.token_hex(8)  # short: AF_UNIX paths end at 107 bytes
         self.path = self.directory / SOCKET_NAME
         self._listener: socket.socket | None = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._connection: socket.socket | None = None
         self._buffer = bytearray()
         try:
-            shutil.rmtree(self.directory, ignore_errors=True)  # left by a host that died; the name is ours
             self.directory.mkdir(mode=0o711)
             self.directory.chmod(0o711)  # whatever the umask: the container's user must reach the socket
             self._listener.bind(str(self.path))
@@ -147,4 +149,4 @@ class ProtocolSocket:
         for sock in (self._connection, self._listener):
             if sock is not None:
                 sock.close()
-        shutil.rmtree(self.directory, ignore_errors=True)  # a leftover is replaced by the next of its name
+        shutil.rmtree(self.directory, ignore_errors=True)

@@ -1,22 +1,28 @@
-"""A standby task container: the next try's container, started while the current try runs.
+"""A task container started ahead: the next try's container, started while the current try runs.
 
 Why: a container try's wall time is mostly the engine's start and the sandbox's imports (about
 0.3 s of 0.4 s). In a chain of tasks the next try cannot start before its upstream ends, so each
-task paid them in sequence. With ``[docker_runtime] standby_task_containers = True`` a supervisor
-that starts a try also starts one more container of the same spec in the background; it connects,
-imports and says hello, then waits. The supervisor's next try of an equal spec (same image, DAG
-folder, volumes, network, limits, user, environment and labels) takes it and sends its request at
-once; any other spec, a standby that died or one that never came up is removed, and the try starts
-its own container as before. Nothing else changes: still one fresh container per try (a standby
-serves exactly one), with init, read-only root, no capabilities, limits and the spec's network;
-no user code runs in it before its try's request, and secrets reach it only through that try's
-supervisor requests.
+task paid them in sequence. Now the supervisor that starts a try may start one more container in
+the background; it connects, imports and says hello, then waits. The supervisor's next try takes
+it if it is the try and spec (same image, DAG folder, volumes, network, limits, user, environment
+and labels) the container was started for, and sends its request at once; any other try or spec,
+a container that died or one that never came up is removed, and the try starts its own container
+as before. Nothing else changes: still one fresh container per try (one started ahead serves
+exactly one), with init, read-only root, no capabilities, limits and the spec's network; no user
+code runs in it before its try's request, and secrets reach it only through that try's supervisor
+requests.
 
-What differs: the container's name and labels cannot name a try it does not have yet. A standby is
-``dagseal-standby-…`` with role ``standby``, this host and its owner process
-(``io.dagseal.owner``: pid and start time); the try's log names it. The worker's orphan sweep
-removes standbys whose owner process is gone. Off by default: it keeps one idle container per
-supervisor (about 25 MB), and tooling that finds a try's container by its labels does not find it.
+Two kinds:
+- **the successor** (``[docker_runtime] successor_task_containers``, on by default): the try the
+  claim found comes next, the only downstream task of a chain link (``lifecycle/successor.py``),
+  named and labelled as its own start would name it, plus its owner process (``io.dagseal.owner``:
+  pid and start time). Removed when the current try does not succeed, when the supervisor's next
+  try is another, or with the supervisor (idle for 30 s, or gone: the orphan sweep removes a
+  container whose owner process is gone).
+- **a standby** (``standby_task_containers = True``, off by default): one for whatever try of the
+  same spec comes next, so it cannot name its try: ``dagseal-standby-…``, role ``standby``, this
+  host and its owner; the try's log names it. It keeps one idle container per supervisor (about
+  25 MB), and tooling that finds a try's container by its labels does not find it.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from dagseal.errors import DagsealError
-from dagseal.runtime.base import SandboxError, SandboxSpec
+from dagseal.runtime.base import SandboxError, SandboxSpec, TryIdentity
 
 if TYPE_CHECKING:
     from dagseal.runtime.docker import ContainerChannel
@@ -93,14 +99,21 @@ class _Output:
 
 
 class Standby:
-    """One container being started (in a thread) for the next try of `key`'s spec.
+    """One container being started (in a thread) for the next try of `key`'s spec: `identity`'s
+    try, or any (None).
 
     `start(output)` creates and starts the container and returns its channel (a ContainerChannel);
     the hello is read here too, so a taken standby is ready for its request.
     """
 
-    def __init__(self, key: SandboxSpec, start: Callable[[Callable[[bytes], Any]], ContainerChannel]) -> None:
+    def __init__(
+        self,
+        key: SandboxSpec,
+        identity: TryIdentity | None,
+        start: Callable[[Callable[[bytes], Any]], ContainerChannel],
+    ) -> None:
         self.key = key
+        self.identity = identity
         self.output = _Output()
         self._channel: ContainerChannel | None = None
         self._thread = threading.Thread(target=self._start, args=(start,), name="dagseal-standby")

@@ -29,6 +29,7 @@ from dagseal.runtime.base import (
     SandboxTimeout,
     TaskHandle,
     TaskOutcome,
+    TryIdentity,
 )
 from dagseal.runtime.channel import (
     Answerer,
@@ -234,7 +235,9 @@ class ProcessRuntime(SandboxRuntime):
         timeout: float | None,
         on_start: Callable[[TaskHandle], None],
         answer: Answerer | None = None,
+        successor: TryIdentity | None = None,
     ) -> TaskOutcome:
+        del successor  # nothing worth starting ahead: a sandbox process forks in milliseconds
         running = RunningTry(timeout, log)
         process = self._spawn(spec, running.write_log)
         on_start(TaskHandle(pid=process.pid, pgid=process.pid))

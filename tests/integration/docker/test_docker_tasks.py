@@ -8,7 +8,7 @@ from pathlib import Path
 
 from docker_helpers import write_dag
 
-from dagseal.runtime.base import SandboxSpec, TaskHandle, TaskOutcome
+from dagseal.runtime.base import SandboxSpec, TaskHandle, TaskOutcome, TryIdentity
 from dagseal.runtime.docker import DockerRuntime
 from dagseal.runtime.docker_engine import DockerEngine
 from dagseal.sandbox.protocol import RunTaskRequest
@@ -44,9 +44,15 @@ with DAG("tasks", schedule=None) as dag:
 
 
 def run_task(
-    runtime: DockerRuntime, spec: SandboxSpec, folder: Path, task_id: str, timeout: float | None = 60.0
+    runtime: DockerRuntime,
+    spec: SandboxSpec,
+    folder: Path,
+    task_id: str,
+    timeout: float | None = 60.0,
+    successor: TryIdentity | None = None,
 ) -> tuple[TaskOutcome, str, list[TaskHandle]]:
-    """Run one task of `folder/tasks.py`; the outcome, the log text and the handles given to on_start."""
+    """Run try 1 of a task of `folder/tasks.py` in run r1; the outcome, the log text and the handles
+    given to on_start."""
     source = (folder / "tasks.py").read_text()
     request = RunTaskRequest(
         id=1,
@@ -59,7 +65,7 @@ def run_task(
     )
     log = io.BytesIO()
     handles: list[TaskHandle] = []
-    outcome = runtime.run_task(spec, request, log, timeout, handles.append)
+    outcome = runtime.run_task(spec, request, log, timeout, handles.append, successor=successor)
     runtime.settle()  # the container's removal runs after the outcome is known
     return outcome, log.getvalue().decode(), handles
 
@@ -119,8 +125,8 @@ def test_execution_timeout_kills_the_container(
 def test_same_try_again_replaces_a_leftover_container(
     runtime: DockerRuntime, spec_for: Callable[..., SandboxSpec], dag_folder: Path, engine: DockerEngine
 ) -> None:
-    """A supervisor that died left its container and socket directory; the rerun of that try finds
-    them by name and replaces them."""
+    """A supervisor that died left its container; the rerun of that try finds it by name and
+    replaces it (the dead one's socket directory is apart from the new one's)."""
     from dagseal.runtime.docker_container import (
         ContainerHandle,
         container_body,
@@ -132,7 +138,7 @@ def test_same_try_again_replaces_a_leftover_container(
     identity = {"dag_id": "tasks", "run_id": "r1", "task_id": "value", "try_number": 1}
     spec = spec_for()
     name = container_name("task", identity)
-    left_socket = ProtocolSocket(runtime.socket_root, name)
+    left_socket = ProtocolSocket(runtime.socket_root)
     leftover = ContainerHandle.create(
         engine, name, container_body(spec, identity_labels("task", identity), left_socket), None
     )
@@ -140,7 +146,7 @@ def test_same_try_again_replaces_a_leftover_container(
     outcome, _, _ = run_task(runtime, spec, dag_folder, "value")
     assert outcome.state == "success"
     assert engine.inspect(leftover.container_id) is None
-    assert not left_socket.directory.exists()
+    left_socket.close()
 
 
 def test_engine_down_fails_the_task_with_one_line(

@@ -1,4 +1,5 @@
-"""A worker removes the task and standby containers its host's dead supervisors left, and nothing else."""
+"""A worker removes the task, ahead-started and standby containers its host's dead supervisors
+left, and nothing else."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from dagseal.placement import Placement, PlacementSettings
 from dagseal.processor import DagProcessorManager
 from dagseal.runtime.docker_container import identity_labels
 from dagseal.runtime.docker_engine import DockerEngine
-from dagseal.runtime.docker_standby import owner
+from dagseal.runtime.docker_standby import OWNER_LABEL, owner
 from dagseal.scheduler.dagrun_creation import trigger_dag
 from dagseal.timeutil import utcnow
 
@@ -86,11 +87,24 @@ def test_a_worker_removes_only_its_hosts_orphaned_task_containers(
             names[key] = f"dagseal-orphan-test-{key}-{uuid.uuid4().hex[:8]}"
             labels = {**identity_labels("standby", identity), **TEST_LABELS}
             engine.create(names[key], {"image": test_image, "command": ["true"], "labels": labels})
+        # a chain's next try, started ahead by a supervisor: its try is not running yet
+        for key, process in {"ahead_alive": owner(), "ahead_gone": owner(gone.pid)}.items():
+            identity = {"dag_id": "orphans", "run_id": "r1", "task_id": "unclaimed", "try_number": 1}
+            names[key] = f"dagseal-orphan-test-{key}-{uuid.uuid4().hex[:8]}"
+            labels = {
+                **identity_labels("task", identity),
+                HOST_LABEL: socket.gethostname(),
+                OWNER_LABEL: process,
+                **TEST_LABELS,
+            }
+            engine.create(names[key], {"image": test_image, "command": ["true"], "labels": labels})
 
         removed = remove_orphans(engine, session_factory, threshold=60)
 
-        assert sorted(removed) == sorted([names["stale"], names["unclaimed"], names["standby_gone"]])
+        gone_names = [names["stale"], names["unclaimed"], names["standby_gone"], names["ahead_gone"]]
+        assert sorted(removed) == sorted(gone_names)
         assert engine.inspect(names["standby_alive"]) is not None
+        assert engine.inspect(names["ahead_alive"]) is not None
         left = {
             c["Names"][0].lstrip("/")
             for c in engine.containers({**TEST_LABELS, "io.dagseal.dag_id": "orphans"})

@@ -31,7 +31,7 @@ from dagseal.lifecycle.try_claim import claim_try, still_owned
 from dagseal.lifecycle.try_record import record_outcome, rehearse
 from dagseal.placement import Placement, PlacementSettings
 from dagseal.processor import DagProcessorManager
-from dagseal.runtime.base import TaskOutcome
+from dagseal.runtime.base import TaskOutcome, TryIdentity
 from dagseal.scheduler.dagrun_creation import trigger_dag
 from dagseal.timeutil import utcnow
 from tests.callback_rows import take_callbacks
@@ -313,6 +313,20 @@ def test_rehearse_compiles_every_statement_a_claim_and_its_record_run(
         assert len(engine._compiled_cache) == warmed
     finally:
         engine.dispose()
+
+
+def test_the_claim_names_the_try_that_follows_in_a_chain(
+    dag_dir: Path, session_factory: sessionmaker[Session]
+) -> None:
+    """produce → consume is a chain link: consume's next try is named; the others have none."""
+    queued = queue_ready(session_factory)
+    with session_scope(session_factory) as session:
+        job_id = add_job(session, JobType.LOCAL_TASK)
+        claimed = {t: claim_try(session, queued[t], job_id, utcnow()) for t in ("produce", "boom")}
+    assert claimed["produce"] is not None and claimed["boom"] is not None
+    consume = TryIdentity(dag_id="sup", run_id="r1", task_id="consume", try_number=1)
+    assert claimed["produce"].successor == consume
+    assert claimed["boom"].successor is None  # no downstream task
 
 
 def test_the_claim_loads_the_pull_reference_of_the_runs_own_deployment(

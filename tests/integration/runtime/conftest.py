@@ -23,6 +23,6 @@ def dag_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def protocol(tmp_path: Path) -> Iterator[ProtocolSocket]:
     """A container's protocol socket, here for a local sandbox (short root: AF_UNIX paths are short)."""
-    opened = ProtocolSocket(tmp_path / "sockets", "dagseal-parse-0123")
+    opened = ProtocolSocket(tmp_path / "sockets")
     yield opened
     opened.close()

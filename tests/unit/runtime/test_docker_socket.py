@@ -30,7 +30,7 @@ def root(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def protocol(root: Path) -> Iterator[ProtocolSocket]:
-    opened = ProtocolSocket(root, "dagseal-parse-0123")
+    opened = ProtocolSocket(root)
     yield opened
     opened.close()
 
@@ -87,23 +87,25 @@ def test_writing_before_the_sandbox_connected_is_a_closed_channel(protocol: Prot
         protocol.send_line(b"{}\n")
 
 
-def test_close_removes_the_directory_and_a_leftover_of_the_same_name_is_replaced(root: Path) -> None:
-    leftover = ProtocolSocket(root, "dagseal-task-abc")  # its host died without closing it
-    fresh = ProtocolSocket(root, "dagseal-task-abc")
-    client = connect(fresh)
+def test_each_socket_has_its_own_directory_and_close_removes_only_its_own(root: Path) -> None:
+    ahead = ProtocolSocket(root)  # for a container started ahead of its try
+    own = ProtocolSocket(root)  # for the try's own container, of the same name
+    assert ahead.directory != own.directory
+    ahead.close()  # the one started ahead goes while the try's own sandbox connects
+    assert not ahead.directory.exists()
+    client = connect(own)
     client.sendall(b"{}\n")
-    assert fresh.readline(5, never_exited) == b"{}"
-    fresh.close()
-    leftover.close()
+    assert own.readline(5, never_exited) == b"{}"
+    own.close()
     client.close()
-    assert not fresh.directory.exists()
+    assert not own.directory.exists()
 
 
 def test_a_root_others_can_enter_is_refused(root: Path) -> None:
     root.mkdir(mode=0o755)
     root.chmod(0o755)
     with pytest.raises(DagsealError, match=r"must be a directory owned by uid \d+ with mode 0700"):
-        ProtocolSocket(root, "dagseal-parse-0123")
+        ProtocolSocket(root)
 
 
 def test_containers_connect_to_their_socket_mounted_read_only(
