@@ -25,22 +25,26 @@ __all__ = ["successor_task", "successor_try"]
 
 def successor_task(tasks: list[Any], task_id: str) -> str | None:
     """The id of the task that only ``task_id``'s end makes ready, from the serialized DAG's task
-    dicts; None when there is not exactly one such container task."""
-    by_id = {task.get("task_id"): task for task in tasks if isinstance(task, dict)}
-    task = by_id.get(task_id)
-    downstream = task.get("downstream_task_ids") if task else None
-    if not isinstance(downstream, list) or len(downstream) != 1:
+    dicts; None when there is not exactly one such container task. (A claim's hot path: a task
+    with no single downstream costs one scan to its own dict.)"""
+    task = _find(tasks, task_id)
+    downstream = None if task is None else task.get("downstream_task_ids")
+    if task is None or not isinstance(downstream, list) or len(downstream) != 1:
         return None
-    following = by_id.get(downstream[0])
+    following = _find(tasks, downstream[0])
     if (
         following is None
         or following.get("upstream_task_ids") != [task_id]
         or following.get("expand_input")
         or following.get("host_operator")
-        or following.get("queue") != task.get("queue")  # type: ignore[union-attr]
+        or following.get("queue") != task.get("queue")
     ):
         return None
     return str(downstream[0])
+
+
+def _find(tasks: list[Any], task_id: object) -> dict[str, Any] | None:
+    return next((t for t in tasks if isinstance(t, dict) and t.get("task_id") == task_id), None)
 
 
 def successor_try(session: Session, dag_id: str, run_id: str, task_id: str) -> TryIdentity | None:

@@ -38,6 +38,13 @@ def chain_runtime(engine: DockerEngine) -> Iterator[DockerRuntime]:
     runtime.close()
 
 
+def _assert_isolated(engine: DockerEngine, name: str) -> None:
+    """A container started ahead has a try container's settings: no network, read-only, init, no caps."""
+    host = (engine.inspect(name) or {})["HostConfig"]
+    assert (host["NetworkMode"], host["ReadonlyRootfs"], host["Init"]) == ("none", True, True)
+    assert host["CapDrop"] == ["ALL"]
+
+
 def _names(engine: DockerEngine, labels: dict[str, str]) -> set[str]:
     return {container["Names"][0].lstrip("/") for container in engine.containers(labels)}
 
@@ -66,10 +73,7 @@ def test_the_next_try_runs_in_the_container_started_for_it_and_nothing_outlives_
     assert successor != waiting
     labels = engine.containers({**STANDBYS})[0]["Labels"]
     assert labels[OWNER_LABEL] == owner() and owner_alive(labels[OWNER_LABEL])
-    inspected = engine.inspect(successor) or {}
-    host = inspected["HostConfig"]
-    assert (host["NetworkMode"], host["ReadonlyRootfs"], host["Init"]) == ("none", True, True)
-    assert host["CapDrop"] == ["ALL"]
+    _assert_isolated(engine, successor)
 
     standby_runtime.close()
     assert _names(engine, STANDBYS) == set()
@@ -117,9 +121,7 @@ def test_a_chains_next_try_runs_in_the_container_started_for_it_under_its_own_na
     labels = ahead["Labels"]
     assert (labels["io.dagseal.run_id"], labels["io.dagseal.try_number"]) == ("r1", "1")
     assert labels[OWNER_LABEL] == owner()
-    host = (engine.inspect(name) or {})["HostConfig"]
-    assert (host["NetworkMode"], host["ReadonlyRootfs"], host["Init"]) == ("none", True, True)
-    assert host["CapDrop"] == ["ALL"]
+    _assert_isolated(engine, name)
 
     second, second_log, handles = run_task(chain_runtime, spec_for(), dag_folder, "bash")
     assert second.state == "success", second_log
